@@ -1,0 +1,1 @@
+"""Heartbeat: a Discord bot that hosts weekly hashtag chats."""

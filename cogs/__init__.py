@@ -1,0 +1,1 @@
+"""Thin discord.py cogs: parse the interaction, call domain or storage, reply."""
