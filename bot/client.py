@@ -1,0 +1,130 @@
+"""The Heartbeat bot: opens storage, loads the cogs, rebuilds jobs, and syncs commands only when they change."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot import errors
+from bot.jobs import Jobs
+from bot.settings import Settings
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+# Loaded in this order; an explicit list so a stray file in cogs/ never becomes a feature by accident.
+COGS = (
+    "cogs.config",
+    "cogs.members",
+    "cogs.about",
+    "cogs.announce",
+    "cogs.moderation",
+)
+
+
+def intents() -> discord.Intents:
+    """Guilds, members (privileged), messages, message content (privileged), reactions."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.members = True
+    chosen.guild_messages = True
+    chosen.dm_messages = True
+    chosen.message_content = True
+    chosen.guild_reactions = True
+    return chosen
+
+
+def use_discord_at(base_url: str) -> None:
+    """Point discord.py's REST and gateway at another Discord, such as the local stand-in."""
+    base = base_url.rstrip("/")
+    discord.http.Route.BASE = f"{base}/api/v10"
+    gateway = yarl.URL(base.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/gateway")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+
+
+class Heartbeat(commands.Bot):
+    """The bot. Everything it remembers lives in `storage`; `jobs` is rebuilt from it at every start."""
+
+    def __init__(self, settings: Settings, *, identify_delay: float = 5.0, guild_ready_timeout: float = 2.0,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # slash commands only; no prefix commands are defined
+            help_command=None,
+            intents=intents(),
+            # Nobody is pinged unless a post names them explicitly (see bot/domain and the cogs).
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=guild_ready_timeout,
+            chunk_guilds_at_startup=True,
+        )
+        self.settings = settings
+        self.identify_delay = identify_delay
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.jobs = Jobs(misfire_grace_seconds=settings.defaults.misfire_grace_seconds)
+        self._storage: Storage | None = None
+        self.commands_synced = False
+        # Set on every READY or RESUME: what tests, the demo and shutdown wait on instead of polling.
+        self.connected = asyncio.Event()
+        self.tree.on_error = errors.report  # type: ignore[method-assign]
+
+    @property
+    def storage(self) -> Storage:
+        """The one database connection, open from setup_hook until close."""
+        if self._storage is None:
+            raise RuntimeError("storage is not open yet")
+        return self._storage
+
+    async def setup_hook(self) -> None:
+        """Open and migrate storage, start the scheduler, load cogs (which rebuild their jobs), sync commands."""
+        self._storage = await Storage.open(self.settings.database_path)
+        log.info("Database %s at schema version %d", self.settings.database_path,
+                 await self._storage.schema_version())
+        self.jobs.start()
+        for name in COGS:
+            await self.load_extension(name)
+        await self.sync_commands()
+
+    def command_scope(self) -> discord.Object | None:
+        """Where commands are synced: one development guild if SYNC_GUILD_ID is set, else globally."""
+        return discord.Object(self.settings.sync_guild_id) if self.settings.sync_guild_id else None
+
+    async def sync_commands(self) -> bool:
+        """Sync slash commands only when the command set differs from the last sync (by hash); True if synced."""
+        scope = self.command_scope()
+        if scope is not None:
+            self.tree.copy_global_to(guild=scope)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=scope)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"command_hash:{self.application_id}:{scope.id if scope else 'global'}"
+        if await self.storage.get_meta(key) == digest:
+            log.info("Slash commands unchanged; not syncing")
+            return False
+        await self.tree.sync(guild=scope)
+        await self.storage.set_meta(key, digest)
+        self.commands_synced = True
+        log.info("Synced %d slash commands (%s)", len(payload), f"guild {scope.id}" if scope else "global")
+        return True
+
+    async def on_ready(self) -> None:
+        log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+        self.connected.set()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Discord allows one IDENTIFY per 5 s; the stand-in has no such limit, so tests set the delay to 0."""
+        if not initial and self.identify_delay:
+            await asyncio.sleep(self.identify_delay)
+
+    async def close(self) -> None:
+        """Stop the scheduler, disconnect, then flush and close the database."""
+        self.jobs.shutdown()
+        await super().close()
+        if self._storage is not None:
+            await self._storage.close()
+        log.info("Heartbeat stopped cleanly")

@@ -1,0 +1,83 @@
+"""One table from exceptions to the ephemeral sentence a user sees; anything unexpected gets a reference code."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def _missing_bot_permissions(error: Exception) -> str:
+    assert isinstance(error, app_commands.BotMissingPermissions)
+    names = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+    return f"I am missing the {names} permission here: ask an admin to grant it, then try again."
+
+
+def _missing_permissions(error: Exception) -> str:
+    assert isinstance(error, app_commands.MissingPermissions)
+    names = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+    return f"You need the {names} permission for that."
+
+
+def _forbidden(error: Exception) -> str:
+    return "Discord refused: I lack a permission for that here. `/config status` lists what is missing."
+
+
+# First match wins, so subclasses come before their parents.
+ERROR_TABLE: list[tuple[type[BaseException], Callable[[Exception], str]]] = [
+    (UserError, str),
+    (app_commands.CheckFailure, lambda e: str(e) if str(e) else "You can't use that command here."),
+    (app_commands.BotMissingPermissions, _missing_bot_permissions),
+    (app_commands.MissingPermissions, _missing_permissions),
+    (app_commands.TransformerError,
+     lambda e: f"'{getattr(e, 'value', '')}' is not something I can use there: pick one from the list."),
+    (app_commands.CommandOnCooldown,
+     lambda e: f"Slow down: try again in {getattr(e, 'retry_after', 0):.0f} seconds."),
+    (discord.Forbidden, _forbidden),
+]
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The exception that actually happened, beneath discord.py's invoke wrappers."""
+    while isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError):
+        error = error.original
+    return error
+
+
+def user_message(error: BaseException) -> tuple[str, bool]:
+    """The sentence for the user, and whether the error was expected (False means log it with a reference)."""
+    error = unwrap(error)
+    for kind, render in ERROR_TABLE:
+        if isinstance(error, kind):
+            return render(error), True  # type: ignore[arg-type]
+    return "", False
+
+
+async def report(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user what went wrong, ephemerally; log the unexpected with a code they can quote."""
+    message, expected = user_message(error)
+    if not expected:
+        reference = secrets.token_hex(3).upper()
+        log.error("Unexpected error [ref %s] in %s", reference, _describe(interaction), exc_info=unwrap(error))
+        message = (f"Something went wrong on my side (reference {reference}); nothing was changed. "
+                   "Please try again, or give an admin that reference.")
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not deliver an error message for %s", _describe(interaction))
+
+
+def _describe(interaction: discord.Interaction) -> str:
+    command = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("custom_id")
+    return f"/{command} by {interaction.user.id} in guild {interaction.guild_id}"

@@ -1,0 +1,38 @@
+"""The Discord permissions Heartbeat needs, in one place: the invite URL and `/config status` both read them."""
+
+from __future__ import annotations
+
+import discord
+
+# What each configured channel must allow the bot, and why.
+CHANNEL_NEEDS: dict[str, discord.Permissions] = {
+    # Chat posts, question threads, transcripts attached as files, and reading back history after a restart.
+    "chat": discord.Permissions(view_channel=True, send_messages=True, embed_links=True, attach_files=True,
+                                read_message_history=True, add_reactions=True, create_public_threads=True,
+                                send_messages_in_threads=True),
+    "welcome": discord.Permissions(view_channel=True, send_messages=True, embed_links=True),
+    # Newcomer reports go here with a CSV attached.
+    "moderator": discord.Permissions(view_channel=True, send_messages=True, embed_links=True, attach_files=True),
+}
+
+# Server-wide: Discord scheduled events for each session, and the opt-in notify role.
+GUILD_NEEDS = discord.Permissions(manage_events=True, manage_roles=True)
+
+
+def required_permissions() -> discord.Permissions:
+    """Everything the bot's features need: the union of the lists above."""
+    value = GUILD_NEEDS.value
+    for needs in CHANNEL_NEEDS.values():
+        value |= needs.value
+    return discord.Permissions(value)
+
+
+def invite_url(client_id: int) -> str:
+    """The OAuth2 URL that adds the bot with the `bot` and `applications.commands` scopes."""
+    return discord.utils.oauth_url(client_id, permissions=required_permissions(),
+                                   scopes=("bot", "applications.commands"))
+
+
+def missing(have: discord.Permissions, need: discord.Permissions) -> list[str]:
+    """Names of the permissions in `need` that `have` lacks, in Discord's wording."""
+    return [name.replace("_", " ").title() for name, wanted in need if wanted and not getattr(have, name)]

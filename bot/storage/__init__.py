@@ -1,0 +1,438 @@
+"""The only module with SQL: one aiosqlite connection, serialised transactions and typed queries.
+
+Times are stored as ISO-8601 text of aware UTC datetimes, always with microseconds, so that text
+order is time order and SQL comparisons on them are correct. Column names that appear in f-strings
+come only from constants in this module; every value goes through a `?` parameter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar
+
+import aiosqlite
+
+from bot.storage._migrate import (
+    MIGRATIONS_DIR,
+    Migration,
+    MigrationError,
+    SchemaTooNewError,
+    apply_migrations,
+    discover_migrations,
+)
+from bot.storage._migrate import schema_version as _schema_version
+
+__all__ = [
+    "GuildConfig",
+    "Member",
+    "MigrationError",
+    "SchemaTooNewError",
+    "Storage",
+    "MIGRATIONS_DIR",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _to_text(moment: datetime, what: str) -> str:
+    """Return `moment` as UTC ISO text with microseconds; naive datetimes are refused, not guessed at."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime (got naive {moment!r}).")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _from_text(text: str | None) -> datetime | None:
+    """Parse stored ISO text back into an aware UTC datetime (None stays None)."""
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    """A server's settings; every field is None until an admin sets it."""
+
+    #: The columns admins may change through update_guild_config, in display order.
+    SETTABLE: ClassVar[tuple[str, ...]] = (
+        "chat_channel_id",
+        "welcome_channel_id",
+        "moderator_channel_id",
+        "host_role_id",
+        "moderator_role_id",
+        "helper_role_id",
+        "notify_role_id",
+        "timezone",
+    )
+
+    guild_id: int
+    chat_channel_id: int | None = None
+    welcome_channel_id: int | None = None
+    moderator_channel_id: int | None = None
+    host_role_id: int | None = None
+    moderator_role_id: int | None = None
+    helper_role_id: int | None = None
+    notify_role_id: int | None = None
+    timezone: str | None = None
+    updated_at: datetime | None = None
+    updated_by: int | None = None
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> GuildConfig:
+        """Build a GuildConfig from a guild_config row."""
+        values: dict[str, Any] = {name: row[name] for name in ("guild_id", *cls.SETTABLE, "updated_by")}
+        return cls(**values, updated_at=_from_text(row["updated_at"]))
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member as the bot saw them join (and perhaps leave) one server."""
+
+    guild_id: int
+    user_id: int
+    display_name: str
+    account_created_at: datetime
+    first_joined_at: datetime
+    last_joined_at: datetime
+    left_at: datetime | None
+    join_count: int
+
+    @property
+    def present(self) -> bool:
+        """True while the member is in the server (no leave recorded since their last join)."""
+        return self.left_at is None
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> Member:
+        """Build a Member from a members row."""
+        return cls(
+            guild_id=row["guild_id"],
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            account_created_at=_required(_from_text(row["account_created_at"])),
+            first_joined_at=_required(_from_text(row["first_joined_at"])),
+            last_joined_at=_required(_from_text(row["last_joined_at"])),
+            left_at=_from_text(row["left_at"]),
+            join_count=row["join_count"],
+        )
+
+
+def _required(moment: datetime | None) -> datetime:
+    """Narrow a NOT NULL column's parsed value for the type checker."""
+    assert moment is not None, "NOT NULL column was NULL"
+    return moment
+
+
+def _check_config_value(key: str, value: int | str | None) -> None:
+    """Reject a value of the wrong type for a guild_config column before it reaches the database."""
+    if value is None:
+        return
+    if key == "timezone":
+        if not isinstance(value, str) or not value:
+            raise TypeError(f"timezone must be a non-empty string or None (got {value!r}).")
+    elif not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise TypeError(f"{key} must be a positive integer Discord ID or None (got {value!r}).")
+
+
+def _prepare(path: Path | str, migrations_dir: Path) -> tuple[Path | str, list[Migration]]:
+    """Create the database's folder and read the migrations (blocking file work, run in a thread)."""
+    migrations = discover_migrations(migrations_dir)
+    if str(path) == ":memory:":
+        return path, migrations
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path, migrations
+
+
+class Storage:
+    """One aiosqlite connection with serialised transactions; open it with `await Storage.open(path)`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
+        """Wrap an open, migrated connection; use Storage.open rather than calling this directly."""
+        self._conn: aiosqlite.Connection | None = conn
+        self.path = path
+        # One lock for writes and reads alike: on a shared connection a read during another
+        # coroutine's transaction would otherwise see that transaction's uncommitted rows.
+        self._lock = asyncio.Lock()
+        # The task inside transaction(): it may read and nest (as savepoints) without deadlocking on the lock.
+        self._owner: asyncio.Task[Any] | None = None
+        self._savepoints = 0
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrations_dir: Path | None = None) -> Storage:
+        """Open (creating folders as needed) and migrate the database at `path`, which may be ":memory:"."""
+        # File work happens in a thread so opening never blocks the event loop.
+        path, migrations = await asyncio.to_thread(_prepare, path, migrations_dir or MIGRATIONS_DIR)
+        in_memory = str(path) == ":memory:"
+        # isolation_level=None: no implicit BEGINs from the sqlite3 module; transactions are explicit here.
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            # First, so that even switching to WAL waits rather than fails if another process (a backup,
+            # a report run) holds a lock.
+            await conn.execute("PRAGMA busy_timeout=5000")
+            async with conn.execute("PRAGMA journal_mode=WAL") as cursor:
+                row = await cursor.fetchone()
+            mode = str(row[0]).lower() if row is not None else "?"
+            if not in_memory and mode != "wal":
+                log.warning("SQLite refused WAL mode for %s (journal_mode=%s)", path, mode)
+            await conn.execute("PRAGMA foreign_keys=ON")
+            version = await apply_migrations(conn, migrations)
+        except BaseException:
+            await conn.close()
+            raise
+        log.info("Opened database %s at schema version %d", path, version)
+        return cls(conn, path)
+
+    async def close(self) -> None:
+        """Wait for any running transaction to finish, then close the connection; safe to call twice."""
+        if self._conn is None:
+            return
+        if self._owner is not None and self._owner is asyncio.current_task():
+            raise RuntimeError("Storage.close() was called inside a transaction; close it after the block.")
+        async with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                await conn.close()
+                log.info("Closed database %s", self.path)
+
+    async def __aenter__(self) -> Storage:
+        """Allow `async with await Storage.open(...) as storage:`."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close on leaving the block."""
+        await self.close()
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has run."""
+        return self._conn is None
+
+    def _connection(self) -> aiosqlite.Connection:
+        """Return the open connection, or raise a clear error after close()."""
+        if self._conn is None:
+            raise RuntimeError("Storage is closed.")
+        return self._conn
+
+    def _owns_transaction(self) -> bool:
+        """True if the current task is inside this Storage's transaction()."""
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block as one BEGIN IMMEDIATE ... COMMIT, rolling back and re-raising on any exception.
+
+        Transactions are serialised. Inside one, this Storage's methods may be called freely, and a
+        nested transaction() becomes a savepoint that rolls back only its own block. Keep blocks short:
+        other coroutines' reads wait for them.
+        """
+        if self._owns_transaction():
+            async with self._savepoint() as conn:
+                yield conn
+            return
+        async with self._lock:
+            conn = self._connection()
+            # IMMEDIATE takes the write lock up front, so a later write in the block cannot hit SQLITE_BUSY
+            # half-way through (a deferred transaction cannot wait for a lock upgrade).
+            await conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
+            try:
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException:
+                # rollback() is a no-op if SQLite already ended the transaction (e.g. after SQLITE_FULL).
+                await conn.rollback()
+                raise
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A nested transaction: release on success, roll back to the savepoint on an exception."""
+        conn = self._connection()
+        self._savepoints += 1
+        name = f"heartbeat_{self._savepoints}"
+        await conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+            await conn.execute(f"RELEASE {name}")
+        except BaseException:
+            await conn.execute(f"ROLLBACK TO {name}")
+            await conn.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._savepoints -= 1
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Yield the connection for reads, waiting for other tasks' transactions to finish first."""
+        if self._owns_transaction():
+            yield self._connection()
+            return
+        async with self._lock:
+            yield self._connection()
+
+    async def _fetchone(self, sql: str, parameters: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
+        """Run one read query and return its first row."""
+        async with self._reading() as conn, conn.execute(sql, parameters) as cursor:
+            return await cursor.fetchone()
+
+    async def schema_version(self) -> int:
+        """Return the database's schema version (PRAGMA user_version)."""
+        async with self._reading() as conn:
+            return await _schema_version(conn)
+
+    # --- guild_config -------------------------------------------------------------------------------
+
+    async def get_guild_config(self, guild_id: int) -> GuildConfig:
+        """Return a server's configuration; a server never configured gets an all-None GuildConfig."""
+        row = await self._fetchone("SELECT * FROM guild_config WHERE guild_id = ?", (guild_id,))
+        return GuildConfig(guild_id=guild_id) if row is None else GuildConfig._from_row(row)
+
+    async def update_guild_config(
+        self,
+        guild_id: int,
+        changes: Mapping[str, int | str | None],
+        *,
+        updated_by: int,
+        now: datetime,
+    ) -> GuildConfig:
+        """Set the given SETTABLE fields (None clears one) and return the whole new configuration.
+
+        Unknown keys raise ValueError and wrong types raise TypeError before anything is written.
+        """
+        unknown = sorted(set(changes) - set(GuildConfig.SETTABLE))
+        if unknown:
+            raise ValueError(
+                f"Unknown guild config field(s) {', '.join(unknown)}; allowed: {', '.join(GuildConfig.SETTABLE)}."
+            )
+        for key, value in changes.items():
+            _check_config_value(key, value)
+        updated_at = _to_text(now, "now")
+        if not changes:
+            return await self.get_guild_config(guild_id)
+        # Keep SETTABLE's order so the statement text is stable; names are validated against SETTABLE above.
+        columns = [name for name in GuildConfig.SETTABLE if name in changes]
+        insert_columns = ", ".join(["guild_id", *columns, "updated_at", "updated_by"])
+        placeholders = ", ".join("?" for _ in range(len(columns) + 3))
+        assignments = ", ".join(f"{name} = excluded.{name}" for name in [*columns, "updated_at", "updated_by"])
+        sql = (
+            f"INSERT INTO guild_config ({insert_columns}) VALUES ({placeholders}) "
+            f"ON CONFLICT (guild_id) DO UPDATE SET {assignments}"
+        )
+        parameters = (guild_id, *(changes[name] for name in columns), updated_at, updated_by)
+        async with self.transaction() as conn:
+            await conn.execute(sql, parameters)
+            config = await self.get_guild_config(guild_id)
+        log.info("Guild %s config changed by %s: %s", guild_id, updated_by, ", ".join(columns))
+        return config
+
+    # --- bot_meta -----------------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        """Return a bot_meta value, or None if it was never set."""
+        row = await self._fetchone("SELECT value FROM bot_meta WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Set (insert or replace) a bot_meta value."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO bot_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # --- members ------------------------------------------------------------------------------------
+
+    async def record_member_join(
+        self,
+        guild_id: int,
+        user_id: int,
+        display_name: str,
+        account_created_at: datetime,
+        joined_at: datetime,
+    ) -> Member:
+        """Record a join and return the member: new members start at join_count 1, a rejoin adds one.
+
+        A join at or before the last recorded one (a replayed gateway event) only refreshes the
+        display name, so replays never inflate join_count.
+        """
+        created_text = _to_text(account_created_at, "account_created_at")
+        joined_text = _to_text(joined_at, "joined_at")
+        async with self.transaction() as conn:
+            existing = await self.get_member(guild_id, user_id)
+            if existing is None:
+                await conn.execute(
+                    "INSERT INTO members (guild_id, user_id, display_name, account_created_at, "
+                    "first_joined_at, last_joined_at, left_at, join_count) "
+                    "VALUES (?, ?, ?, ?, ?, ?, NULL, 1)",
+                    (guild_id, user_id, display_name, created_text, joined_text, joined_text),
+                )
+            elif joined_at > existing.last_joined_at:
+                await conn.execute(
+                    "UPDATE members SET display_name = ?, last_joined_at = ?, left_at = NULL, "
+                    "join_count = join_count + 1 WHERE guild_id = ? AND user_id = ?",
+                    (display_name, joined_text, guild_id, user_id),
+                )
+            else:
+                log.debug("Ignoring replayed join of %s in guild %s", user_id, guild_id)
+                await conn.execute(
+                    "UPDATE members SET display_name = ? WHERE guild_id = ? AND user_id = ?",
+                    (display_name, guild_id, user_id),
+                )
+            member = await self.get_member(guild_id, user_id)
+        return _required_member(member)
+
+    async def record_member_leave(self, guild_id: int, user_id: int, left_at: datetime) -> bool:
+        """Record that a member left; return False if unknown or the leave predates their last join."""
+        left_text = _to_text(left_at, "left_at")
+        async with self.transaction() as conn:
+            # The last_joined_at guard drops a stale leave event that arrives after a newer rejoin.
+            cursor = await conn.execute(
+                "UPDATE members SET left_at = ? WHERE guild_id = ? AND user_id = ? AND last_joined_at <= ?",
+                (left_text, guild_id, user_id, left_text),
+            )
+            changed = cursor.rowcount > 0
+            await cursor.close()
+        return changed
+
+    async def get_member(self, guild_id: int, user_id: int) -> Member | None:
+        """Return what is recorded about a member of a server, or None if they were never seen joining."""
+        row = await self._fetchone("SELECT * FROM members WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+        return None if row is None else Member._from_row(row)
+
+    async def recent_joins(self, guild_id: int, *, since: datetime) -> list[Member]:
+        """Members whose latest join is at or after `since`, newest first."""
+        async with self._reading() as conn:
+            cursor = await conn.execute(
+                "SELECT * FROM members WHERE guild_id = ? AND last_joined_at >= ? ORDER BY last_joined_at DESC",
+                (guild_id, _to_text(since, "since")),
+            )
+            rows = await cursor.fetchall()
+            await cursor.close()
+        return [Member._from_row(row) for row in rows]
+
+    async def count_members(self, guild_id: int, *, include_departed: bool = False) -> int:
+        """Count a server's members who are present now (or everyone ever seen, with include_departed)."""
+        sql = "SELECT COUNT(*) FROM members WHERE guild_id = ?"
+        if not include_departed:
+            sql += " AND left_at IS NULL"
+        row = await self._fetchone(sql, (guild_id,))
+        return 0 if row is None else int(row[0])
+
+
+def _required_member(member: Member | None) -> Member:
+    """Narrow the member just written for the type checker."""
+    assert member is not None, "member row missing right after writing it"
+    return member

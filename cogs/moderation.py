@@ -1,0 +1,57 @@
+"""`/report joins`: moderators see who joined recently, how old their accounts are, and who left again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.access import check_moderator
+from bot.client import Heartbeat
+from bot.domain.errors import UserError
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(moderate_members=True)
+class Report(commands.GroupCog, group_name="report", group_description="Reports for moderators"):
+    """Moderator commands; interaction_check enforces it on the server side."""
+
+    def __init__(self, bot: Heartbeat) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        return await check_moderator(interaction)
+
+    @app_commands.command(name="joins", description="Members who joined recently, newest first")
+    @app_commands.describe(days="How many days back to look (1-90, default 7)")
+    async def joins(self, interaction: discord.Interaction, days: int = 7) -> None:
+        assert interaction.guild_id is not None
+        if not 1 <= days <= 90:
+            raise UserError("Choose between 1 and 90 days.")
+        now = self.bot.clock()
+        members = await self.bot.storage.recent_joins(interaction.guild_id, since=now - timedelta(days=days))
+        if not members:
+            await interaction.response.send_message(f"Nobody joined in the last {days} days.", ephemeral=True)
+            return
+        lines = []
+        for member in members[:25]:
+            age_days = (member.last_joined_at - member.account_created_at).days
+            flags = []
+            if age_days < 7:
+                flags.append("new account")
+            if member.join_count > 1:
+                flags.append(f"joined {member.join_count} times")
+            if not member.present:
+                flags.append("left")
+            lines.append(f"<@{member.user_id}> joined {discord.utils.format_dt(member.last_joined_at, 'R')}, "
+                         f"account {age_days} days old" + (f" — {', '.join(flags)}" if flags else ""))
+        more = f"\n…and {len(members) - 25} more." if len(members) > 25 else ""
+        await interaction.response.send_message(f"**Joined in the last {days} days ({len(members)})**\n"
+                                                + "\n".join(lines) + more, ephemeral=True)
+
+
+async def setup(bot: Heartbeat) -> None:
+    await bot.add_cog(Report(bot))
