@@ -55,6 +55,8 @@ class Heartbeat(commands.Bot):
 
     def __init__(self, settings: Settings, *, identify_delay: float = 5.0, guild_ready_timeout: float = 2.0,
                  clock: Callable[[], datetime] | None = None) -> None:
+        # Heartbeat has no voice features; don't warn about voice libraries at every start.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,  # slash commands only; no prefix commands are defined
             help_command=None,
@@ -70,7 +72,7 @@ class Heartbeat(commands.Bot):
         self.jobs = Jobs(misfire_grace_seconds=settings.defaults.misfire_grace_seconds)
         self._storage: Storage | None = None
         self.commands_synced = False
-        # Set on every READY or RESUME: what tests, the demo and shutdown wait on instead of polling.
+        # Set at READY: what tests and the demo wait on instead of polling.
         self.connected = asyncio.Event()
         self.tree.on_error = errors.report  # type: ignore[method-assign]
 

@@ -349,7 +349,7 @@ class StandIn:
                 data["member"] = guild.members[user.id].payload()
         await self._dispatch("MESSAGE_REACTION_ADD", data, INTENT_GUILD_MESSAGE_REACTIONS)
 
-    async def slash(self, user: User, channel: Channel, command: str, **options: Any) -> InteractionRecord:
+    async def slash(self, user: User, channel: Channel, command: str, /, **options: Any) -> InteractionRecord:
         """A member runs a slash command, e.g. slash(admin, ch, "config channel", kind="chat", channel=ch)."""
         path = command.split()
         schema = self._find_command(channel.guild_id, path[0])
@@ -360,7 +360,7 @@ class StandIn:
         return await self._interact(2, user, channel, data)
 
     async def autocomplete(self, user: User, channel: Channel, command: str, focused: str,
-                           value: str, **options: Any) -> list[dict[str, Any]]:
+                           value: str, /, **options: Any) -> list[dict[str, Any]]:
         """A member types into an autocompleted option; returns the choices the bot offered."""
         path = command.split()
         schema = self._find_command(channel.guild_id, path[0])
@@ -693,7 +693,9 @@ class StandIn:
 
     async def _answer(self, request: web.Request, path: str, body: Any,
                       files: list[tuple[str, bytes]]) -> web.Response:
-        if request.headers.get("Authorization") != f"Bot {self.token}":
+        # Interaction callbacks and webhooks are authorised by the token in their path, as on Discord.
+        token_in_path = path.startswith(("interactions/", "webhooks/"))
+        if not token_in_path and request.headers.get("Authorization") != f"Bot {self.token}":
             return self._error(401, "401: Unauthorized")
         for fault in self.faults:
             if fault.remaining > 0 and fault.method == request.method and fault.pattern.search(path):
@@ -766,8 +768,10 @@ class StandIn:
         stored = []
         for command in commands:
             stored.append({**command, "id": str(snowflake()), "application_id": str(self.application_id),
-                           "version": str(snowflake()), "default_member_permissions":
-                               command.get("default_member_permissions"), "type": command.get("type", 1)})
+                           "version": str(snowflake()), "type": command.get("type", 1),
+                           # Discord answers with the permission bits as a string.
+                           "default_member_permissions": None if command.get("default_member_permissions") is None
+                           else str(command["default_member_permissions"])})
         return stored
 
     async def _put_global_commands(self, request: web.Request, body: Any, files: Any, app: str) -> web.Response:
