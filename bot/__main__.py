@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import base64
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -16,9 +15,6 @@ import discord
 from bot.settings import Settings, SettingsError, load_settings, require_token
 
 log = logging.getLogger("bot")
-
-# For testing against a Discord stand-in: the base URL that REST (/api/v10) and the gateway (/gateway) live under.
-DISCORD_URL_VARIABLE = "HEARTBEAT_DISCORD_URL"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,10 +66,10 @@ def run_live(settings: Settings) -> int:
     """Connect to Discord and run until SIGINT or SIGTERM."""
     token = require_token(settings)
     discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
-    if url := os.environ.get(DISCORD_URL_VARIABLE):
+    if settings.discord_url:
         from bot.client import use_discord_at
 
-        use_discord_at(url)
+        use_discord_at(settings.discord_url)
     try:
         asyncio.run(_serve(settings, token))
     except discord.LoginFailure:

@@ -79,5 +79,6 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
 
 
 def _describe(interaction: discord.Interaction) -> str:
-    command = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("custom_id")
+    data: dict[str, object] = dict(interaction.data or {})
+    command = interaction.command.qualified_name if interaction.command else data.get("custom_id")
     return f"/{command} by {interaction.user.id} in guild {interaction.guild_id}"

@@ -67,6 +67,8 @@ class Settings:
     log_level: str
     sync_guild_id: int | None
     defaults: Defaults
+    #: Testing only: a Discord stand-in's base URL (REST under /api/v10, gateway at /gateway).
+    discord_url: str | None = None
 
 
 def _check_default(name: str, value: Any, *, source: Path | None) -> None:
@@ -184,12 +186,17 @@ def load_settings(
         log.debug("No %s; using built-in defaults", DEFAULT_DEFAULTS_FILE)
         defaults = Defaults()
 
+    discord_url = _clean(values.get("HEARTBEAT_DISCORD_URL")) or None
+    if discord_url and not discord_url.startswith(("http://", "https://")):
+        raise SettingsError(f"HEARTBEAT_DISCORD_URL must start with http:// or https:// (got {discord_url!r}).")
+
     return Settings(
         token=token,
         database_path=database_path,
         log_level=log_level,
         sync_guild_id=sync_guild_id,
         defaults=defaults,
+        discord_url=discord_url,
     )
 
 

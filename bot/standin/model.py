@@ -229,7 +229,7 @@ class Message:
         parts = [self.content]
         for embed in self.embeds:
             parts += [embed.get("title") or "", embed.get("description") or ""]
-            parts += [f"{f.get('name', '')} {f.get('value', '')}" for f in embed.get("fields", [])]
+            parts += [f"{f.get('name', '')}\n{f.get('value', '')}" for f in embed.get("fields", [])]
             parts.append((embed.get("footer") or {}).get("text", ""))
         return "\n".join(p for p in parts if p)
 

@@ -637,7 +637,7 @@ class StandIn:
     # ------------------------------------------------------------------ REST
 
     def _build_routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., Awaitable[Any]]]]:
-        table = [
+        table: list[tuple[str, str, Callable[..., Awaitable[Any]]]] = [
             ("GET", r"users/@me", self._get_me),
             ("GET", r"oauth2/applications/@me", self._get_application),
             ("GET", r"users/(\d+)", self._get_user),
