@@ -1019,6 +1019,11 @@ class StandIn:
     async def _followup(self, request: web.Request, body: Any, files: Any, app: str, token: str) -> web.Response:
         record = self.interactions[token]
         message = self._interaction_message(record, body or {}, files)
+        placeholder = record.original
+        if record.deferred and placeholder is not None and placeholder.id not in self.messages:
+            # Discord turns the first followup after a "thinking" defer into the original response.
+            message.id = placeholder.id
+            record.original = message
         await self._store_and_dispatch(message)
         self._add_reply(record, self._reply_from("message", message))
         return self._json(message.payload())
