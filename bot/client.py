@@ -27,6 +27,7 @@ COGS = (
     "cogs.about",
     "cogs.announce",
     "cogs.moderation",
+    "cogs.chat",
 )
 
 

@@ -15,7 +15,7 @@ def command_syncs(standin: StandIn) -> int:
 
 async def test_startup_syncs_commands_once_and_not_again_when_unchanged(standin, sample, start_bot, settings):
     first = await start_bot()
-    assert sorted(c["name"] for c in standin.global_commands) == ["about", "announce", "config", "report"]
+    assert sorted(c["name"] for c in standin.global_commands) == ["about", "announce", "chat", "config", "report"]
     assert command_syncs(standin) == 1
     by_name = {c["name"]: c for c in standin.global_commands}
     # Hidden by default from members who lack these permissions (the server-side checks are tested below).

@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
@@ -30,7 +30,9 @@ from bot.storage._migrate import (
 from bot.storage._migrate import schema_version as _schema_version
 
 __all__ = [
+    "ChatSession",
     "GuildConfig",
+    "Series",
     "Member",
     "MigrationError",
     "SchemaTooNewError",
@@ -51,6 +53,10 @@ def _to_text(moment: datetime, what: str) -> str:
 def _from_text(text: str | None) -> datetime | None:
     """Parse stored ISO text back into an aware UTC datetime (None stays None)."""
     return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+class DuplicateName(ValueError):
+    """A series with that name already exists in the server."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,77 @@ class Member:
             last_joined_at=_required(_from_text(row["last_joined_at"])),
             left_at=_from_text(row["left_at"]),
             join_count=row["join_count"],
+        )
+
+
+@dataclass(frozen=True)
+class Series:
+    """A weekly chat series as stored; durations in whole seconds."""
+
+    id: int
+    guild_id: int
+    name: str
+    hashtag: str
+    channel_id: int
+    weekday: int
+    local_time: time
+    timezone: str
+    duration_seconds: int
+    spacing_seconds: int
+    first_question_seconds: int
+    pacing: str
+    use_threads: bool
+    paused: bool
+    created_by: int
+    created_at: datetime
+
+    #: Columns a host may change with update_series.
+    EDITABLE: ClassVar[tuple[str, ...]] = (
+        "name", "hashtag", "channel_id", "weekday", "local_time", "timezone", "duration_seconds",
+        "spacing_seconds", "first_question_seconds", "pacing", "use_threads", "paused",
+    )
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> Series:
+        """Build a Series from a chat_series row."""
+        return cls(
+            id=row["id"], guild_id=row["guild_id"], name=row["name"], hashtag=row["hashtag"],
+            channel_id=row["channel_id"], weekday=row["weekday"], local_time=time.fromisoformat(row["local_time"]),
+            timezone=row["timezone"], duration_seconds=row["duration_seconds"],
+            spacing_seconds=row["spacing_seconds"], first_question_seconds=row["first_question_seconds"],
+            pacing=row["pacing"], use_threads=bool(row["use_threads"]), paused=bool(row["paused"]),
+            created_by=row["created_by"], created_at=_required(_from_text(row["created_at"])),
+        )
+
+
+@dataclass(frozen=True)
+class ChatSession:
+    """One occurrence of a series (or an ad hoc chat)."""
+
+    id: int
+    series_id: int | None
+    guild_id: int
+    channel_id: int
+    series_name: str
+    hashtag: str
+    timezone: str
+    starts_at: datetime
+    topic: str | None
+    guest: str | None
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    event_id: int | None
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> ChatSession:
+        """Build a ChatSession from a chat_session row."""
+        return cls(
+            id=row["id"], series_id=row["series_id"], guild_id=row["guild_id"], channel_id=row["channel_id"],
+            series_name=row["series_name"], hashtag=row["hashtag"], timezone=row["timezone"],
+            starts_at=_required(_from_text(row["starts_at"])), topic=row["topic"], guest=row["guest"],
+            status=row["status"], started_at=_from_text(row["started_at"]), ended_at=_from_text(row["ended_at"]),
+            event_id=row["event_id"],
         )
 
 
@@ -422,6 +499,135 @@ class Storage:
             rows = await cursor.fetchall()
             await cursor.close()
         return [Member._from_row(row) for row in rows]
+
+    # --- chat series ----------------------------------------------------------------------------------
+
+    async def create_series(self, *, guild_id: int, name: str, hashtag: str, channel_id: int, weekday: int,
+                            local_time: time, timezone: str, duration_seconds: int, spacing_seconds: int,
+                            first_question_seconds: int, pacing: str, created_by: int, now: datetime) -> Series:
+        """Store a new series; a name already used in the server (any case) raises DuplicateName."""
+        async with self.transaction() as conn:
+            if await self.find_series(guild_id, name) is not None:
+                raise DuplicateName(name)
+            cursor = await conn.execute(
+                "INSERT INTO chat_series (guild_id, name, hashtag, channel_id, weekday, local_time, timezone, "
+                "duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, name, hashtag, channel_id, weekday, local_time.strftime("%H:%M"), timezone,
+                 duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by,
+                 _to_text(now, "now")),
+            )
+            series_id = cursor.lastrowid
+            await cursor.close()
+            series = await self.get_series(int(series_id or 0))
+        assert series is not None
+        return series
+
+    async def get_series(self, series_id: int) -> Series | None:
+        """One series by id."""
+        row = await self._fetchone("SELECT * FROM chat_series WHERE id = ?", (series_id,))
+        return None if row is None else Series._from_row(row)
+
+    async def find_series(self, guild_id: int, name: str) -> Series | None:
+        """A server's series by name, ignoring case."""
+        row = await self._fetchone("SELECT * FROM chat_series WHERE guild_id = ? AND name = ? COLLATE NOCASE",
+                                   (guild_id, name))
+        return None if row is None else Series._from_row(row)
+
+    async def list_series(self, guild_id: int | None = None) -> list[Series]:
+        """A server's series (every server's, if guild_id is None), by name."""
+        sql = "SELECT * FROM chat_series" + (" WHERE guild_id = ?" if guild_id is not None else "")
+        async with self._reading() as conn, conn.execute(sql + " ORDER BY name COLLATE NOCASE",
+                                                         (guild_id,) if guild_id is not None else ()) as cursor:
+            rows = await cursor.fetchall()
+        return [Series._from_row(row) for row in rows]
+
+    async def update_series(self, series_id: int, changes: Mapping[str, Any]) -> Series:
+        """Change EDITABLE fields of a series and return it; a clashing new name raises DuplicateName."""
+        unknown = sorted(set(changes) - set(Series.EDITABLE))
+        if unknown:
+            raise ValueError(f"Unknown series field(s): {', '.join(unknown)}")
+        values = {k: (v.strftime("%H:%M") if isinstance(v, time) else v) for k, v in changes.items()}
+        async with self.transaction() as conn:
+            current = await self.get_series(series_id)
+            if current is None:
+                raise KeyError(series_id)
+            if "name" in values:
+                clash = await self.find_series(current.guild_id, values["name"])
+                if clash is not None and clash.id != series_id:
+                    raise DuplicateName(values["name"])
+            if values:
+                # Column names come from Series.EDITABLE, checked above.
+                assignments = ", ".join(f"{name} = ?" for name in values)
+                await conn.execute(f"UPDATE chat_series SET {assignments} WHERE id = ?", (*values.values(), series_id))
+            series = await self.get_series(series_id)
+        assert series is not None
+        return series
+
+    async def delete_series(self, series_id: int) -> None:
+        """Delete a series and its planned sessions; sessions that ran stay, as history."""
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM chat_session WHERE series_id = ? AND status IN ('planned', 'skipped')",
+                               (series_id,))
+            await conn.execute("DELETE FROM chat_series WHERE id = ?", (series_id,))
+
+    # --- chat sessions ------------------------------------------------------------------------------
+
+    async def session_for(self, series: Series, starts_at: datetime) -> ChatSession:
+        """The series' session starting at `starts_at`, created (planned) if it does not exist yet."""
+        start = _to_text(starts_at, "starts_at")
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chat_session (series_id, guild_id, channel_id, series_name, hashtag, timezone, "
+                "starts_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, starts_at) DO NOTHING",
+                (series.id, series.guild_id, series.channel_id, series.name, series.hashtag, series.timezone, start),
+            )
+            row = await self._fetchone("SELECT * FROM chat_session WHERE series_id = ? AND starts_at = ?",
+                                       (series.id, start))
+        assert row is not None
+        return ChatSession._from_row(row)
+
+    async def get_session(self, session_id: int) -> ChatSession | None:
+        """One session by id."""
+        row = await self._fetchone("SELECT * FROM chat_session WHERE id = ?", (session_id,))
+        return None if row is None else ChatSession._from_row(row)
+
+    async def skipped_starts(self, series_id: int) -> list[datetime]:
+        """Start times of the series' sessions marked skipped."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT starts_at FROM chat_session WHERE series_id = ? AND status = 'skipped'",
+                (series_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [_required(_from_text(row[0])) for row in rows]
+
+    async def set_session_status(self, session_id: int, status: str) -> None:
+        """Mark a session planned, skipped, running or ended."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE chat_session SET status = ? WHERE id = ?", (status, session_id))
+
+    async def set_session_details(self, session_id: int, *, topic: str | None, guest: str | None) -> ChatSession:
+        """Set a session's topic and guest (None clears one)."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE chat_session SET topic = ?, guest = ? WHERE id = ?", (topic, guest, session_id))
+            session = await self.get_session(session_id)
+        assert session is not None
+        return session
+
+    # --- questions ----------------------------------------------------------------------------------
+
+    async def questions(self, session_id: int) -> list[str]:
+        """A session's questions, Q1 first."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT text FROM question WHERE session_id = ? ORDER BY number", (session_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [str(row[0]) for row in rows]
+
+    async def replace_questions(self, session_id: int, questions: list[str]) -> None:
+        """Store a session's whole question list at once, so an add, move or import is all-or-nothing."""
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM question WHERE session_id = ?", (session_id,))
+            await conn.executemany("INSERT INTO question (session_id, number, text) VALUES (?, ?, ?)",
+                                   [(session_id, number, text) for number, text in enumerate(questions, 1)])
 
     async def count_members(self, guild_id: int, *, include_departed: bool = False) -> int:
         """Count a server's members who are present now (or everyone ever seen, with include_departed)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -190,11 +189,10 @@ def test_parse_question_number_rejects(text: str) -> None:
         "<@" + "1" * 50_000,
     ],
 )
-def test_hostile_input_is_handled_quickly(text: str) -> None:
-    started = time.perf_counter()
+@pytest.mark.timeout(10)  # a guard against catastrophic backtracking, which would hang, not a speed test
+def test_hostile_input_is_handled(text: str) -> None:
     assert parse_answer_number(text) is None
     assert parse_question_number(text) is None
-    assert time.perf_counter() - started < 0.5
 
 
 RESOLVE_CASES = [

@@ -1,0 +1,120 @@
+"""A chat series: its name and hashtag, its weekly slot, and which of its sessions come next."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+from bot.domain.errors import UserError
+from bot.domain.schedule import (
+    WeeklySlot,
+    local_start,
+    occurrences,
+    parse_duration,
+    parse_local_time,
+    parse_weekday,
+    parse_zone,
+)
+from bot.domain.timeline import ChatPlan, validate_plan
+
+T = TypeVar("T")
+
+MAX_NAME_LENGTH = 50
+HASHTAG = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,49}")
+# How far ahead a host may skip or plan a session.
+PLANNING_HORIZON = timedelta(days=366)
+
+
+def clean_name(text: str) -> str:
+    """A series name: 1-50 characters on one line."""
+    name = " ".join(text.split())
+    if not name:
+        raise UserError("Give the series a name, such as GetRealChat.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise UserError(f"That name is {len(name)} characters; keep it to {MAX_NAME_LENGTH} or fewer.")
+    return name
+
+
+def clean_hashtag(text: str) -> str:
+    """A hashtag without its '#': a letter, then letters, digits or underscores (2-50 in all)."""
+    tag = text.strip().lstrip("#")
+    if not HASHTAG.fullmatch(tag):
+        raise UserError(f"'{text.strip()}' is not a usable hashtag: use letters, digits and underscores, "
+                        "starting with a letter, such as #GetRealChat.")
+    return tag
+
+
+def upcoming_sessions(slot: WeeklySlot, after: datetime, count: int,
+                      skipped: Collection[datetime] = ()) -> list[datetime]:
+    """The next `count` session starts after `after`, leaving out skipped ones."""
+    skipped_set = set(skipped)
+    found: list[datetime] = []
+    cursor = after
+    while len(found) < count:
+        batch = occurrences(slot, cursor, count + len(skipped_set))
+        found.extend(start for start in batch if start not in skipped_set)
+        cursor = batch[-1]
+    return found[:count]
+
+
+def session_on(slot: WeeklySlot, on: date, now: datetime) -> datetime:
+    """The start of the series' session on a local date, which must be in the future and within a year."""
+    start = local_start(slot, on)
+    if start <= now:
+        raise UserError(f"{on.isoformat()} is in the past: pick a date still to come.")
+    if start - now > PLANNING_HORIZON:
+        raise UserError(f"{on.isoformat()} is more than a year away: pick a nearer date.")
+    return start
+
+
+def parse_date(text: str) -> date:
+    """A calendar date written as YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"'{text.strip()}' is not a date: write it as YYYY-MM-DD, such as 2026-12-01.") from None
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """What `/chat list` shows for one series."""
+
+    name: str
+    hashtag: str
+    channel_id: int
+    slot: WeeklySlot
+    paused: bool
+    next_starts: list[datetime]
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """Everything a host gave `/chat create`, validated."""
+
+    name: str
+    hashtag: str
+    slot: WeeklySlot
+    plan: ChatPlan
+
+
+def build_spec(*, name: str, hashtag: str, weekday: str, local_time: str, zone: str, duration: str,
+               spacing: str, first_question: str, pacing: str) -> SeriesSpec:
+    """Validate a host's raw input; the first problem found is raised as a UserError naming the option."""
+    slot = WeeklySlot(weekday=_option("weekday", parse_weekday, weekday),
+                      local_time=_option("time", parse_local_time, local_time),
+                      zone=_option("zone", parse_zone, zone).key)
+    plan = validate_plan(duration=_option("duration", parse_duration, duration),
+                         spacing=_option("spacing", parse_duration, spacing),
+                         first_question=first_question, pacing=pacing)
+    return SeriesSpec(name=clean_name(name), hashtag=clean_hashtag(hashtag), slot=slot, plan=plan)
+
+
+def _option(option: str, parse: Callable[[str], T], text: str) -> T:
+    """Parse one option, naming it in the error so the host knows which value to fix."""
+    try:
+        return parse(text)
+    except UserError as error:
+        raise UserError(f"{option}: {error}") from None
