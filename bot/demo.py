@@ -20,6 +20,8 @@ from bot.settings import Settings
 from bot.standin import InteractionRecord, StandIn, User
 from bot.standin.sample import SampleServer, build_sample
 
+EXAMPLE_QUESTIONS = Path(__file__).resolve().parent.parent / "config" / "questions" / "example.toml"
+
 
 class SceneLog:
     """A readable account of what members did and what the bot posted, printed and kept for demo-output/."""
@@ -33,8 +35,7 @@ class SceneLog:
 
     def _name(self, text: str) -> str:
         """Replace <#id>, <@id>, <@&id> and <t:unix:style> with readable names and times."""
-        text = re.sub(r"<t:(\d+)(?::\w)?>",
-                      lambda m: datetime.fromtimestamp(int(m[1]), UTC).strftime("%a %d %b %Y %H:%M UTC"), text)
+        text = re.sub(r"<t:(\d+)(?::(\w))?>", _timestamp, text)
         for channel in self.sample.guild.channels.values():
             text = text.replace(f"<#{channel.id}>", f"#{channel.name}")
         for role in self.sample.guild.roles.values():
@@ -67,14 +68,27 @@ class SceneLog:
         return reply.text
 
 
+def _timestamp(match: re.Match[str]) -> str:
+    """A Discord timestamp as a reader in UTC would see it; relative ones ("R") as "in 3 days"."""
+    instant = datetime.fromtimestamp(int(match[1]), UTC)
+    if match[2] != "R":
+        return instant.strftime("%a %d %b %Y %H:%M UTC")
+    seconds = (instant - datetime.now(UTC)).total_seconds()
+    amount, unit = next((round(abs(seconds) / size), name) for size, name in
+                        ((86400, "days"), (3600, "hours"), (60, "minutes"), (1, "seconds")) if abs(seconds) >= size
+                        or size == 1)
+    return f"in {amount} {unit}" if seconds >= 0 else f"{amount} {unit} ago"
+
+
 async def _slash(scene: SceneLog, standin: StandIn, user: User, where: str, command: str, **options: Any) -> str:
-    shown = " ".join(f"{k}:{getattr(v, 'name', v)}" for k, v in options.items())
+    # Channels and roles by name, an attached file by its filename.
+    shown = " ".join(f"{k}:{v[0] if isinstance(v, tuple) else getattr(v, 'name', v)}" for k, v in options.items())
     scene.add(user.name, f"/{command} {shown}".rstrip())
     return await scene.reply(await standin.slash(user, scene.sample.channels[where], command, **options))
 
 
 async def play_scene(standin: StandIn, sample: SampleServer, scene: SceneLog) -> None:
-    """The bot comes online, an admin configures it, a member is refused, someone joins, a member asks /about."""
+    """Online, configured by an admin, a member refused, a join, /about, an announcement, a series and its questions."""
     channels, roles = sample.channels, sample.roles
     await _slash(scene, standin, sample.admin, "general", "config status")
     await _slash(scene, standin, sample.admin, "general", "config channel", kind="chat", channel=channels["chat"])
@@ -98,6 +112,12 @@ async def play_scene(standin: StandIn, sample: SampleServer, scene: SceneLog) ->
     await _slash(scene, standin, sample.host, "general", "announce",
                  text="@everyone #GetRealChat is back next Tuesday: bring a friend!")
     await _slash(scene, standin, sample.moderator, "general", "report joins", days=7)
+
+    await _slash(scene, standin, sample.host, "general", "chat create", name="GetRealChat", hashtag="#GetRealChat",
+                 channel=channels["chat"], weekday="Tuesday", time="21:00", spacing="8m")
+    await _slash(scene, standin, sample.host, "general", "chat questions import",
+                 file=("example.toml", EXAMPLE_QUESTIONS.read_bytes()))
+    await _slash(scene, standin, sample.members[5], "general", "chat list")
 
 
 async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> int:
