@@ -77,9 +77,11 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     assert "Ana: /config channel kind:chat" in scene
     assert "Only members with the Manage Server permission" in scene
     assert "posts in #getreal-chat (pings nobody): @everyone #GetRealChat" in scene
+    assert "Created **GetRealChat**" in scene and "**Q6:**" in scene
     with sqlite3.connect(tmp_path / "out" / "heartbeat.db") as db:
         assert db.execute("SELECT timezone FROM guild_config").fetchone() == ("America/New_York",)
         assert db.execute("SELECT display_name FROM members").fetchall() == [("Kai",)]
+        assert db.execute("SELECT COUNT(*) FROM question").fetchone() == (6,)
 
 
 async def test_live_process_runs_against_the_standin_and_stops_cleanly_on_sigterm(tmp_path):
