@@ -13,6 +13,7 @@ from pathlib import Path
 import discord
 
 from bot.settings import Settings, SettingsError, load_settings, require_token
+from bot.storage import MigrationError
 
 log = logging.getLogger("bot")
 
@@ -75,6 +76,9 @@ def run_live(settings: Settings) -> int:
     except discord.LoginFailure:
         print("heartbeat: Discord rejected DISCORD_TOKEN: copy a fresh token from the Bot page of the "
               "Developer Portal into .env.", file=sys.stderr)
+        return 1
+    except (MigrationError, OSError) as error:
+        print(f"heartbeat: could not open the database at {settings.database_path}: {error}", file=sys.stderr)
         return 1
     except discord.PrivilegedIntentsRequired:
         print("heartbeat: enable the Server Members and Message Content intents on the Bot page of the "

@@ -19,9 +19,11 @@ class AccessDenied(app_commands.CheckFailure):
 
 
 def member_access(interaction: discord.Interaction) -> MemberAccess:
-    """The member's permissions as Discord computed them for this channel, and their roles."""
-    perms = interaction.permissions
-    roles = getattr(interaction.user, "roles", [])
+    """The member's server-wide permissions and roles (a channel override must not make someone a host)."""
+    if not isinstance(interaction.user, discord.Member):
+        raise AccessDenied("This command works only inside a server.")
+    perms = interaction.user.guild_permissions
+    roles = interaction.user.roles
     return MemberAccess(administrator=perms.administrator, manage_guild=perms.manage_guild,
                         manage_events=perms.manage_events, moderate_members=perms.moderate_members,
                         role_ids=frozenset(role.id for role in roles))

@@ -34,13 +34,13 @@ def _forbidden(error: Exception) -> str:
 # First match wins, so subclasses come before their parents.
 ERROR_TABLE: list[tuple[type[BaseException], Callable[[Exception], str]]] = [
     (UserError, str),
-    (app_commands.CheckFailure, lambda e: str(e) if str(e) else "You can't use that command here."),
     (app_commands.BotMissingPermissions, _missing_bot_permissions),
     (app_commands.MissingPermissions, _missing_permissions),
-    (app_commands.TransformerError,
-     lambda e: f"'{getattr(e, 'value', '')}' is not something I can use there: pick one from the list."),
     (app_commands.CommandOnCooldown,
      lambda e: f"Slow down: try again in {getattr(e, 'retry_after', 0):.0f} seconds."),
+    (app_commands.CheckFailure, lambda e: str(e) if str(e) else "You can't use that command here."),
+    (app_commands.TransformerError,
+     lambda e: f"'{getattr(e, 'value', '')}' is not something I can use there: pick one from the list."),
     (discord.Forbidden, _forbidden),
 ]
 
@@ -67,8 +67,8 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
     if not expected:
         reference = secrets.token_hex(3).upper()
         log.error("Unexpected error [ref %s] in %s", reference, _describe(interaction), exc_info=unwrap(error))
-        message = (f"Something went wrong on my side (reference {reference}); nothing was changed. "
-                   "Please try again, or give an admin that reference.")
+        message = (f"Something went wrong on my side (reference {reference}). "
+                   "Please check whether your change took effect, try again, or give an admin that reference.")
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)

@@ -38,9 +38,10 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
             return
         lines = []
         for member in members[:25]:
-            age_days = (member.last_joined_at - member.account_created_at).days
+            account_age = member.last_joined_at - member.account_created_at
+            age_days = account_age.days
             flags = []
-            if age_days < 7:
+            if account_age < timedelta(hours=self.bot.settings.defaults.new_account_hours):
                 flags.append("new account")
             if member.join_count > 1:
                 flags.append(f"joined {member.join_count} times")

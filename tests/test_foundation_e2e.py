@@ -211,7 +211,7 @@ async def test_unexpected_error_is_logged_with_a_reference_the_user_can_quote(st
     with caplog.at_level(logging.ERROR, logger="bot.errors"):
         reply = await (await standin.slash(sample.admin, sample.channels["chat"], "config timezone",
                                            zone="UTC")).reply()
-    assert reply.ephemeral and "nothing was changed" in reply.text
+    assert reply.ephemeral and "Something went wrong on my side" in reply.text
     reference = reply.text.split("reference ")[1].split(")")[0]
     assert any(reference in record.getMessage() for record in caplog.records)
     assert "disk on fire" not in reply.text
