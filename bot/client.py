@@ -72,7 +72,6 @@ class Heartbeat(commands.Bot):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.jobs = Jobs(misfire_grace_seconds=settings.defaults.misfire_grace_seconds)
         self._storage: Storage | None = None
-        self.commands_synced = False
         # Set at READY: what tests and the demo wait on instead of polling.
         self.connected = asyncio.Event()
         self.tree.on_error = errors.report  # type: ignore[method-assign]
@@ -85,7 +84,7 @@ class Heartbeat(commands.Bot):
         return self._storage
 
     async def setup_hook(self) -> None:
-        """Open and migrate storage, start the scheduler, load cogs (which rebuild their jobs), sync commands."""
+        """Open and migrate storage, start the scheduler, load the cogs, sync commands if they changed."""
         self._storage = await Storage.open(self.settings.database_path)
         log.info("Database %s at schema version %d", self.settings.database_path,
                  await self._storage.schema_version())
@@ -111,7 +110,6 @@ class Heartbeat(commands.Bot):
             return False
         await self.tree.sync(guild=scope)
         await self.storage.set_meta(key, digest)
-        self.commands_synced = True
         log.info("Synced %d slash commands (%s)", len(payload), f"guild {scope.id}" if scope else "global")
         return True
 

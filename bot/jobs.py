@@ -40,7 +40,3 @@ class Jobs:
         """Forget a job if it exists."""
         if self.scheduler.get_job(job_id) is not None:
             self.scheduler.remove_job(job_id)
-
-    def ids(self) -> list[str]:
-        """The ids of every scheduled job."""
-        return sorted(job.id for job in self.scheduler.get_jobs())

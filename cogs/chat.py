@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
@@ -10,12 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.access import check_host, host_only
+from bot.access import host_only
+from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain import questions as question_list
 from bot.domain.errors import UserError
-from bot.domain.schedule import WEEKDAY_NAMES, WeeklySlot, suggest_zones
-from bot.domain.series import build_spec, parse_date, session_on, upcoming_sessions
+from bot.domain.schedule import WEEKDAY_NAMES, WeeklySlot
+from bot.domain.series import build_spec, moved_starts, parse_date, session_on, upcoming_sessions
 from bot.domain.timeline import format_duration
 from bot.storage import ChatSession, DuplicateName, Series
 
@@ -25,7 +27,7 @@ Pacing = Literal["fixed", "adaptive"]
 
 def when(instant: datetime) -> str:
     """A Discord timestamp: every reader sees it in their own time zone."""
-    return f"<t:{int(instant.timestamp())}:F> (<t:{int(instant.timestamp())}:R>)"
+    return f"{discord.utils.format_dt(instant, 'F')} ({discord.utils.format_dt(instant, 'R')})"
 
 
 def slot_of(series: Series) -> WeeklySlot:
@@ -44,9 +46,16 @@ def describe(series: Series, next_starts: list[datetime]) -> str:
 class ConfirmDelete(discord.ui.View):
     """Delete / Cancel buttons that only the host who asked can press."""
 
-    def __init__(self, cog: Chat, series: Series, host_id: int) -> None:
+    def __init__(self, cog: Chat, series: Series, asked: discord.Interaction) -> None:
         super().__init__(timeout=120)
-        self.cog, self.series, self.host_id = cog, series, host_id
+        self.cog, self.series, self.asked = cog, series, asked
+        self.host_id = asked.user.id
+
+    async def on_timeout(self) -> None:
+        # Dead buttons would answer "This interaction failed"; say what happened instead.
+        with contextlib.suppress(discord.HTTPException):
+            await self.asked.edit_original_response(content=f"Kept **{self.series.name}** (no answer in time).",
+                                                    view=None)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         if interaction.user.id != self.host_id:
@@ -120,9 +129,6 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         return [app_commands.Choice(name=s.name, value=s.name) for s in every
                 if current.lower() in s.name.lower()][:25]
 
-    async def zone_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=name, value=name) for name in suggest_zones(current)]
-
     # -- series --------------------------------------------------------------------------------------
 
     @app_commands.command(name="create", description="Set up a weekly chat series")
@@ -165,7 +171,16 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         if not every:
             raise UserError("No chats are scheduled here yet: a host can start one with `/chat create`.")
         blocks = [describe(series, await self._next_starts(series, 3)) for series in every]
-        await interaction.response.send_message("\n\n".join(blocks), ephemeral=True)
+        # An embed holds 4096 characters, about 15 series; a server with more sees the first ones and a count.
+        shown, length = [], 0
+        for block in blocks:
+            if length + len(block) > 3900:
+                break
+            shown.append(block)
+            length += len(block) + 2
+        more = f"\n\n…and {len(blocks) - len(shown)} more." if len(shown) < len(blocks) else ""
+        await interaction.response.send_message(embed=discord.Embed(description="\n\n".join(shown) + more),
+                                                ephemeral=True)
 
     @app_commands.command(name="edit", description="Change a series; unset options keep their value")
     @app_commands.describe(series="Which series", name="New name", hashtag="New hashtag", channel="New channel",
@@ -185,8 +200,12 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             zone=zone or current.timezone, duration=duration or f"{current.duration_seconds}s",
             spacing=spacing or f"{current.spacing_seconds}s",
             first_question=first_question or f"{current.first_question_seconds}s", pacing=pacing or current.pacing)
+        future = await self.bot.storage.future_sessions(current.id, self.bot.clock())
+        new_starts = moved_starts(slot_of(current), spec.slot, [s.starts_at for s in future])
         try:
-            updated = await self.bot.storage.update_series(current.id, {
+            updated = await self.bot.storage.update_series(current.id, moved=dict(zip([s.id for s in future],
+                                                                                       new_starts, strict=True)),
+                                                           changes={
                 "name": spec.name, "hashtag": spec.hashtag, "channel_id": channel.id if channel else current.channel_id,
                 "weekday": spec.slot.weekday, "local_time": spec.slot.local_time, "timezone": spec.slot.zone,
                 "duration_seconds": int(spec.plan.duration.total_seconds()),
@@ -234,22 +253,21 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         chosen = await self._series(interaction, series)
         await interaction.response.send_message(
             f"Delete **{chosen.name}** and its planned sessions? Past transcripts are kept.",
-            view=ConfirmDelete(self, chosen, interaction.user.id), ephemeral=True)
+            view=ConfirmDelete(self, chosen, interaction), ephemeral=True)
 
     # -- questions -----------------------------------------------------------------------------------
 
     async def _edit_questions(self, interaction: discord.Interaction, series: str | None, date: str | None,
                               change: Callable[[list[str]], list[str]]) -> None:
-        """Apply one change to a session's question list, store the whole list, show the result."""
-        await check_host(interaction)
+        """Apply one change to a session's question list in one transaction, then show the result."""
         session = await self._session(await self._series(interaction, series), date)
-        updated = change(await self.bot.storage.questions(session.id))
-        await self.bot.storage.replace_questions(session.id, updated)
-        await interaction.response.send_message(_question_listing(session, updated), ephemeral=True)
+        updated = await self.bot.storage.change_questions(session.id, change)
+        await interaction.response.send_message(embed=_question_listing(session, updated), ephemeral=True)
 
     @questions.command(name="add", description="Add a question to the next session (or a given date)")
     @app_commands.describe(text="The question", position="Where to put it (1 = first; default: last)",
                            series="Which series", date="Session date, YYYY-MM-DD (default: the next one)")
+    @host_only
     async def questions_add(self, interaction: discord.Interaction, text: str, position: int | None = None,
                             series: str | None = None, date: str | None = None) -> None:
         await self._edit_questions(interaction, series, date,
@@ -258,6 +276,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @questions.command(name="edit", description="Reword a question")
     @app_commands.describe(number="The question number", text="The new wording", series="Which series",
                            date="Session date, YYYY-MM-DD (default: the next one)")
+    @host_only
     async def questions_edit(self, interaction: discord.Interaction, number: int, text: str,
                              series: str | None = None, date: str | None = None) -> None:
         await self._edit_questions(interaction, series, date,
@@ -266,6 +285,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @questions.command(name="remove", description="Remove a question")
     @app_commands.describe(number="The question number", series="Which series",
                            date="Session date, YYYY-MM-DD (default: the next one)")
+    @host_only
     async def questions_remove(self, interaction: discord.Interaction, number: int, series: str | None = None,
                                date: str | None = None) -> None:
         await self._edit_questions(interaction, series, date,
@@ -274,6 +294,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @questions.command(name="move", description="Move a question to another position")
     @app_commands.describe(number="The question to move", to="Its new number", series="Which series",
                            date="Session date, YYYY-MM-DD (default: the next one)")
+    @host_only
     async def questions_move(self, interaction: discord.Interaction, number: int, to: int,
                              series: str | None = None, date: str | None = None) -> None:
         await self._edit_questions(interaction, series, date,
@@ -282,27 +303,26 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @questions.command(name="import", description="Replace a session's questions from a .txt, .md or .toml file")
     @app_commands.describe(file="One question per line (.txt/.md), or questions = [...] in .toml",
                            series="Which series", date="Session date, YYYY-MM-DD (default: the next one)")
+    @host_only
     async def questions_import(self, interaction: discord.Interaction, file: discord.Attachment,
                                series: str | None = None, date: str | None = None) -> None:
-        await check_host(interaction)
-        if file.size > 64 * 1024:
-            raise UserError("That file is over 64 KB: a question list is a few lines of text.")
+        if file.size > question_list.MAX_FILE_BYTES:
+            raise UserError(f"That file is over {question_list.MAX_FILE_BYTES // 1000} KB: "
+                            "a question list is a few lines of text.")
         parsed = question_list.parse_question_file(file.filename, await file.read())
         session = await self._session(await self._series(interaction, series), date)
-        await self.bot.storage.replace_questions(session.id, parsed.questions)
-        if parsed.topic or parsed.guest:
-            session = await self.bot.storage.set_session_details(session.id, topic=parsed.topic or session.topic,
-                                                                 guest=parsed.guest or session.guest)
-        await interaction.response.send_message(_question_listing(session, parsed.questions), ephemeral=True)
+        await self.bot.storage.replace_questions(session.id, parsed.questions, topic=parsed.topic, guest=parsed.guest)
+        session = await self.bot.storage.get_session(session.id) or session
+        await interaction.response.send_message(embed=_question_listing(session, parsed.questions), ephemeral=True)
 
     @questions.command(name="list", description="Show a session's questions")
     @app_commands.describe(series="Which series", date="Session date, YYYY-MM-DD (default: the next one)")
+    @host_only
     async def questions_list(self, interaction: discord.Interaction, series: str | None = None,
                              date: str | None = None) -> None:
-        await check_host(interaction)
         session = await self._session(await self._series(interaction, series), date)
         await interaction.response.send_message(
-            _question_listing(session, await self.bot.storage.questions(session.id)), ephemeral=True)
+            embed=_question_listing(session, await self.bot.storage.questions(session.id)), ephemeral=True)
 
     for command in (edit, pause, resume, skip, delete, questions_add, questions_edit, questions_remove,
                     questions_move, questions_import, questions_list):
@@ -312,14 +332,18 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     del command
 
 
-def _question_listing(session: ChatSession, questions: list[str]) -> str:
-    """A session's questions as hosts see them."""
+def _question_listing(session: ChatSession, questions: list[str]) -> discord.Embed:
+    """A session's questions as hosts see them: an embed, since 12 long questions exceed a message's 2000."""
     head = f"**#{session.hashtag}** {when(session.starts_at)}"
     if session.topic:
         head += f" — {session.topic}"
+    if session.guest:
+        head += f"\nGuest: {session.guest}"
     if not questions:
-        return head + "\nNo questions yet: add them with `/chat questions add` or `/chat questions import`."
-    return head + "\n" + "\n".join(f"**Q{n}:** {text}" for n, text in enumerate(questions, 1))
+        return discord.Embed(description=head + "\nNo questions yet: add them with `/chat questions add` "
+                             "or `/chat questions import`.")
+    return discord.Embed(description=head + "\n" + "\n".join(f"**Q{n}:** {text}"
+                                                              for n, text in enumerate(questions, 1)))
 
 
 async def setup(bot: Heartbeat) -> None:

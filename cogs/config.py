@@ -9,9 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import check_admin
+from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
-from bot.domain.schedule import parse_zone, suggest_zones
+from bot.domain.schedule import parse_zone
 from bot.permissions import CHANNEL_NEEDS, GUILD_NEEDS, missing
 from bot.storage import GuildConfig
 
@@ -23,8 +24,8 @@ Setting = Literal["chat channel", "welcome channel", "moderator channel", "host 
 ROLE_PURPOSE = {
     "host": "runs chats (besides members with Manage Events)",
     "moderator": "sees newcomer reports (besides members with Moderate Members or Manage Server)",
-    "helper": "is pinged to greet first-time chatters",
-    "notify": "is pinged for chat announcements; members opt in themselves",
+    "helper": "marks the members who greet first-time chatters",
+    "notify": "is for members who want chat announcements",
 }
 
 
@@ -79,9 +80,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Set up H
         await self._save(interaction, {"timezone": name})
         await interaction.response.send_message(f"The server's time zone is now {name}.", ephemeral=True)
 
-    @timezone.autocomplete("zone")
-    async def _zone_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=name, value=name) for name in suggest_zones(current)]
+    timezone.autocomplete("zone")(zone_choices)
 
     @app_commands.command(name="clear", description="Unset one setting")
     @app_commands.describe(setting="The setting to unset")

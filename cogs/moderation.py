@@ -36,8 +36,8 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
         if not members:
             await interaction.response.send_message(f"Nobody joined in the last {days} days.", ephemeral=True)
             return
-        lines = []
-        for member in members[:25]:
+        lines: list[str] = []
+        for member in members:
             account_age = member.last_joined_at - member.account_created_at
             age_days = account_age.days
             flags = []
@@ -47,11 +47,16 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
                 flags.append(f"joined {member.join_count} times")
             if not member.present:
                 flags.append("left")
-            lines.append(f"<@{member.user_id}> joined {discord.utils.format_dt(member.last_joined_at, 'R')}, "
-                         f"account {age_days} days old" + (f" — {', '.join(flags)}" if flags else ""))
-        more = f"\n…and {len(members) - 25} more." if len(members) > 25 else ""
-        await interaction.response.send_message(f"**Joined in the last {days} days ({len(members)})**\n"
-                                                + "\n".join(lines) + more, ephemeral=True)
+            line = (f"<@{member.user_id}> joined {discord.utils.format_dt(member.last_joined_at, 'R')}, "
+                    f"account {age_days} days old" + (f" — {', '.join(flags)}" if flags else ""))
+            # An embed description holds 4096 characters: during a raid, show what fits and count the rest.
+            if sum(len(x) + 1 for x in lines) + len(line) > 3900:
+                break
+            lines.append(line)
+        more = f"\n…and {len(members) - len(lines)} more." if len(lines) < len(members) else ""
+        embed = discord.Embed(title=f"Joined in the last {days} days ({len(members)})",
+                              description="\n".join(lines) + more)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 async def setup(bot: Heartbeat) -> None:

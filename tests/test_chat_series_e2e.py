@@ -169,3 +169,56 @@ async def test_questions_for_a_given_date_and_imported_from_files(standin, sampl
     assert bad.ephemeral and ".pdf" in bad.text
     next_session = await run(standin, sample, sample.admin, "chat questions list")
     assert "**Q1:** First?" in next_session.text  # the failed import changed nothing
+
+
+async def test_changing_the_weekly_slot_carries_questions_and_skips_along(standin, sample, bot):
+    await create(standin, sample)
+    await run(standin, sample, sample.admin, "chat questions add", text="What brought you here?")
+    await run(standin, sample, sample.admin, "chat skip", date="2026-03-10")
+    await run(standin, sample, sample.admin, "chat edit", weekday="Wednesday", time="20:00")
+
+    listing = await run(standin, sample, sample.admin, "chat questions list")
+    wednesday_8pm = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)  # Wed 4 March, 20:00 EST
+    assert stamp(wednesday_8pm) in listing.text and "**Q1:** What brought you here?" in listing.text
+    upcoming = await run(standin, sample, sample.members[0], "chat list")
+    assert stamp(datetime(2026, 3, 12, 0, 0, tzinfo=UTC)) not in upcoming.text  # Wed 11 March stays skipped
+    assert stamp(datetime(2026, 3, 19, 0, 0, tzinfo=UTC)) in upcoming.text
+
+
+async def test_a_full_list_of_long_questions_is_shown(standin, sample, bot):
+    await create(standin, sample)
+    for n in range(12):
+        reply = await run(standin, sample, sample.admin, "chat questions add", text=f"{n:02d} " + "why " * 74)
+    assert "**Q12:** 11 why" in reply.text
+    full = await run(standin, sample, sample.admin, "chat questions add", text="One more?")
+    assert "12" in full.text and full.ephemeral
+    assert len(await bot.storage.questions((await bot.storage.list_series(sample.guild.id))[0].id)) <= 12
+
+
+@pytest.mark.parametrize(("command", "options"), [
+    ("chat edit", {"time": "20:00"}), ("chat resume", {}), ("chat skip", {"date": "2026-03-10"}),
+    ("chat questions import", {"file": ("q.txt", b"Sneaky?\n")}), ("chat questions list", {}),
+    ("chat questions edit", {"number": 1, "text": "x?"}), ("chat questions move", {"number": 1, "to": 1}),
+    ("chat questions remove", {"number": 1}),
+])
+async def test_every_host_command_refuses_members(standin, sample, bot, command, options):
+    await create(standin, sample)
+    await run(standin, sample, sample.admin, "chat questions add", text="Kept?")
+    refused = await run(standin, sample, sample.members[6], command, **options)
+    assert refused.ephemeral and refused.text.startswith("Only hosts can do that"), command
+    listing = await run(standin, sample, sample.admin, "chat questions list")
+    assert listing.text.endswith("**Q1:** Kept?")
+    series = await bot.storage.find_series(sample.guild.id, "GetRealChat")
+    assert series is not None and series.local_time.hour == 21
+
+
+async def test_manage_events_in_one_channel_does_not_make_a_host(standin, sample, bot):
+    from bot.standin.model import PERM_MANAGE_EVENTS, Overwrite
+
+    member = sample.members[7]
+    stage = standin.add_channel(sample.guild, "stage-chat", overwrites=[Overwrite(member.id, 1,
+                                                                                  allow=PERM_MANAGE_EVENTS)])
+    record = await standin.slash(member, stage, "chat create", name="Mine", hashtag="Mine",
+                                 channel=sample.channels["chat"], weekday="Friday", time="18:00", zone="UTC")
+    assert (await record.reply()).text.startswith("Only hosts can do that")
+    assert await bot.storage.list_series(sample.guild.id) == []

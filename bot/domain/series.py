@@ -79,18 +79,6 @@ def parse_date(text: str) -> date:
 
 
 @dataclass(frozen=True)
-class SeriesView:
-    """What `/chat list` shows for one series."""
-
-    name: str
-    hashtag: str
-    channel_id: int
-    slot: WeeklySlot
-    paused: bool
-    next_starts: list[datetime]
-
-
-@dataclass(frozen=True)
 class SeriesSpec:
     """Everything a host gave `/chat create`, validated."""
 
@@ -118,3 +106,12 @@ def _option(option: str, parse: Callable[[str], T], text: str) -> T:
         return parse(text)
     except UserError as error:
         raise UserError(f"{option}: {error}") from None
+
+
+def moved_starts(old: WeeklySlot, new: WeeklySlot, starts: list[datetime]) -> list[datetime]:
+    """Where sessions go when a series changes its weekly slot: the same Monday-to-Sunday week, new day and time."""
+    moved = []
+    for start in starts:
+        local_day = start.astimezone(old.tz).date()
+        moved.append(local_start(new, local_day + timedelta(days=new.weekday - old.weekday)))
+    return moved

@@ -821,14 +821,22 @@ class StandIn:
                        reference_id=reference_id, flags=int(body.get("flags") or 0), pinged_users=users,
                        pinged_roles=roles, pinged_everyone=everyone, **extra)
 
+    def _too_long(self, body: dict[str, Any]) -> web.Response | None:
+        """Discord's limits: 2000 characters of content, 4096 in an embed description."""
+        if len(body.get("content") or "") > 2000:
+            return self._error(400, "Invalid Form Body: content must be 2000 or fewer in length.", 50035)
+        if any(len(embed.get("description") or "") > 4096 for embed in body.get("embeds") or []):
+            return self._error(400, "Invalid Form Body: embed description must be 4096 or fewer in length.", 50035)
+        return None
+
     async def _post_message(self, request: web.Request, body: Any, files: Any, channel_id: str) -> web.Response:
         channel = self.channels[int(channel_id)]
         if not self._bot_may_post(channel):
             return self._error(403, "Missing Permissions", 50013)
         if not (body.get("content") or body.get("embeds") or files or body.get("components")):
             return self._error(400, "Cannot send an empty message", 50006)
-        if len(body.get("content") or "") > 2000:
-            return self._error(400, "Invalid Form Body: content must be 2000 or fewer in length.", 50035)
+        if too_long := self._too_long(body):
+            return too_long
         message = self._new_bot_message(channel, body, files)
         await self._store_and_dispatch(message)
         return self._json(message.payload(referenced=self.messages.get(message.reference_id or 0)))
@@ -983,6 +991,8 @@ class StandIn:
         if record.deferred or record.original is not None or record.replies:
             return self._error(400, "Interaction has already been acknowledged.", 40060)
         kind, data = body["type"], body.get("data") or {}
+        if too_long := self._too_long(data):
+            return too_long
         resource: dict[str, Any] = {"type": kind}
         if kind == CALLBACK_MESSAGE:
             message = self._interaction_message(record, data, files)
@@ -1018,6 +1028,8 @@ class StandIn:
 
     async def _followup(self, request: web.Request, body: Any, files: Any, app: str, token: str) -> web.Response:
         record = self.interactions[token]
+        if too_long := self._too_long(body or {}):
+            return too_long
         message = self._interaction_message(record, body or {}, files)
         placeholder = record.original
         if record.deferred and placeholder is not None and placeholder.id not in self.messages:

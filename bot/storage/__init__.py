@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -542,8 +542,13 @@ class Storage:
             rows = await cursor.fetchall()
         return [Series._from_row(row) for row in rows]
 
-    async def update_series(self, series_id: int, changes: Mapping[str, Any]) -> Series:
-        """Change EDITABLE fields of a series and return it; a clashing new name raises DuplicateName."""
+    async def update_series(self, series_id: int, changes: Mapping[str, Any], *,
+                            moved: Mapping[int, datetime] | None = None) -> Series:
+        """Change EDITABLE fields of a series and return it; a clashing new name raises DuplicateName.
+
+        Its planned and skipped sessions follow: `moved` gives each one's new start (when the weekly slot
+        changed), and they take the series' new channel, name, hashtag and zone, keeping their questions.
+        """
         unknown = sorted(set(changes) - set(Series.EDITABLE))
         if unknown:
             raise ValueError(f"Unknown series field(s): {', '.join(unknown)}")
@@ -561,7 +566,14 @@ class Storage:
                 assignments = ", ".join(f"{name} = ?" for name in values)
                 await conn.execute(f"UPDATE chat_series SET {assignments} WHERE id = ?", (*values.values(), series_id))
             series = await self.get_series(series_id)
-        assert series is not None
+            assert series is not None
+            for session_id, starts_at in (moved or {}).items():
+                await conn.execute("UPDATE chat_session SET starts_at = ? WHERE id = ? AND series_id = ?",
+                                   (_to_text(starts_at, "starts_at"), session_id, series_id))
+            await conn.execute(
+                "UPDATE chat_session SET channel_id = ?, series_name = ?, hashtag = ?, timezone = ? "
+                "WHERE series_id = ? AND status IN ('planned', 'skipped')",
+                (series.channel_id, series.name, series.hashtag, series.timezone, series_id))
         return series
 
     async def delete_series(self, series_id: int) -> None:
@@ -605,13 +617,13 @@ class Storage:
         async with self.transaction() as conn:
             await conn.execute("UPDATE chat_session SET status = ? WHERE id = ?", (status, session_id))
 
-    async def set_session_details(self, session_id: int, *, topic: str | None, guest: str | None) -> ChatSession:
-        """Set a session's topic and guest (None clears one)."""
-        async with self.transaction() as conn:
-            await conn.execute("UPDATE chat_session SET topic = ?, guest = ? WHERE id = ?", (topic, guest, session_id))
-            session = await self.get_session(session_id)
-        assert session is not None
-        return session
+    async def future_sessions(self, series_id: int, after: datetime) -> list[ChatSession]:
+        """The series' planned or skipped sessions starting after `after`, soonest first."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT * FROM chat_session WHERE series_id = ? AND status IN ('planned', 'skipped') "
+                "AND starts_at > ? ORDER BY starts_at", (series_id, _to_text(after, "after"))) as cursor:
+            rows = await cursor.fetchall()
+        return [ChatSession._from_row(row) for row in rows]
 
     # --- questions ----------------------------------------------------------------------------------
 
@@ -622,12 +634,24 @@ class Storage:
             rows = await cursor.fetchall()
         return [str(row[0]) for row in rows]
 
-    async def replace_questions(self, session_id: int, questions: list[str]) -> None:
-        """Store a session's whole question list at once, so an add, move or import is all-or-nothing."""
+    async def change_questions(self, session_id: int,
+                               change: Callable[[list[str]], list[str]]) -> list[str]:
+        """Read, change and store a session's questions in one transaction, so concurrent edits never clash."""
+        async with self.transaction():
+            updated = change(await self.questions(session_id))
+            await self.replace_questions(session_id, updated)
+        return updated
+
+    async def replace_questions(self, session_id: int, questions: list[str], *, topic: str | None = None,
+                                guest: str | None = None) -> None:
+        """Store a session's whole question list (and a new topic or guest, if given) all-or-nothing."""
         async with self.transaction() as conn:
             await conn.execute("DELETE FROM question WHERE session_id = ?", (session_id,))
             await conn.executemany("INSERT INTO question (session_id, number, text) VALUES (?, ?, ?)",
                                    [(session_id, number, text) for number, text in enumerate(questions, 1)])
+            if topic is not None or guest is not None:
+                await conn.execute("UPDATE chat_session SET topic = COALESCE(?, topic), guest = COALESCE(?, guest) "
+                                   "WHERE id = ?", (topic, guest, session_id))
 
     async def count_members(self, guild_id: int, *, include_departed: bool = False) -> int:
         """Count a server's members who are present now (or everyone ever seen, with include_departed)."""
