@@ -11,19 +11,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import UserError
+from bot.permissions import display_name
 
 log = logging.getLogger(__name__)
 
 
 def _missing_bot_permissions(error: Exception) -> str:
     assert isinstance(error, app_commands.BotMissingPermissions)
-    names = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+    names = ", ".join(map(display_name, error.missing_permissions))
     return f"I am missing the {names} permission here: ask an admin to grant it, then try again."
 
 
 def _missing_permissions(error: Exception) -> str:
     assert isinstance(error, app_commands.MissingPermissions)
-    names = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+    names = ", ".join(map(display_name, error.missing_permissions))
     return f"You need the {names} permission for that."
 
 

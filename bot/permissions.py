@@ -33,6 +33,11 @@ def invite_url(client_id: int) -> str:
                                    scopes=("bot", "applications.commands"))
 
 
+def display_name(permission: str) -> str:
+    """'manage_events' → 'Manage Events', as Discord's settings show it."""
+    return permission.replace("_", " ").title()
+
+
 def missing(have: discord.Permissions, need: discord.Permissions) -> list[str]:
     """Names of the permissions in `need` that `have` lacks, in Discord's wording."""
-    return [name.replace("_", " ").title() for name, wanted in need if wanted and not getattr(have, name)]
+    return [display_name(name) for name, wanted in need if wanted and not getattr(have, name)]

@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.domain.schedule import require_aware
+
 # Discord refuses messages longer than this.
 MAX_POST_LENGTH = 2000
 TOP_ANSWERERS = 5
@@ -37,12 +39,6 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "October", "November", "December")
 
 
-def _require_aware(name: str, value: dt.datetime | None) -> None:
-    """Refuse naive datetimes, which would silently be read in the host machine's zone."""
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
-
-
 @dataclass(frozen=True)
 class ChatQuestion:
     """One numbered question of a chat, and when and where the bot posted it (None if it never was)."""
@@ -53,7 +49,7 @@ class ChatQuestion:
     message_id: int | None
 
     def __post_init__(self) -> None:
-        _require_aware("posted_at", self.posted_at)
+        require_aware("posted_at", self.posted_at)
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ class ChatMessage:
     jump_url: str | None = None
 
     def __post_init__(self) -> None:
-        _require_aware("created_at", self.created_at)
+        require_aware("created_at", self.created_at)
 
 
 @dataclass(frozen=True)
@@ -98,8 +94,8 @@ class ChatRecord:
     names: Mapping[int, str]
 
     def __post_init__(self) -> None:
-        _require_aware("starts_at", self.starts_at)
-        _require_aware("ended_at", self.ended_at)
+        require_aware("starts_at", self.starts_at)
+        require_aware("ended_at", self.ended_at)
 
 
 @dataclass(frozen=True)

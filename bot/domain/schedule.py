@@ -231,9 +231,9 @@ class WeeklySlot:
         return zoneinfo.ZoneInfo(self.zone)
 
 
-def _require_aware(name: str, value: dt.datetime) -> None:
-    """Refuse naive datetimes, which would silently be read in the host machine's zone."""
-    if value.tzinfo is None or value.utcoffset() is None:
+def require_aware(name: str, value: dt.datetime | None) -> None:
+    """Refuse naive datetimes, which would silently be read in the host machine's zone (None passes)."""
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
 
 
@@ -252,7 +252,7 @@ def local_start(slot: WeeklySlot, on: dt.date) -> dt.datetime:
 
 def occurrences(slot: WeeklySlot, after: dt.datetime, count: int) -> list[dt.datetime]:
     """Return the next `count` session starts strictly after `after`, as aware UTC datetimes."""
-    _require_aware("after", after)
+    require_aware("after", after)
     if count < 0:
         raise ValueError(f"count must not be negative, got {count}")
     local_day = after.astimezone(slot.tz).date()
@@ -281,7 +281,7 @@ def _clock(value: dt.time) -> str:
 
 def describe_dst_adjustment(slot: WeeklySlot, start_utc: dt.datetime) -> str | None:
     """Explain, in one sentence, how a daylight-saving change moved this session, or return None."""
-    _require_aware("start_utc", start_utc)
+    require_aware("start_utc", start_utc)
     tz = slot.tz
     shown = start_utc.astimezone(tz)
     # A gap shift can push the session past midnight, so the session's own date may be the day before.

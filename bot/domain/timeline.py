@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.errors import UserError
-from bot.domain.schedule import _require_aware, parse_duration
+from bot.domain.schedule import parse_duration, require_aware
 
 UTC = dt.UTC
 
@@ -186,7 +186,7 @@ def questions_that_fit(plan: ChatPlan) -> int:
 
 def question_times(plan: ChatPlan, start: dt.datetime, count: int) -> list[dt.datetime]:
     """Return the fixed-pacing UTC instants of Q1..Q`count`, or raise UserError if they run past the end."""
-    _require_aware("start", start)
+    require_aware("start", start)
     if count < 0:
         raise ValueError(f"count must not be negative, got {count}")
     fit = questions_that_fit(plan)
@@ -202,7 +202,7 @@ def question_times(plan: ChatPlan, start: dt.datetime, count: int) -> list[dt.da
 
 def closing_time(plan: ChatPlan, start: dt.datetime) -> dt.datetime:
     """Return the UTC instant the chat ends (start + duration in real time, even across a DST change)."""
-    _require_aware("start", start)
+    require_aware("start", start)
     return start.astimezone(UTC) + plan.duration
 
 
@@ -221,10 +221,10 @@ def next_question_due(
     answer to the current question (None, or earlier than the question, counts as no answer yet);
     an answer stamped after ``now`` (clock skew) counts as arriving at ``now``.
     """
-    _require_aware("last_question_at", last_question_at)
-    _require_aware("now", now)
+    require_aware("last_question_at", last_question_at)
+    require_aware("now", now)
     if last_answer_at is not None:
-        _require_aware("last_answer_at", last_answer_at)
+        require_aware("last_answer_at", last_answer_at)
     if quiet_for <= dt.timedelta(0):
         raise ValueError(f"quiet_for must be positive, got {quiet_for!r}")
     asked = last_question_at.astimezone(UTC)
