@@ -222,3 +222,12 @@ async def test_manage_events_in_one_channel_does_not_make_a_host(standin, sample
                                  channel=sample.channels["chat"], weekday="Friday", time="18:00", zone="UTC")
     assert (await record.reply()).text.startswith("Only hosts can do that")
     assert await bot.storage.list_series(sample.guild.id) == []
+
+
+async def test_cancelling_a_delete_keeps_the_series(standin, sample, bot):
+    await create(standin, sample)
+    prompt = (await (await standin.slash(sample.admin, sample.channels["general"], "chat delete")).reply()).message
+    assert prompt is not None
+    kept = await (await standin.click(sample.admin, prompt, "chat-delete-cancel")).reply()
+    assert kept.kind == "update" and kept.text == "Kept **GetRealChat**."
+    assert [s.name for s in await bot.storage.list_series(sample.guild.id)] == ["GetRealChat"]

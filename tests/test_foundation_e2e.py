@@ -215,3 +215,13 @@ async def test_unexpected_error_is_logged_with_a_reference_the_user_can_quote(st
     reference = reply.text.split("reference ")[1].split(")")[0]
     assert any(reference in record.getMessage() for record in caplog.records)
     assert "disk on fire" not in reply.text
+
+
+async def test_clear_unsets_one_setting_and_keeps_the_rest(standin, sample, heartbeat):
+    general, chat = sample.channels["general"], sample.channels["chat"]
+    await (await standin.slash(sample.admin, general, "config channel", kind="chat", channel=chat)).reply()
+    await (await standin.slash(sample.admin, general, "config timezone", zone="Asia/Kathmandu")).reply()
+    reply = await (await standin.slash(sample.admin, general, "config clear", setting="timezone")).reply()
+    assert reply.ephemeral and reply.text == "The timezone is no longer set."
+    config = await heartbeat.bot.storage.get_guild_config(sample.guild.id)
+    assert config.timezone is None and config.chat_channel_id == chat.id
