@@ -6,15 +6,15 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 import discord
 import yarl
 from discord.ext import commands
 
 from bot import errors
+from bot.clock import Clock
 from bot.jobs import Jobs
+from bot.runner import ChatRunner, CheckIn
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -28,6 +28,7 @@ COGS = (
     "cogs.announce",
     "cogs.moderation",
     "cogs.chat",
+    "cogs.live",
 )
 
 
@@ -55,7 +56,7 @@ class Heartbeat(commands.Bot):
     """The bot. Everything it remembers lives in `storage`; `jobs` is rebuilt from it at every start."""
 
     def __init__(self, settings: Settings, *, identify_delay: float = 5.0, guild_ready_timeout: float = 2.0,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Clock | None = None) -> None:
         # Heartbeat has no voice features; don't warn about voice libraries at every start.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
@@ -69,9 +70,11 @@ class Heartbeat(commands.Bot):
         )
         self.settings = settings
         self.identify_delay = identify_delay
-        self.clock = clock or (lambda: datetime.now(UTC))
-        self.jobs = Jobs(misfire_grace_seconds=settings.defaults.misfire_grace_seconds)
+        self.clock = clock or Clock()
+        self.jobs = Jobs(self.clock)
         self._storage: Storage | None = None
+        self.runner = ChatRunner(self)
+        self._restored = False
         # Set at READY: what tests and the demo wait on instead of polling.
         self.connected = asyncio.Event()
         self.tree.on_error = errors.report  # type: ignore[method-assign]
@@ -89,6 +92,7 @@ class Heartbeat(commands.Bot):
         log.info("Database %s at schema version %d", self.settings.database_path,
                  await self._storage.schema_version())
         self.jobs.start()
+        self.add_dynamic_items(CheckIn)
         for name in COGS:
             await self.load_extension(name)
         await self.sync_commands()
@@ -115,6 +119,13 @@ class Heartbeat(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+        # READY comes again after a reconnect that could not resume; the jobs are rebuilt only once.
+        if not self._restored:
+            self._restored = True
+            try:
+                await self.runner.restore()
+            except Exception:
+                log.exception("Rebuilding scheduled chats failed; they will not run until the next start")
         self.connected.set()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:

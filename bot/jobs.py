@@ -1,4 +1,7 @@
-"""APScheduler, held in memory and rebuilt from the database at every start: the database is the truth."""
+"""APScheduler, held in memory and rebuilt from the database at every start: the database is the truth.
+
+Jobs are asked for in bot time (see bot.clock) and handed to the scheduler in real time.
+"""
 
 from __future__ import annotations
 
@@ -10,33 +13,78 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from bot.clock import Clock
+
 log = logging.getLogger(__name__)
 
 
 class Jobs:
-    """Stable job ids, replace_existing, coalesce and a deliberate misfire grace: restarts neither repeat nor drop."""
+    """Jobs under stable ids (a new request replaces the old), rebuilt from the database at every start."""
 
-    def __init__(self, *, misfire_grace_seconds: int) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        # What is wanted, in bot time, so a moved clock (demo, tests) can re-time every job.
+        self._wanted: dict[str, tuple[datetime, Callable[..., Awaitable[Any]], tuple[Any, ...]]] = {}
+        # No misfire limit: a job that comes due late (a busy loop) still runs, and the runner decides from
+        # the database whether an overdue post is still wanted. Several instances may run, because a job
+        # may reschedule its own id (a retry) before it returns; the runner serialises each chat itself.
         self.scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": misfire_grace_seconds},
-        )
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 10, "misfire_grace_time": None})
 
     def start(self) -> None:
         """Start the scheduler on the running event loop."""
         if not self.scheduler.running:
             self.scheduler.start()
+            self.clock.listeners.append(self._retime)
 
     def shutdown(self) -> None:
         """Stop without waiting for running jobs; anything they had not recorded is reconciled at next start."""
+        if self._retime in self.clock.listeners:
+            self.clock.listeners.remove(self._retime)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
     def at(self, job_id: str, when: datetime, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
-        """Run func(*args) once at `when` (an aware instant), replacing any job with the same id."""
-        self.scheduler.add_job(func, DateTrigger(run_date=when), args=args, id=job_id, replace_existing=True)
+        """Run func(*args) once when the bot clock shows `when`, replacing any job with the same id.
+
+        An instant already past runs at once: whether something overdue should still happen is decided
+        by the caller from the database, not by the scheduler's misfire rules.
+        """
+        self._wanted[job_id] = (when, func, args)
+        self._add(job_id)
+
+    def _add(self, job_id: str) -> None:
+        when, func, args = self._wanted[job_id]
+        real = datetime.now(UTC) if when <= self.clock.now() else self.clock.real_instant(when)
+        if real is None:  # a stopped clock: not due until it is moved
+            if self.scheduler.get_job(job_id) is not None:
+                self.scheduler.remove_job(job_id)
+            return
+        self.scheduler.add_job(self._run, DateTrigger(run_date=max(real, datetime.now(UTC))),
+                               args=(job_id, when), id=job_id, replace_existing=True)
+
+    def _retime(self) -> None:
+        for job_id in list(self._wanted):
+            self._add(job_id)
+
+    async def _run(self, job_id: str, when: datetime) -> None:
+        """Run a job, logging (not silently dropping) anything it raises."""
+        wanted = self._wanted.get(job_id)
+        if wanted is None or wanted[0] != when:  # cancelled or re-timed since this run was set
+            return
+        del self._wanted[job_id]
+        _, func, args = wanted
+        try:
+            await func(*args)
+        except Exception:
+            log.exception("Job %s failed", job_id)
+
+    def pending(self) -> list[str]:
+        """The ids of jobs waiting to run."""
+        return sorted(self._wanted)
 
     def cancel(self, job_id: str) -> None:
         """Forget a job if it exists."""
+        self._wanted.pop(job_id, None)
         if self.scheduler.get_job(job_id) is not None:
             self.scheduler.remove_job(job_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
@@ -16,9 +17,19 @@ from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain import questions as question_list
 from bot.domain.errors import UserError
-from bot.domain.schedule import WEEKDAY_NAMES, WeeklySlot
-from bot.domain.series import build_spec, moved_starts, parse_date, session_on, upcoming_sessions
-from bot.domain.timeline import format_duration
+from bot.domain.schedule import WEEKDAY_NAMES, WeeklySlot, parse_duration
+from bot.domain.series import (
+    build_spec,
+    clean_hashtag,
+    clean_topic,
+    local_day,
+    moved_starts,
+    parse_date,
+    session_on,
+    upcoming_sessions,
+)
+from bot.domain.timeline import format_duration, validate_plan
+from bot.runner import plan_of
 from bot.storage import ChatSession, DuplicateName, Series
 
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -71,6 +82,7 @@ class ConfirmDelete(discord.ui.View):
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger, custom_id="chat-delete-confirm")
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmDelete]) -> None:
         await self.cog.bot.storage.delete_series(self.series.id)
+        await self.cog.bot.runner.schedule_series(self.series.id)
         self.stop()
         await interaction.response.edit_message(
             content=f"Deleted **{self.series.name}**. Transcripts of past sessions are kept.", view=None)
@@ -158,6 +170,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name, "
                             "or change it with `/chat edit`.") from None
+        await self.bot.runner.schedule_series(series.id)
         plan = (f"{format_duration(spec.plan.duration)} long, Q1 after {format_duration(spec.plan.first_question)}, "
                 f"then every {format_duration(spec.plan.spacing)} ({spec.plan.pacing} pacing)")
         await interaction.response.send_message(
@@ -213,6 +226,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 "first_question_seconds": int(spec.plan.first_question.total_seconds()), "pacing": spec.plan.pacing})
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name.") from None
+        await self.bot.runner.schedule_series(updated.id)
         await interaction.response.send_message(
             f"Updated {describe(updated, await self._next_starts(updated, 3))}", ephemeral=True)
 
@@ -222,6 +236,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     async def pause(self, interaction: discord.Interaction, series: str | None = None) -> None:
         chosen = await self._series(interaction, series)
         await self.bot.storage.update_series(chosen.id, {"paused": True})
+        await self.bot.runner.schedule_series(chosen.id)
         await interaction.response.send_message(f"Paused **{chosen.name}**: no sessions run until "
                                                 "`/chat resume`.", ephemeral=True)
 
@@ -230,6 +245,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @host_only
     async def resume(self, interaction: discord.Interaction, series: str | None = None) -> None:
         chosen = await self.bot.storage.update_series((await self._series(interaction, series)).id, {"paused": False})
+        await self.bot.runner.schedule_series(chosen.id)
         await interaction.response.send_message(
             f"Resumed {describe(chosen, await self._next_starts(chosen, 3))}", ephemeral=True)
 
@@ -242,6 +258,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         if session.status != "planned":
             raise UserError(f"The {date} session is already {session.status}.")
         await self.bot.storage.set_session_status(session.id, "skipped")
+        await self.bot.runner.schedule_series(chosen.id)
         await interaction.response.send_message(
             f"Skipping {when(session.starts_at)}. {describe(chosen, await self._next_starts(chosen, 3))}",
             ephemeral=True)
@@ -254,6 +271,126 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         await interaction.response.send_message(
             f"Delete **{chosen.name}** and its planned sessions? Past transcripts are kept.",
             view=ConfirmDelete(self, chosen, interaction), ephemeral=True)
+
+    # -- running the hour ----------------------------------------------------------------------------
+
+    async def _live(self, interaction: discord.Interaction) -> ChatSession:
+        assert interaction.guild_id is not None
+        return await self.bot.runner.live_session(interaction.guild_id, interaction.channel_id)
+
+    @app_commands.command(name="start", description="Start a chat now: a series' next session, or an ad hoc chat")
+    @app_commands.describe(series="Which series (its next session starts now)", topic="Today's topic",
+                           hashtag="For an ad hoc chat outside any series: its hashtag",
+                           channel="Ad hoc chat: where it runs (default: here)",
+                           duration="Ad hoc chat: how long it runs, e.g. 45m (default 60m)")
+    @host_only
+    async def start(self, interaction: discord.Interaction, series: str | None = None, topic: str | None = None,
+                    hashtag: str | None = None, channel: discord.TextChannel | None = None,
+                    duration: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        if hashtag:
+            if series:
+                raise UserError("Give either a series or a hashtag for an ad hoc chat, not both.")
+            tag = clean_hashtag(hashtag)
+            plan = validate_plan(duration=duration or "60m")
+            where = channel.id if channel else interaction.channel_id
+            assert where is not None
+            config = await self.bot.storage.get_guild_config(interaction.guild_id)
+            session = await self.bot.storage.create_adhoc_session(
+                guild_id=interaction.guild_id, channel_id=where, name=tag, hashtag=tag,
+                timezone=config.timezone or self.bot.settings.defaults.timezone, starts_at=self.bot.clock(),
+                topic=clean_topic(topic) if topic else None)
+            try:
+                started = await self.bot.runner.start(session, plan, started_by=interaction.user.id)
+            except UserError:
+                await self.bot.storage.delete_session(session.id)  # nothing stored half-way
+                raise
+            extra = "Post questions with `/chat next text:…`."
+        else:
+            if channel or duration:
+                raise UserError("channel and duration are for ad hoc chats (with a hashtag); "
+                                "a series runs in its own channel for its own length.")
+            chosen = await self._series(interaction, series)
+            session = await self._session(chosen, None)
+            if topic:
+                await self.bot.storage.replace_questions(session.id, await self.bot.storage.questions(session.id),
+                                                         topic=clean_topic(topic))
+                session = await self.bot.storage.get_session(session.id) or session
+            started = await self.bot.runner.start(session, plan_of(chosen), started_by=interaction.user.id)
+            count = len(await self.bot.storage.questions(started.id))
+            extra = f"{count} question{'' if count == 1 else 's'} ready." if count else \
+                "No questions are loaded: post them with `/chat next text:…`."
+        assert started.ends_at is not None
+        await interaction.response.send_message(
+            f"Started **#{started.hashtag}** in <#{started.channel_id}>; it ends "
+            f"{discord.utils.format_dt(started.ends_at, 't')}. {extra}", ephemeral=True)
+
+    @app_commands.command(name="next", description="Post the next question now (or a new one you type)")
+    @app_commands.describe(text="A new question to ask now (default: the next prepared one)")
+    @host_only
+    async def next(self, interaction: discord.Interaction, text: str | None = None) -> None:
+        session = await self._live(interaction)
+        await interaction.response.defer(ephemeral=True)
+        number = await self.bot.runner.next_question(session, text)
+        await interaction.followup.send(f"Posted Q{number} in <#{session.channel_id}>.", ephemeral=True)
+
+    @app_commands.command(name="hold", description="Hold the question clock (no new questions until continue)")
+    @host_only
+    async def hold(self, interaction: discord.Interaction) -> None:
+        session = await self._live(interaction)
+        await self.bot.runner.hold(session)
+        await interaction.response.send_message(
+            f"Holding #{session.hashtag}: no new questions until `/chat continue`.", ephemeral=True)
+
+    @app_commands.command(name="continue", description="Restart the question clock after a hold")
+    @host_only
+    async def carry_on(self, interaction: discord.Interaction) -> None:
+        session = await self._live(interaction)
+        held_for = await self.bot.runner.carry_on(session)
+        await interaction.response.send_message(
+            f"Carrying on with #{session.hashtag}; the rest of the chat moved {format_duration(held_for)} later.",
+            ephemeral=True)
+
+    @app_commands.command(name="extend", description="Make the running chat longer")
+    @app_commands.describe(by="How much longer, e.g. 15m")
+    @host_only
+    async def extend(self, interaction: discord.Interaction, by: str) -> None:
+        session = await self._live(interaction)
+        ends = await self.bot.runner.extend(session, parse_duration(by))
+        await interaction.response.send_message(
+            f"#{session.hashtag} now ends {discord.utils.format_dt(ends, 't')}.", ephemeral=True)
+
+    @app_commands.command(name="end", description="End the running chat now; the recap follows")
+    @host_only
+    async def end(self, interaction: discord.Interaction) -> None:
+        session = await self._live(interaction)
+        await interaction.response.defer(ephemeral=True)
+        await self.bot.runner.end(session)
+        await interaction.followup.send(f"Ended #{session.hashtag}; the recap follows within a minute.",
+                                        ephemeral=True)
+
+    @app_commands.command(name="transcript", description="The recap and transcript of a past chat")
+    @app_commands.describe(date="The chat's local date, YYYY-MM-DD (default: the latest)", series="Which series")
+    async def transcript(self, interaction: discord.Interaction, date: str | None = None,
+                         series: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        past = await self.bot.storage.transcribed_sessions(interaction.guild_id)
+        if series:
+            past = [s for s in past if s.series_name.lower() == series.lower()]
+        if date:
+            day = parse_date(date)
+            past = [s for s in past if local_day(s.starts_at, s.timezone) == day]
+        if not past:
+            raise UserError("No finished chat matches that" + (f" on {date}" if date else "") +
+                            ": transcripts appear here once a chat has ended.")
+        session = past[0]
+        kept = await self.bot.storage.get_transcript(session.id)
+        assert kept is not None
+        stem = f"{session.hashtag}-{local_day(session.starts_at, session.timezone).isoformat()}"
+        await interaction.response.send_message(
+            f"#{session.hashtag}, {discord.utils.format_dt(session.started_at or session.starts_at, 'D')}:",
+            files=[discord.File(io.BytesIO(kept.markdown.encode()), filename=f"{stem}.md"),
+                   discord.File(io.BytesIO(kept.html.encode()), filename=f"{stem}.html")], ephemeral=True)
 
     # -- questions -----------------------------------------------------------------------------------
 
@@ -324,8 +461,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         await interaction.response.send_message(
             embed=_question_listing(session, await self.bot.storage.questions(session.id)), ephemeral=True)
 
-    for command in (edit, pause, resume, skip, delete, questions_add, questions_edit, questions_remove,
-                    questions_move, questions_import, questions_list):
+    for command in (edit, pause, resume, skip, delete, start, transcript, questions_add, questions_edit,
+                    questions_remove, questions_move, questions_import, questions_list):
         command.autocomplete("series")(series_choices)
     create.autocomplete("zone")(zone_choices)
     edit.autocomplete("zone")(zone_choices)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.clock import Clock
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer
 
@@ -22,7 +23,7 @@ def stamp(instant: datetime) -> str:
 
 @pytest.fixture
 async def bot(start_bot):
-    return (await start_bot(clock=lambda: NOW)).bot
+    return (await start_bot(clock=Clock.frozen(NOW))).bot
 
 
 async def create(standin: StandIn, sample: SampleServer, user=None, **options):

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from bot.domain.errors import UserError
+from bot.domain.questions import MAX_TOPIC_LENGTH
 from bot.domain.schedule import (
     WeeklySlot,
     local_start,
@@ -68,6 +69,21 @@ def session_on(slot: WeeklySlot, on: date, now: datetime) -> datetime:
     if start - now > PLANNING_HORIZON:
         raise UserError(f"{on.isoformat()} is more than a year away: pick a nearer date.")
     return start
+
+
+def clean_topic(text: str) -> str:
+    """A session topic: one line of at most MAX_TOPIC_LENGTH characters."""
+    topic = " ".join(text.split())
+    if not topic:
+        raise UserError("The topic is empty: give a few words, such as 'Starting over in a new city'.")
+    if len(topic) > MAX_TOPIC_LENGTH:
+        raise UserError(f"That topic is {len(topic)} characters; keep it to {MAX_TOPIC_LENGTH} or fewer.")
+    return topic
+
+
+def local_day(moment: datetime, zone: str) -> date:
+    """The calendar date of an instant in a zone: the date hosts and members call a session by."""
+    return moment.astimezone(parse_zone(zone)).date()
 
 
 def parse_date(text: str) -> date:

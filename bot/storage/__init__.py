@@ -12,13 +12,14 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
 
 import aiosqlite
 
+from bot.domain.running import PlannedPost
 from bot.storage._migrate import (
     MIGRATIONS_DIR,
     Migration,
@@ -31,6 +32,9 @@ from bot.storage._migrate import schema_version as _schema_version
 
 __all__ = [
     "ChatSession",
+    "ScheduledPost",
+    "StoredMessage",
+    "Transcript",
     "GuildConfig",
     "Series",
     "Member",
@@ -185,6 +189,12 @@ class ChatSession:
     started_at: datetime | None
     ended_at: datetime | None
     event_id: int | None
+    started_by: int | None = None
+    ends_at: datetime | None = None
+    held_at: datetime | None = None
+    duration_seconds: int | None = None
+    spacing_seconds: int | None = None
+    pacing: str | None = None
 
     @classmethod
     def _from_row(cls, row: aiosqlite.Row) -> ChatSession:
@@ -194,8 +204,73 @@ class ChatSession:
             series_name=row["series_name"], hashtag=row["hashtag"], timezone=row["timezone"],
             starts_at=_required(_from_text(row["starts_at"])), topic=row["topic"], guest=row["guest"],
             status=row["status"], started_at=_from_text(row["started_at"]), ended_at=_from_text(row["ended_at"]),
-            event_id=row["event_id"],
+            event_id=row["event_id"], started_by=row["started_by"], ends_at=_from_text(row["ends_at"]),
+            held_at=_from_text(row["held_at"]), duration_seconds=row["duration_seconds"],
+            spacing_seconds=row["spacing_seconds"], pacing=row["pacing"],
         )
+
+
+@dataclass(frozen=True)
+class ScheduledPost:
+    """A post the bot makes on a schedule (opening, question, closing, recap), under a stable key."""
+
+    key: str
+    session_id: int | None
+    kind: str
+    channel_id: int
+    due_at: datetime
+    status: str
+    message_id: int | None
+    attempts: int
+    last_error: str | None
+    posted_at: datetime | None
+    question_number: int | None
+    thread_id: int | None
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> ScheduledPost:
+        """Build a ScheduledPost from a scheduled_post row."""
+        return cls(key=row["key"], session_id=row["session_id"], kind=row["kind"], channel_id=row["channel_id"],
+                   due_at=_required(_from_text(row["due_at"])), status=row["status"], message_id=row["message_id"],
+                   attempts=row["attempts"], last_error=row["last_error"], posted_at=_from_text(row["posted_at"]),
+                   question_number=row["question_number"], thread_id=row["thread_id"])
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A member's message in a running chat, as kept for the transcript and the activity ledger."""
+
+    message_id: int
+    session_id: int
+    author_id: int
+    author_name: str
+    content: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    reply_to_author_id: int | None
+    question_number: int | None
+    reactions: int
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> StoredMessage:
+        """Build a StoredMessage from a chat_message row."""
+        return cls(message_id=row["message_id"], session_id=row["session_id"], author_id=row["author_id"],
+                   author_name=row["author_name"], content=row["content"],
+                   created_at=_required(_from_text(row["created_at"])), edited_at=_from_text(row["edited_at"]),
+                   deleted=bool(row["deleted"]), reply_to_author_id=row["reply_to_author_id"],
+                   question_number=row["question_number"], reactions=row["reactions"])
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A finished session's recap and transcripts."""
+
+    session_id: int
+    recap: str
+    markdown: str
+    html: str
+    created_at: datetime
 
 
 def _required(moment: datetime | None) -> datetime:
@@ -652,6 +727,306 @@ class Storage:
             if topic is not None or guest is not None:
                 await conn.execute("UPDATE chat_session SET topic = COALESCE(?, topic), guest = COALESCE(?, guest) "
                                    "WHERE id = ?", (topic, guest, session_id))
+
+    # --- running chats -------------------------------------------------------------------------------
+
+    async def create_adhoc_session(self, *, guild_id: int, channel_id: int, name: str, hashtag: str, timezone: str,
+                                   starts_at: datetime, topic: str | None) -> ChatSession:
+        """A planned session outside any series (an ad hoc chat started by a host)."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO chat_session (series_id, guild_id, channel_id, series_name, hashtag, timezone, starts_at, "
+                "topic) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, channel_id, name, hashtag, timezone, _to_text(starts_at, "starts_at"), topic))
+            session_id = int(cursor.lastrowid or 0)
+            await cursor.close()
+            session = await self.get_session(session_id)
+        assert session is not None
+        return session
+
+    async def delete_session(self, session_id: int) -> None:
+        """Delete a session that never ran (an ad hoc chat that could not start)."""
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM chat_session WHERE id = ? AND status = 'planned'", (session_id,))
+
+    async def start_session(self, session_id: int, *, started_at: datetime, started_by: int | None,
+                            channel_id: int, duration_seconds: int, spacing_seconds: int, pacing: str,
+                            posts: list[PlannedPost]) -> ChatSession | None:
+        """Mark a planned session running and schedule its posts in one step; None if it was not planned."""
+        ends_at = started_at + timedelta(seconds=duration_seconds)
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE chat_session SET status = 'running', started_at = ?, started_by = ?, ends_at = ?, "
+                "channel_id = ?, duration_seconds = ?, spacing_seconds = ?, pacing = ? "
+                "WHERE id = ? AND status = 'planned'",
+                (_to_text(started_at, "started_at"), started_by, _to_text(ends_at, "ends_at"), channel_id,
+                 duration_seconds, spacing_seconds, pacing, session_id))
+            if cursor.rowcount != 1:
+                return None
+            await self.add_posts(session_id, channel_id, posts)
+            session = await self.get_session(session_id)
+            assert session is not None
+            if started_by is not None:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO activity (guild_id, user_id, kind, session_id, occurred_at) "
+                    "VALUES (?, ?, 'hosted', ?, ?)", (session.guild_id, started_by, session_id,
+                                                     _to_text(started_at, "started_at")))
+        return session
+
+    async def sessions_with_status(self, status: str) -> list[ChatSession]:
+        """Every session in a status (e.g. all running chats, to rebuild their jobs at start), oldest first."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT * FROM chat_session WHERE status = ? ORDER BY starts_at", (status,)) as cursor:
+            rows = await cursor.fetchall()
+        return [ChatSession._from_row(row) for row in rows]
+
+    async def session_in_channel(self, channel_id: int) -> ChatSession | None:
+        """The chat taking messages in a channel: running, or ended with its recap still to come."""
+        row = await self._fetchone(
+            "SELECT s.* FROM chat_session s WHERE s.channel_id = ? AND (s.status = 'running' OR (s.status = 'ended' "
+            "AND EXISTS (SELECT 1 FROM scheduled_post p WHERE p.session_id = s.id AND p.kind = 'recap' "
+            "AND p.status = 'pending'))) ORDER BY s.started_at DESC LIMIT 1", (channel_id,))
+        return None if row is None else ChatSession._from_row(row)
+
+    async def update_session_times(self, session_id: int, **times: datetime | None) -> None:
+        """Set ends_at, held_at or ended_at (None clears held_at)."""
+        unknown = sorted(set(times) - {"ends_at", "held_at", "ended_at"})
+        if unknown:
+            raise ValueError(f"Unknown session time(s): {', '.join(unknown)}")
+        values = {k: None if v is None else _to_text(v, k) for k, v in times.items()}
+        async with self.transaction() as conn:
+            assignments = ", ".join(f"{name} = ?" for name in values)  # names checked above
+            await conn.execute(f"UPDATE chat_session SET {assignments} WHERE id = ?", (*values.values(), session_id))
+
+    async def finish_session(self, session_id: int, ended_at: datetime) -> None:
+        """Mark a session ended; questions not yet posted are skipped, never posted after the close."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE chat_session SET status = 'ended', ended_at = ?, held_at = NULL "
+                               "WHERE id = ? AND status = 'running'", (_to_text(ended_at, "ended_at"), session_id))
+            await conn.execute("UPDATE scheduled_post SET status = 'skipped', last_error = 'the chat ended first' "
+                               "WHERE session_id = ? AND kind = 'question' AND status = 'pending'", (session_id,))
+
+    # --- scheduled posts ----------------------------------------------------------------------------
+
+    async def add_posts(self, session_id: int, channel_id: int, posts: list[PlannedPost]) -> None:
+        """Schedule posts; a key that exists already is left as it is (adding twice never posts twice)."""
+        async with self.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO scheduled_post (key, session_id, kind, channel_id, due_at, question_number) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                [(post.key, session_id, post.kind, channel_id, _to_text(post.due_at, "due_at"), post.question_number)
+                 for post in posts])
+
+    async def get_post(self, key: str) -> ScheduledPost | None:
+        """One scheduled post by key."""
+        row = await self._fetchone("SELECT * FROM scheduled_post WHERE key = ?", (key,))
+        return None if row is None else ScheduledPost._from_row(row)
+
+    async def session_posts(self, session_id: int) -> list[ScheduledPost]:
+        """A session's scheduled posts, by due time."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT * FROM scheduled_post WHERE session_id = ? ORDER BY due_at, key", (session_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [ScheduledPost._from_row(row) for row in rows]
+
+    async def pending_posts(self) -> list[ScheduledPost]:
+        """Every post still to make, soonest first: what the jobs are rebuilt from at start."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT * FROM scheduled_post WHERE status = 'pending' ORDER BY due_at, key") as cursor:
+            rows = await cursor.fetchall()
+        return [ScheduledPost._from_row(row) for row in rows]
+
+    async def post_for_message(self, message_id: int) -> ScheduledPost | None:
+        """The scheduled post that became this Discord message (or started this thread), if any."""
+        row = await self._fetchone("SELECT * FROM scheduled_post WHERE message_id = ? OR thread_id = ?",
+                                   (message_id, message_id))
+        return None if row is None else ScheduledPost._from_row(row)
+
+    async def set_post_due(self, key: str, due_at: datetime) -> None:
+        """Move a pending post to a new time."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE scheduled_post SET due_at = ? WHERE key = ? AND status = 'pending'",
+                               (_to_text(due_at, "due_at"), key))
+
+    async def begin_attempt(self, key: str) -> ScheduledPost | None:
+        """Count one more attempt at a pending post and return it; None if it is no longer pending.
+
+        The count is committed before the post is sent, so after a crash a non-zero count says
+        "this may have gone out already: look in the channel before sending again".
+        """
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE scheduled_post SET attempts = attempts + 1 WHERE key = ? AND status = 'pending'",
+                               (key,))
+            post = await self.get_post(key)
+        return post if post is not None and post.status == "pending" else None
+
+    async def post_sent(self, key: str, message_id: int, posted_at: datetime, *, thread_id: int | None = None) -> None:
+        """Record that a post went out as this message."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE scheduled_post SET status = 'posted', message_id = ?, posted_at = ?, "
+                               "thread_id = COALESCE(?, thread_id), last_error = NULL WHERE key = ?",
+                               (message_id, _to_text(posted_at, "posted_at"), thread_id, key))
+
+    async def post_not_sent(self, key: str, error: str, *, status: str = "pending") -> None:
+        """Record why a post did not go out: still pending (to retry), failed (gave up) or skipped."""
+        if status not in ("pending", "failed", "skipped"):
+            raise ValueError(f"not a status for an unsent post: {status!r}")
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE scheduled_post SET status = ?, last_error = ? WHERE key = ? "
+                               "AND status = 'pending'", (status, error[:500], key))
+
+    async def plan_questions(self, session_id: int, channel_id: int, wanted: list[PlannedPost]) -> None:
+        """Make the session's unposted questions exactly `wanted`: re-time, add, and skip what no longer fits."""
+        async with self.transaction() as conn:
+            keys = [post.key for post in wanted]
+            marks = ", ".join("?" for _ in keys) or "''"
+            await conn.execute(
+                f"UPDATE scheduled_post SET status = 'skipped', last_error = 'no longer fits in the chat' "
+                f"WHERE session_id = ? AND kind = 'question' AND status = 'pending' AND key NOT IN ({marks})",
+                (session_id, *keys))
+            for post in wanted:
+                await conn.execute("UPDATE scheduled_post SET due_at = ? WHERE key = ? AND status = 'pending'",
+                                   (_to_text(post.due_at, "due_at"), post.key))
+                await conn.execute(
+                    "INSERT INTO scheduled_post (key, session_id, kind, channel_id, due_at, question_number) "
+                    "VALUES (?, ?, 'question', ?, ?, ?) ON CONFLICT (key) DO UPDATE SET status = 'pending', "
+                    "due_at = excluded.due_at, last_error = NULL WHERE status = 'skipped'",
+                    (post.key, session_id, channel_id, _to_text(post.due_at, "due_at"), post.question_number))
+
+    async def shift_session(self, session_id: int, by: timedelta) -> None:
+        """Move a running session's end and every post it has still to make by the same amount."""
+        async with self.transaction() as conn:
+            for post in await self.session_posts(session_id):
+                if post.status == "pending":
+                    await conn.execute("UPDATE scheduled_post SET due_at = ? WHERE key = ?",
+                                       (_to_text(post.due_at + by, "due_at"), post.key))
+            session = await self.get_session(session_id)
+            if session is not None and session.ends_at is not None:
+                await conn.execute("UPDATE chat_session SET ends_at = ? WHERE id = ?",
+                                   (_to_text(session.ends_at + by, "ends_at"), session_id))
+
+    async def last_answer_at(self, session_id: int, question_number: int) -> datetime | None:
+        """When the latest answer to a question came in (adaptive pacing waits for answers to die down)."""
+        row = await self._fetchone("SELECT MAX(created_at) FROM chat_message WHERE session_id = ? "
+                                   "AND question_number = ? AND deleted = 0", (session_id, question_number))
+        return None if row is None else _from_text(row[0])
+
+    # --- what was said in a chat -------------------------------------------------------------------
+
+    async def save_message(self, guild_id: int, message: StoredMessage) -> None:
+        """Store or re-store (after an edit) a chat message, and rewrite its rows in the activity ledger."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chat_message (message_id, session_id, author_id, author_name, content, created_at, "
+                "edited_at, deleted, reply_to_author_id, question_number, reactions) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET "
+                "author_name = excluded.author_name, content = excluded.content, edited_at = excluded.edited_at, "
+                "reply_to_author_id = excluded.reply_to_author_id, question_number = excluded.question_number",
+                (message.message_id, message.session_id, message.author_id, message.author_name, message.content,
+                 _to_text(message.created_at, "created_at"),
+                 None if message.edited_at is None else _to_text(message.edited_at, "edited_at"),
+                 message.reply_to_author_id, message.question_number, message.reactions))
+            await conn.execute("DELETE FROM activity WHERE message_id = ?", (message.message_id,))
+            rows: list[tuple[str, int | None, int | None]] = [("message", None, None)]
+            if message.question_number is not None:
+                rows.append(("answer", message.question_number, None))
+            if message.reply_to_author_id is not None and message.reply_to_author_id != message.author_id:
+                rows.append(("reply", None, message.reply_to_author_id))
+            await conn.executemany(
+                "INSERT INTO activity (guild_id, user_id, kind, session_id, question_number, message_id, "
+                "target_user_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(guild_id, message.author_id, kind, message.session_id, number, message.message_id, target,
+                  _to_text(message.created_at, "created_at")) for kind, number, target in rows])
+
+    async def get_message(self, message_id: int) -> StoredMessage | None:
+        """One stored chat message (deleted ones included)."""
+        row = await self._fetchone("SELECT * FROM chat_message WHERE message_id = ?", (message_id,))
+        return None if row is None else StoredMessage._from_row(row)
+
+    async def delete_message(self, message_id: int) -> bool:
+        """Mark a chat message deleted and take it out of the activity ledger; False if it was not stored."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute("UPDATE chat_message SET deleted = 1 WHERE message_id = ?", (message_id,))
+            found = cursor.rowcount == 1
+            await conn.execute("DELETE FROM activity WHERE message_id = ?", (message_id,))
+        return found
+
+    async def add_reaction(self, message_id: int, delta: int) -> None:
+        """Count a reaction added (+1) or removed (-1) on a chat message."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE chat_message SET reactions = MAX(0, reactions + ?) WHERE message_id = ?",
+                               (delta, message_id))
+
+    async def session_messages(self, session_id: int) -> list[StoredMessage]:
+        """A session's messages that were not deleted, oldest first."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT * FROM chat_message WHERE session_id = ? AND deleted = 0 ORDER BY created_at, message_id",
+                (session_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [StoredMessage._from_row(row) for row in rows]
+
+    async def newest_message_id(self, session_id: int) -> int | None:
+        """The id of the newest message stored for a session (where reading history back resumes)."""
+        row = await self._fetchone("SELECT MAX(message_id) FROM chat_message WHERE session_id = ?", (session_id,))
+        return None if row is None else row[0]
+
+    async def record_checkin(self, guild_id: int, session_id: int, user_id: int, at: datetime) -> bool:
+        """Record that a member pressed "I'm here"; False if they already had."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO activity (guild_id, user_id, kind, session_id, occurred_at) "
+                "VALUES (?, ?, 'checkin', ?, ?)", (guild_id, user_id, session_id, _to_text(at, "at")))
+            return cursor.rowcount == 1
+
+    async def checked_in(self, session_id: int) -> list[int]:
+        """Who pressed "I'm here" in a session, in the order they did."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT user_id FROM activity WHERE session_id = ? AND kind = 'checkin' ORDER BY occurred_at",
+                (session_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [int(row[0]) for row in rows]
+
+    async def first_timers(self, session_id: int) -> list[int]:
+        """Who posted in this session and had never posted in or checked in to an earlier chat in the server."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT DISTINCT a.user_id FROM activity a JOIN chat_session s ON s.id = a.session_id "
+                "WHERE a.session_id = ? AND a.kind = 'message' AND NOT EXISTS ("
+                "  SELECT 1 FROM activity b JOIN chat_session t ON t.id = b.session_id "
+                "  WHERE b.guild_id = a.guild_id AND b.user_id = a.user_id AND b.kind IN ('message', 'checkin') "
+                "  AND b.session_id != a.session_id AND t.started_at < s.started_at)",
+                (session_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [int(row[0]) for row in rows]
+
+    # --- transcripts --------------------------------------------------------------------------------
+
+    async def save_transcript(self, transcript: Transcript) -> None:
+        """Keep a finished session's recap and transcripts (replacing an earlier copy)."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO transcript (session_id, recap, markdown, html, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (session_id) DO UPDATE SET recap = excluded.recap, markdown = excluded.markdown, "
+                "html = excluded.html, created_at = excluded.created_at",
+                (transcript.session_id, transcript.recap, transcript.markdown, transcript.html,
+                 _to_text(transcript.created_at, "created_at")))
+
+    async def get_transcript(self, session_id: int) -> Transcript | None:
+        """A session's stored recap and transcripts."""
+        row = await self._fetchone("SELECT * FROM transcript WHERE session_id = ?", (session_id,))
+        if row is None:
+            return None
+        return Transcript(session_id=row["session_id"], recap=row["recap"], markdown=row["markdown"],
+                          html=row["html"], created_at=_required(_from_text(row["created_at"])))
+
+    async def transcribed_sessions(self, guild_id: int | None = None) -> list[ChatSession]:
+        """Sessions that have a transcript (in one server, if given), newest first."""
+        sql = "SELECT s.* FROM chat_session s JOIN transcript t ON t.session_id = s.id"
+        if guild_id is not None:
+            sql += " WHERE s.guild_id = ?"
+        async with self._reading() as conn, conn.execute(
+                sql + " ORDER BY s.started_at DESC", () if guild_id is None else (guild_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [ChatSession._from_row(row) for row in rows]
 
     async def count_members(self, guild_id: int, *, include_departed: bool = False) -> int:
         """Count a server's members who are present now (or everyone ever seen, with include_departed)."""

@@ -1,0 +1,46 @@
+"""What people say in a running chat: messages, edits, deletes and reactions go to the runner to record."""
+
+from __future__ import annotations
+
+import discord
+from discord.ext import commands
+
+from bot.client import Heartbeat
+
+
+class Live(commands.Cog):
+    """Listens in chat channels (needs the Message Content intent to read answers)."""
+
+    def __init__(self, bot: Heartbeat) -> None:
+        self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        await self.bot.runner.capture(message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.bot.runner.recapture(payload.message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.bot.runner.forget(payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        for message_id in payload.message_ids:
+            await self.bot.runner.forget(message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.user_id != getattr(self.bot.user, "id", None):
+            await self.bot.storage.add_reaction(payload.message_id, +1)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.user_id != getattr(self.bot.user, "id", None):
+            await self.bot.storage.add_reaction(payload.message_id, -1)
+
+
+async def setup(bot: Heartbeat) -> None:
+    await bot.add_cog(Live(bot))
