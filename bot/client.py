@@ -135,7 +135,7 @@ class Heartbeat(commands.Bot):
 
     async def close(self) -> None:
         """Stop the scheduler, disconnect, then flush and close the database."""
-        self.jobs.shutdown()
+        await self.jobs.shutdown()
         await super().close()
         if self._storage is not None:
             await self._storage.close()

@@ -5,6 +5,7 @@ Jobs are asked for in bot time (see bot.clock) and handed to the scheduler in re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ class Jobs:
         self.clock = clock
         # What is wanted, in bot time, so a moved clock (demo, tests) can re-time every job.
         self._wanted: dict[str, tuple[datetime, Callable[..., Awaitable[Any]], tuple[Any, ...]]] = {}
+        self._running: set[asyncio.Task[Any]] = set()
         # No misfire limit: a job that comes due late (a busy loop) still runs, and the runner decides from
         # the database whether an overdue post is still wanted. Several instances may run, because a job
         # may reschedule its own id (a retry) before it returns; the runner serialises each chat itself.
@@ -37,12 +39,20 @@ class Jobs:
             self.scheduler.start()
             self.clock.listeners.append(self._retime)
 
-    def shutdown(self) -> None:
-        """Stop without waiting for running jobs; anything they had not recorded is reconciled at next start."""
+    async def shutdown(self, *, drain_seconds: float = 5.0) -> None:
+        """Start no more jobs and give running ones a moment to finish (a post being sent gets recorded).
+
+        Anything still unfinished after that is reconciled against the channel at the next start.
+        """
         if self._retime in self.clock.listeners:
             self.clock.listeners.remove(self._retime)
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if not self.scheduler.running:
+            return
+        # Pause first: shutting APScheduler's asyncio executor down cancels the jobs still running.
+        self.scheduler.pause()
+        if self._running:
+            await asyncio.wait(self._running, timeout=drain_seconds)
+        self.scheduler.shutdown(wait=False)
 
     def at(self, job_id: str, when: datetime, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run func(*args) once when the bot clock shows `when`, replacing any job with the same id.
@@ -74,10 +84,15 @@ class Jobs:
             return
         del self._wanted[job_id]
         _, func, args = wanted
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
         try:
             await func(*args)
         except Exception:
             log.exception("Job %s failed", job_id)
+        finally:
+            self._running.discard(task)
 
     def pending(self) -> list[str]:
         """The ids of jobs waiting to run."""

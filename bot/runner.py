@@ -33,7 +33,7 @@ from bot.domain.recap import (
 )
 from bot.domain.running import PlannedPost, post_key
 from bot.domain.schedule import WeeklySlot
-from bot.domain.series import upcoming_sessions
+from bot.domain.series import local_day, upcoming_sessions
 from bot.domain.timeline import ChatPlan, next_question_due
 from bot.storage import ChatSession, ScheduledPost, Series, StoredMessage, Transcript
 
@@ -195,7 +195,8 @@ class ChatRunner:
         if running.is_too_late(session.starts_at, self.bot.clock(), self.grace):
             await self.schedule_series(series.id)  # skips it, tells the hosts, and moves on to the next
             return
-        await self.start(session, plan_of(series), started_by=None)
+        # Late by a little (a restart): the chat keeps its published timeline, and what is due goes out now.
+        await self.start(session, plan_of(series), started_by=None, at=session.starts_at)
 
     # -- starting and steering ------------------------------------------------------------------------
 
@@ -211,9 +212,10 @@ class ChatRunner:
             raise UserError(f"{len(running_now)} chats are running: run this in the channel of the one you mean.")
         return running_now[0]
 
-    async def start(self, session: ChatSession, plan: ChatPlan, *, started_by: int | None) -> ChatSession:
-        """Start a planned session now: schedule its opening, questions, closing and recap."""
-        now = self.bot.clock()
+    async def start(self, session: ChatSession, plan: ChatPlan, *, started_by: int | None,
+                    at: datetime | None = None) -> ChatSession:
+        """Start a planned session (timed from `at`, default now): schedule its opening, questions, closing, recap."""
+        now = at or self.bot.clock()
         busy = [s for s in await self.bot.storage.sessions_with_status("running") if s.channel_id == session.channel_id]
         if busy:
             raise UserError(f"#{busy[0].hashtag} is already running in <#{session.channel_id}>: "
@@ -295,7 +297,7 @@ class ChatRunner:
                     await self.bot.storage.set_post_due(post.key, post.due_at + by)
             assert session.ends_at is not None
             await self.bot.storage.update_session_times(session.id, ends_at=session.ends_at + by)
-            await self._replan_after_last_question(session)
+            await self._fill_questions(session)
         await self._reschedule(session.id)
         return session.ends_at + by
 
@@ -309,20 +311,25 @@ class ChatRunner:
         await self._reschedule(session.id)
         await self.run_post(post_key(session.id, "closing"))
 
-    async def _replan_after_last_question(self, session: ChatSession) -> None:
-        """Re-time the unasked questions from the last one asked (after an extension)."""
+    async def _fill_questions(self, session: ChatSession) -> None:
+        """Fixed pacing, after an extension: schedule the prepared questions that now fit before the end."""
         fresh = await self.bot.storage.get_session(session.id) or session
-        posted = [p for p in await self.bot.storage.session_posts(session.id)
-                  if p.kind == "question" and p.status == "posted" and p.posted_at]
-        if not posted:
+        if fresh.pacing != "fixed" or fresh.ends_at is None:
             return
-        last = posted[-1]
-        assert last.posted_at is not None and last.question_number is not None
-        plan = session_plan(fresh)
-        due = last.posted_at + (plan.max_spacing if plan.pacing == "adaptive" else plan.spacing)
-        if due < (fresh.ends_at or due) and last.question_number < len(await self.bot.storage.questions(session.id)):
-            await self.bot.storage.plan_questions(session.id, session.channel_id, await self._question_plan(
-                fresh, last.question_number + 1, due, asked_before=[p.question_number or 0 for p in posted]))
+        scheduled = [p for p in await self.bot.storage.session_posts(session.id)
+                     if p.kind == "question" and p.status in ("pending", "posted") and p.question_number]
+        if not scheduled:
+            return
+        last = max(scheduled, key=lambda p: p.question_number or 0)
+        assert last.question_number is not None
+        at = (last.posted_at or last.due_at) + session_plan(fresh).spacing
+        added = []
+        for number in range(last.question_number + 1, len(await self.bot.storage.questions(session.id)) + 1):
+            if at >= fresh.ends_at:
+                break
+            added.append(PlannedPost(post_key(session.id, "question", number), "question", at, number))
+            at += session_plan(fresh).spacing
+        await self.bot.storage.add_posts(session.id, session.channel_id, added)
 
     async def _reschedule(self, session_id: int) -> None:
         for post in await self.bot.storage.session_posts(session_id):
@@ -393,7 +400,9 @@ class ChatRunner:
         if post.kind == "closing":
             await storage.finish_session(session.id, now)
         what = running.describe_post(post.kind, session.hashtag, post.question_number)
-        if post.kind in ("opening", "question") and running.is_too_late(post.due_at, now, self.grace):
+        # Only a post never tried is judged stale; one being retried keeps its retries, then alerts.
+        if post.kind in ("opening", "question") and not post.attempts \
+                and running.is_too_late(post.due_at, now, self.grace):
             await storage.post_not_sent(key, "overdue after an outage", status="skipped")
             await self.alert(session.guild_id, running.skipped_text(what, post.channel_id, now - post.due_at))
             if post.kind == "question":
@@ -493,7 +502,7 @@ class ChatRunner:
             next_start, next_topic = await self._next_session(session)
             return running.closing_text(session.hashtag, next_start, next_topic), {}
         transcript = await self.transcript(session)
-        stem = f"{session.hashtag}-{session.starts_at:%Y-%m-%d}"
+        stem = f"{session.hashtag}-{local_day(session.starts_at, session.timezone).isoformat()}"
         return transcript.recap, {"files": [
             discord.File(io.BytesIO(transcript.markdown.encode()), filename=f"{stem}.md"),
             discord.File(io.BytesIO(transcript.html.encode()), filename=f"{stem}.html")]}
@@ -575,7 +584,8 @@ class ChatRunner:
             author_name=message.author.display_name, content=message.content,
             created_at=self.bot.clock.from_real(message.created_at),
             edited_at=self.bot.clock.from_real(message.edited_at) if message.edited_at else None, deleted=False,
-            reply_to_author_id=reply_to_author, question_number=number, reactions=0))
+            reply_to_author_id=reply_to_author, question_number=number,
+            reactions=sum(reaction.count for reaction in message.reactions)))
         await self._notify()
 
     async def recapture(self, message: discord.Message) -> None:
@@ -587,6 +597,11 @@ class ChatRunner:
         """A deleted chat message leaves the transcript and the activity ledger."""
         if await self.bot.storage.delete_message(message_id):
             await self._notify()
+
+    async def react(self, message_id: int, delta: int) -> None:
+        """Count a reaction added to (or taken off) a chat message, for the recap's most-reacted answers."""
+        await self.bot.storage.add_reaction(message_id, delta)
+        await self._notify()
 
     async def check_in(self, session_id: int, user: discord.abc.User) -> str:
         """Record "I'm here" and say so to the member."""

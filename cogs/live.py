@@ -34,12 +34,12 @@ class Live(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.user_id != getattr(self.bot.user, "id", None):
-            await self.bot.storage.add_reaction(payload.message_id, +1)
+            await self.bot.runner.react(payload.message_id, +1)
 
     @commands.Cog.listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.user_id != getattr(self.bot.user, "id", None):
-            await self.bot.storage.add_reaction(payload.message_id, -1)
+            await self.bot.runner.react(payload.message_id, -1)
 
 
 async def setup(bot: Heartbeat) -> None:

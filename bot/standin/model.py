@@ -222,6 +222,7 @@ class Message:
     pinged_everyone: bool = False
     reactions: dict[str, set[int]] = field(default_factory=dict)
     deleted: bool = False
+    nonce: str | None = None
 
     @property
     def text(self) -> str:

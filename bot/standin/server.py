@@ -76,6 +76,8 @@ class Fault:
     status: int
     remaining: int
     retry_after: float
+    # Discord sometimes does the work and still answers with an error; the client cannot tell.
+    after_effect: bool = False
 
 
 @dataclass
@@ -164,6 +166,8 @@ class StandIn:
         self.sessions: dict[str, Session] = {}
         self.identify_count = 0
         self.resume_count = 0
+        # How long Discord remembers a message nonce (enforce_nonce): "the past few minutes".
+        self.nonce_window_seconds = 300.0
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -399,9 +403,14 @@ class StandIn:
     # ------------------------------------------------------------------ fault injection
 
     def fail_next(self, method: str, path_pattern: str, status: int, *, times: int = 1,
-                  retry_after: float = 0.05) -> None:
-        """Answer the next `times` matching requests with `status` (429 carries Discord's headers)."""
-        self.faults.append(Fault(method.upper(), re.compile(path_pattern), status, times, retry_after))
+                  retry_after: float = 0.05, after_effect: bool = False) -> None:
+        """Answer the next `times` matching requests with `status` (429 carries Discord's headers).
+
+        With after_effect, each request is carried out first (a message is created) and the error is
+        answered anyway, as Discord does now and then.
+        """
+        self.faults.append(Fault(method.upper(), re.compile(path_pattern), status, times, retry_after,
+                                 after_effect))
 
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close the bot's gateway socket as if the connection dropped; events queue until it resumes."""
@@ -700,7 +709,13 @@ class StandIn:
         for fault in self.faults:
             if fault.remaining > 0 and fault.method == request.method and fault.pattern.search(path):
                 fault.remaining -= 1
+                if fault.after_effect:
+                    await self._route(request, path, body, files)
                 return self._fault_response(fault)
+        return await self._route(request, path, body, files)
+
+    async def _route(self, request: web.Request, path: str, body: Any,
+                     files: list[tuple[str, bytes]]) -> web.Response:
         for method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
             if match and method == request.method:
@@ -837,7 +852,15 @@ class StandIn:
             return self._error(400, "Cannot send an empty message", 50006)
         if too_long := self._too_long(body):
             return too_long
+        nonce = str(body["nonce"]) if body.get("nonce") and body.get("enforce_nonce") else None
+        if nonce is not None:
+            # enforce_nonce: the same nonce from the same author within a few minutes returns the first message.
+            since = datetime.now(UTC) - timedelta(seconds=self.nonce_window_seconds)
+            for earlier in self.messages.values():
+                if earlier.nonce == nonce and earlier.author.id == self.bot_user.id and earlier.created_at >= since:
+                    return self._json(earlier.payload())
         message = self._new_bot_message(channel, body, files)
+        message.nonce = nonce
         await self._store_and_dispatch(message)
         return self._json(message.payload(referenced=self.messages.get(message.reference_id or 0)))
 

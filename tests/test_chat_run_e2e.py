@@ -1,0 +1,417 @@
+"""End to end: a series runs its chat on the weekly trigger, answers are recognised, the recap and transcripts
+come out right, and restarts and failures never lose or repeat a post.
+
+The bot's clock stands still and each test moves it, so a chat plays out in milliseconds and every step
+is awaited (a message appearing, a row being recorded), never slept for.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import Clock
+from bot.domain.running import post_key
+from bot.standin import StandIn
+from bot.standin.model import Message
+from bot.standin.sample import SampleServer
+
+# Tuesday 10 March 2026, 20:58 in New York (EDT since the 8th): two minutes before the chat.
+BEFORE = datetime(2026, 3, 11, 0, 58, tzinfo=UTC)
+START = datetime(2026, 3, 11, 1, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+QUESTIONS = ["What made you move?", "What surprised you most?", "What would you tell yourself a year ago?"]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock.frozen(BEFORE)
+
+
+@pytest.fixture
+async def bot(start_bot, clock):
+    return (await start_bot(clock=clock)).bot
+
+
+async def slash(standin: StandIn, user, command: str, where=None, **options):
+    """Run a slash command (in #general unless `where` is given) and return the bot's reply."""
+    general = next(c for c in standin.channels.values() if c.name == "general")
+    return await (await standin.slash(user, where or general, command, **options)).reply()
+
+
+async def create_series(standin: StandIn, sample: SampleServer, **options) -> None:
+    defaults = {"name": "GetRealChat", "hashtag": "GetRealChat", "channel": sample.channels["chat"],
+                "weekday": "Tuesday", "time": "21:00", "zone": "America/New_York", "duration": "30m",
+                "spacing": "5m", "first_question": "2m"}
+    await slash(standin, sample.admin, "config role", kind="host", role=sample.roles["hosts"])
+    reply = await slash(standin, sample.host, "chat create", **{**defaults, **options})
+    assert reply.text.startswith("Created"), reply.text
+    for question in QUESTIONS:
+        await slash(standin, sample.host, "chat questions add", text=question)
+
+
+def move_to(clock: Clock, instant: datetime) -> None:
+    clock.advance(instant - clock.now())
+
+
+async def bot_post(standin: StandIn, sample: SampleServer, starts: str, after: int = 0) -> Message:
+    return await standin.wait_for_message(
+        lambda m: m.channel_id == sample.channels["chat"].id and m.content.startswith(starts), after=after)
+
+
+async def play_until_question(standin: StandIn, sample: SampleServer, clock: Clock, last: int) -> list[Message]:
+    """Move the clock through the chat's start and its questions up to Q`last`, returning the question posts."""
+    move_to(clock, START)
+    await bot_post(standin, sample, "**Welcome")
+    posts = []
+    for number in range(1, last + 1):
+        move_to(clock, START + 2 * MINUTE + (number - 1) * 5 * MINUTE)
+        posts.append(await bot_post(standin, sample, f"**Q{number}:**"))
+    return posts
+
+
+async def retry_until_settled(bot, clock: Clock, key: str):
+    """Move the clock through each retry's backoff, one attempt at a time, until the post is posted or failed."""
+    attempts = 0
+    while True:
+        async def tried_again(before=attempts):
+            post = await bot.storage.get_post(key)
+            return post if post.status != "pending" or (post.attempts > before and post.last_error) else None
+        post = await bot.runner.wait_for(tried_again)
+        if post.status != "pending":
+            return post
+        attempts = post.attempts
+        move_to(clock, clock.now() + timedelta(seconds=90))
+
+
+def chat_posts(standin: StandIn, sample: SampleServer) -> list[Message]:
+    return standin.bot_messages(sample.channels["chat"])
+
+
+async def session_id(bot) -> int:
+    running = await bot.storage.sessions_with_status("running") or await bot.storage.sessions_with_status("ended")
+    return running[0].id
+
+
+async def stored(bot, session: int, count: int):
+    """Wait until the bot has recorded `count` messages for the session."""
+    async def enough():
+        messages = await bot.storage.session_messages(session)
+        return messages if len(messages) >= count else None
+    return await bot.runner.wait_for(enough)
+
+
+async def test_weekly_trigger_runs_the_chat_with_questions_in_order_at_their_offsets(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    assert chat_posts(standin, sample) == []
+
+    move_to(clock, START)  # the weekly trigger, not a host, starts it
+    opening = await bot_post(standin, sample, "**Welcome to #GetRealChat!**")
+    assert "A1:" in opening.content and "runs 30m" in opening.content
+    assert any(cid.startswith("checkin:") for cid in opening.custom_ids())
+
+    questions = []
+    for number, text in enumerate(QUESTIONS, 1):
+        move_to(clock, START + 2 * MINUTE + (number - 1) * 5 * MINUTE)
+        posted = await bot_post(standin, sample, f"**Q{number}:**")
+        assert posted.content == f"**Q{number}:** {text}\n#GetRealChat · answer with **A{number}:**"
+        questions.append(posted)
+    assert [m.id for m in questions] == sorted(m.id for m in questions)
+
+    session = await session_id(bot)
+    for number in (1, 2, 3):
+        post = await bot.storage.get_post(post_key(session, "question", number))
+        assert post.due_at == START + 2 * MINUTE + (number - 1) * 5 * MINUTE
+        assert post.posted_at >= post.due_at and post.message_id == questions[number - 1].id
+
+    move_to(clock, START + 30 * MINUTE)
+    closing = await bot_post(standin, sample, "**That's a wrap for #GetRealChat!**")
+    assert f"<t:{int((START + timedelta(days=7)).timestamp())}:F>" in closing.content  # next Tuesday, 21:00 EDT
+    move_to(clock, START + 30 * MINUTE + timedelta(seconds=30))
+    recap = await bot_post(standin, sample, "**#GetRealChat recap**")
+    assert sorted(a["filename"] for a in recap.attachments) == ["GetRealChat-2026-03-10.html",
+                                                                "GetRealChat-2026-03-10.md"]
+    # Every post exactly once, and the next week's session is already scheduled.
+    assert [m.content.split("\n")[0][:6] for m in chat_posts(standin, sample)] == [
+        "**Welc", "**Q1:*", "**Q2:*", "**Q3:*", "**That", "**#Get"]
+    assert any(job.startswith("series:") for job in bot.jobs.pending())
+
+
+async def test_answers_in_every_form_are_attributed_to_the_right_question_and_member(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    q1, q2 = await play_until_question(standin, sample, clock, 2)
+    chat = sample.channels["chat"]
+    people = sample.members
+    said = [
+        (people[0], "A1: A job offer I couldn't refuse", None, 1),
+        (people[1], "a1) love, honestly", None, 1),
+        (people[2], "A 1: the rent", None, 1),
+        (people[3], "A1 - my sister lives here", None, 1),
+        (people[4], "A1. Adventure!", None, 1),
+        (people[5], "**A2:** how friendly people are", None, 2),
+        (people[6], "Nobody told me about the winters", q2, 2),      # a Discord reply to Q2
+        (people[7], "A5: not a question yet", None, None),           # no Q5 was posted
+        (people[8], "A1c test results came back fine", None, None),  # a word, not a marker
+        (people[9], "Late, but A1: family", None, None),              # the marker must lead
+        (people[10], "A1: late answer, still counts", None, 1),       # Q2 is out; it still counts for Q1
+    ]
+    sent = [await standin.say(user, chat, text, reply_to=reply_to) for user, text, reply_to, _ in said]
+    replying = await standin.say(people[11], chat, "Same here!", reply_to=sent[0])
+    session = await session_id(bot)
+    messages = {m.message_id: m for m in await stored(bot, session, len(said) + 1)}
+    for message, (user, _, _, number) in zip(sent, said, strict=True):
+        assert (messages[message.id].author_id, messages[message.id].question_number) == (user.id, number), \
+            message.content
+    assert messages[replying.id].reply_to_author_id == people[0].id
+    assert q1.id < q2.id
+
+    # The activity ledger: one answer row per answer, a reply row for the reply to another member.
+    async with bot.storage._reading() as conn, conn.execute(
+            "SELECT user_id, kind, question_number, target_user_id FROM activity WHERE session_id = ? "
+            "AND kind IN ('answer', 'reply') ORDER BY id", (session,)) as cursor:
+        rows = [tuple(row) for row in await cursor.fetchall()]
+    assert len([r for r in rows if r[1] == "answer"]) == 8
+    assert (people[11].id, "reply", None, people[0].id) in rows
+
+
+async def test_edits_re_evaluate_and_deletes_remove_answers(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 2)
+    chat = sample.channels["chat"]
+    answer = await standin.say(sample.members[0], chat, "A1: first thought")
+    chatter = await standin.say(sample.members[1], chat, "hello everyone")
+    session = await session_id(bot)
+    await stored(bot, session, 2)
+
+    await standin.edit(answer, "A2: changed my mind")
+    await standin.edit(chatter, "A1: ok here is mine")
+
+    async def re_evaluated():
+        kept = {m.message_id: m.question_number for m in await bot.storage.session_messages(session)}
+        return kept == {answer.id: 2, chatter.id: 1}
+    await bot.runner.wait_for(re_evaluated)
+
+    await standin.delete(answer)
+
+    async def removed():
+        return [m.message_id for m in await bot.storage.session_messages(session)] == [chatter.id]
+    await bot.runner.wait_for(removed)
+    async with bot.storage._reading() as conn, conn.execute(
+            "SELECT COUNT(*) FROM activity WHERE message_id = ?", (answer.id,)) as cursor:
+        assert (await cursor.fetchone())[0] == 0
+
+
+async def test_the_recap_and_transcript_are_right_for_a_scripted_chat(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    move_to(clock, START)
+    opening = await bot_post(standin, sample, "**Welcome")
+    lurker = sample.members[20]
+    checkin = next(cid for cid in opening.custom_ids() if cid.startswith("checkin:"))
+    first = await (await standin.click(lurker, opening, checkin)).reply()
+    again = await (await standin.click(lurker, opening, checkin)).reply()
+    assert first.ephemeral and "checked in to #GetRealChat" in first.text
+    assert "already checked in" in again.text
+
+    chat = sample.channels["chat"]
+    ana, ben, cy = sample.members[0], sample.members[1], sample.members[2]
+    move_to(clock, START + 2 * MINUTE)
+    await bot_post(standin, sample, "**Q1:**")
+    a1 = await standin.say(ana, chat, "A1: work")
+    await standin.say(ben, chat, "A1: family")
+    await standin.say(cy, chat, "Welcome Ana!", reply_to=a1)
+    session = await session_id(bot)
+    await stored(bot, session, 3)
+    await standin.react(ben, a1, "❤️")
+    await standin.react(cy, a1, "🔥")
+    move_to(clock, START + 7 * MINUTE)
+    await bot_post(standin, sample, "**Q2:**")
+    await standin.say(ana, chat, "A2: the bagels")
+    await stored(bot, session, 4)
+
+    async def reactions_counted():
+        return (await bot.storage.get_message(a1.id)).reactions == 2
+    await bot.runner.wait_for(reactions_counted)
+
+    await slash(standin, sample.host, "chat end", where=chat)
+    move_to(clock, clock.now() + timedelta(seconds=30))
+    recap = await bot_post(standin, sample, "**#GetRealChat recap**")
+    assert "👥 4 attendees · 3 participants · 1 checked in" in recap.content
+    assert "💬 4 messages · 3 answers" in recap.content
+    assert "Q1 · 2 answers\nQ2 · 1 answer" in recap.content
+    assert "Q3" not in recap.content  # never asked: the host ended early
+    assert "**Most answers:** " + ana.name + " (2)" in recap.content
+    assert "A1 by " + ana.name + " (2 reactions)" in recap.content
+    markdown = next(standin.attachments[int(a["id"])] for a in recap.attachments
+                    if a["filename"].endswith(".md")).decode()
+    assert re.search(r"## Q1: What made you move\?\n\n_2 answers_\n\n- \*\*" + ana.name + r"\*\* \(21:0\d\): A1: work",
+                     markdown), markdown
+    assert "A2: the bagels" in markdown.split("## Q2")[1]
+    html = next(standin.attachments[int(a["id"])] for a in recap.attachments if a["filename"].endswith(".html"))
+    assert b"<!DOCTYPE html>" in html[:100] and b"the bagels" in html
+
+    # Anyone can fetch it again later, by date.
+    again = await slash(standin, sample.members[5], "chat transcript", date="2026-03-10")
+    assert again.ephemeral and sorted(a["filename"] for a in again.message.attachments) == [
+        "GetRealChat-2026-03-10.html", "GetRealChat-2026-03-10.md"]
+
+
+async def test_stopped_after_q2_and_restarted_posts_q3_onwards_exactly_once(standin, sample, start_bot, clock):
+    first = (await start_bot(clock=clock)).bot
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 2)
+    await first.close()
+
+    # While the bot is down, someone answers; the bot reads it back when it returns.
+    missed = await standin.say(sample.members[0], sample.channels["chat"], "A2: while you were away")
+    move_to(clock, START + 12 * MINUTE + MINUTE)  # Q3 came due a minute ago: within the grace period
+    second = (await start_bot(clock=clock)).bot
+    await bot_post(standin, sample, "**Q3:**")
+    session = await session_id(second)
+    assert [m.message_id for m in await stored(second, session, 1)] == [missed.id]
+
+    move_to(clock, START + 30 * MINUTE + timedelta(seconds=30))
+    await bot_post(standin, sample, "**#GetRealChat recap**")
+    heads = [m.content.split("\n")[0][:6] for m in chat_posts(standin, sample)]
+    assert heads == ["**Welc", "**Q1:*", "**Q2:*", "**Q3:*", "**That", "**#Get"]
+
+
+async def test_a_post_sent_but_not_recorded_before_a_crash_is_not_posted_again(standin, sample, start_bot, clock):
+    first = (await start_bot(clock=clock)).bot
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+
+    # The bot dies between Discord accepting Q2 and the database recording it.
+    async def die_before_recording(key, message_id, posted_at, **kwargs):
+        raise SystemExit("killed")
+    first.storage.post_sent = die_before_recording
+    move_to(clock, START + 7 * MINUTE)
+    await bot_post(standin, sample, "**Q2:**")
+    await first.close()
+    standin.nonce_window_seconds = 0  # Discord has long forgotten the nonce: only the channel history can tell
+
+    second = (await start_bot(clock=clock)).bot
+    session = await session_id(second)
+
+    async def reconciled():
+        post = await second.storage.get_post(post_key(session, "question", 2))
+        return post.status == "posted"
+    await second.runner.wait_for(reconciled)
+    assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q2:*") == 1
+
+
+async def test_a_post_failing_twice_with_server_errors_still_appears_once(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    move_to(clock, START + MINUTE)
+    await bot_post(standin, sample, "**Welcome")
+    # Discord creates the message but answers 503, twice; the retries must not post it again.
+    standin.fail_next("POST", r"channels/\d+/messages", 503, times=2, after_effect=True)
+    move_to(clock, START + 2 * MINUTE)
+    first_q1 = await bot_post(standin, sample, "**Q1:**")
+    session = await session_id(bot)
+    post = await retry_until_settled(bot, clock, post_key(session, "question", 1))
+    # The retry looked in the channel first, found Q1 there, and recorded it instead of sending again.
+    assert (post.status, post.message_id, post.attempts) == ("posted", first_q1.id, 1)
+    assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q1:*") == 1
+
+
+async def test_plain_server_errors_are_retried_until_the_post_goes_out(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    move_to(clock, START + MINUTE)
+    await bot_post(standin, sample, "**Welcome")
+    standin.fail_next("POST", r"channels/\d+/messages", 503, times=2)
+    move_to(clock, START + 2 * MINUTE)
+    post = await retry_until_settled(bot, clock, post_key(await session_id(bot), "question", 1))
+    assert (post.status, post.attempts) == ("posted", 3)
+    assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q1:*") == 1
+
+
+async def test_discord_acting_on_a_request_it_answered_500_does_not_double_post(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    move_to(clock, START + MINUTE)
+    await bot_post(standin, sample, "**Welcome")
+    # discord.py itself retries a 500 (after a second); the post's nonce makes Discord return the first copy.
+    standin.fail_next("POST", r"channels/\d+/messages", 500, after_effect=True)
+    move_to(clock, START + 2 * MINUTE)
+    session = await session_id(bot)
+
+    async def recorded():
+        return (await bot.storage.get_post(post_key(session, "question", 1))).status == "posted"
+    await bot.runner.wait_for(recorded)
+    assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q1:*") == 1
+
+
+async def test_a_post_that_keeps_failing_alerts_the_hosts_in_the_moderator_channel(standin, sample, bot, clock):
+    await slash(standin, sample.admin, "config channel", kind="moderator", channel=sample.channels["mod-log"])
+    await create_series(standin, sample)
+    move_to(clock, START + MINUTE)
+    await bot_post(standin, sample, "**Welcome")
+    standin.fail_next("POST", rf"channels/{sample.channels['chat'].id}/messages", 403, times=10)
+    move_to(clock, START + 2 * MINUTE)
+    post = await retry_until_settled(bot, clock, post_key(await session_id(bot), "question", 1))
+    assert (post.status, post.attempts) == ("failed", 5)
+    alert = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id)
+    assert "could not post Q1 of #GetRealChat" in alert.content and "(tried 5 times)" in alert.content
+    assert "missing a permission" in alert.content
+    assert not [m for m in chat_posts(standin, sample) if m.content.startswith("**Q1:")]
+
+
+@pytest.mark.parametrize("command", ["chat start", "chat next", "chat end", "chat hold", "chat extend"])
+async def test_a_member_cannot_start_steer_or_end_a_chat(standin, sample, bot, clock, command):
+    await create_series(standin, sample)
+    options = {"by": "10m"} if command == "chat extend" else {}
+    reply = await slash(standin, sample.members[0], command, where=sample.channels["chat"], **options)
+    assert reply.ephemeral and "host" in reply.text.lower()
+    assert chat_posts(standin, sample) == []
+    assert await bot.storage.sessions_with_status("running") == []
+
+
+async def test_host_starts_the_next_session_early_and_steers_it(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    chat = sample.channels["chat"]
+    started = await slash(standin, sample.host, "chat start", topic="Starting over")
+    assert "Started **#GetRealChat**" in started.text and "3 questions ready" in started.text
+    opening = await bot_post(standin, sample, "**Welcome")
+    assert "Topic: **Starting over**" in opening.content
+
+    nxt = await slash(standin, sample.host, "chat next", where=chat)
+    assert "Posted Q1" in nxt.text
+    await bot_post(standin, sample, "**Q1:** What made you move?")
+    adhoc = await slash(standin, sample.host, "chat next", where=chat, text="Coffee or tea?")
+    assert "Posted Q2" in adhoc.text
+    await bot_post(standin, sample, "**Q2:** Coffee or tea?")
+
+    held = await slash(standin, sample.host, "chat hold", where=chat)
+    assert "Holding" in held.text
+    session = await session_id(bot)
+    q3 = await bot.storage.get_post(post_key(session, "question", 3))
+    move_to(clock, q3.due_at + MINUTE)  # Q3's time passes during the hold: nothing is posted
+    carried = await slash(standin, sample.host, "chat continue", where=chat)
+    assert "moved" in carried.text
+    moved = await bot.storage.get_post(post_key(session, "question", 3))
+    assert moved.due_at > clock.now() - timedelta(seconds=1) and moved.status == "pending"
+
+    extended = await slash(standin, sample.host, "chat extend", where=chat, by="15m")
+    assert "now ends" in extended.text
+    ended = await slash(standin, sample.host, "chat end", where=chat)
+    assert "Ended #GetRealChat" in ended.text
+    await bot_post(standin, sample, "**That's a wrap")
+    assert [m.content[:6] for m in chat_posts(standin, sample)] == ["**Welc", "**Q1:*", "**Q2:*", "**That"]
+    again = await slash(standin, sample.host, "chat end", where=chat)
+    assert "No chat is running" in again.text
+
+
+async def test_host_runs_an_ad_hoc_chat_outside_any_series(standin, sample, bot, clock):
+    chat = sample.channels["chat"]
+    await slash(standin, sample.admin, "config role", kind="host", role=sample.roles["hosts"])
+    started = await slash(standin, sample.host, "chat start", where=chat, channel=chat, hashtag="#PopUpChat",
+                          duration="20m")
+    assert "Started **#PopUpChat**" in started.text
+    await bot_post(standin, sample, "**Welcome to #PopUpChat!**")
+    await slash(standin, sample.host, "chat next", where=chat, text="What brought you here?")
+    await bot_post(standin, sample, "**Q1:** What brought you here?\n#PopUpChat")
+    busy = await slash(standin, sample.host, "chat start", where=chat, channel=chat, hashtag="Another")
+    assert "already running" in busy.text
+    assert len(await bot.storage.sessions_with_status("running")) == 1
+    assert len(await bot.storage.sessions_with_status("planned")) == 0  # the refused one left nothing behind
