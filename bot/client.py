@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot import errors
 from bot.clock import Clock
 from bot.jobs import Jobs
-from bot.runner import ChatRunner, CheckIn
+from bot.runner import ChatRunner, CheckIn, NotifyMe
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -92,7 +92,7 @@ class Heartbeat(commands.Bot):
         log.info("Database %s at schema version %d", self.settings.database_path,
                  await self._storage.schema_version())
         self.jobs.start()
-        self.add_dynamic_items(CheckIn)
+        self.add_dynamic_items(CheckIn, NotifyMe)
         for name in COGS:
             await self.load_extension(name)
         await self.sync_commands()

@@ -64,6 +64,27 @@ class CheckIn(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"checkin
                                                 ephemeral=True)
 
 
+class NotifyMe(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"notify:(?P<guild>[0-9]+)"):
+    """The "Notify me" button on a reminder: toggles the server's opt-in notify role, also after a restart."""
+
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Notify me", emoji="🔔", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"notify:{guild_id}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],  # type: ignore[override]
+                             match: Any) -> NotifyMe:
+        return cls(int(match["guild"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        bot: Heartbeat = interaction.client  # type: ignore[assignment]
+        try:
+            text = await bot.runner.toggle_notify(interaction.user)
+        except UserError as exc:
+            text = str(exc)
+        await interaction.response.send_message(text, ephemeral=True)
+
+
 def nonce(key: str) -> str:
     """Discord's nonce (25 characters at most) for a scheduled post: the same key always gives the same nonce."""
     return hashlib.sha256(key.encode()).hexdigest()[:25]
@@ -162,18 +183,79 @@ class ChatRunner:
         """Set (or clear) the job that starts a series' next session; call after any change to the series."""
         job = f"series:{series_id}:start"
         series = await self.bot.storage.get_series(series_id)
-        if series is None or series.paused:
+        upcoming = None
+        if series is not None and not series.paused:
+            now = self.bot.clock()
+            await self._skip_missed(series, now)
+            skipped = await self.bot.storage.skipped_starts(series.id)
+            for start in upcoming_sessions(slot_of(series), now - self.grace, 3, skipped):
+                session = await self.bot.storage.session_for(series, start)
+                if session.status == "planned":
+                    upcoming = session
+                    break
+        if upcoming is None:
             self.bot.jobs.cancel(job)
+        else:
+            self.bot.jobs.at(job, upcoming.starts_at, self.start_scheduled, upcoming.id)
+        if series is not None:
+            await self._promote(series, upcoming)
+
+    async def _promote(self, series: Series, upcoming: ChatSession | None) -> None:
+        """Reminders and a Discord scheduled event for the next session only; none for anything else."""
+        wanted = [] if upcoming is None else running.plan_reminders(
+            upcoming.id, upcoming.starts_at, tuple(timedelta(seconds=s) for s in series.reminders), self.bot.clock())
+        await self.bot.storage.plan_reminders(series.id, series.channel_id, upcoming.id if upcoming else None, wanted)
+        for post in wanted:
+            self._schedule(post.key, post.due_at)
+        for stale in await self.bot.storage.sessions_with_events(series.id):
+            if (upcoming is None or stale.id != upcoming.id) and stale.status in ("planned", "skipped"):
+                await self._delete_event(stale)
+        if upcoming is not None:
+            await self._sync_event(series, upcoming)
+
+    async def _sync_event(self, series: Series, session: ChatSession) -> None:
+        """Create or update the Discord scheduled event advertising a session (best effort: needs Manage Events)."""
+        guild = self.bot.get_guild(series.guild_id)
+        if guild is None or session.starts_at <= self.bot.clock():
             return
-        now = self.bot.clock()
-        await self._skip_missed(series, now)
-        skipped = await self.bot.storage.skipped_starts(series.id)
-        for start in upcoming_sessions(slot_of(series), now - self.grace, 3, skipped):
-            session = await self.bot.storage.session_for(series, start)
-            if session.status == "planned":
-                self.bot.jobs.at(job, start, self.start_scheduled, session.id)
-                return
-        self.bot.jobs.cancel(job)
+        channel = guild.get_channel(series.channel_id)
+        fields: dict[str, Any] = {
+            "name": f"#{series.hashtag}"[:100],
+            "description": running.event_description(session.topic, session.guest),
+            "start_time": session.starts_at, "end_time": session.starts_at + timedelta(seconds=series.duration_seconds),
+            "location": f"#{channel.name}" if channel else series.name}
+        try:
+            if session.event_id is not None:
+                try:
+                    event = await guild.fetch_scheduled_event(session.event_id)
+                    await event.edit(**fields)
+                    return
+                except discord.NotFound:
+                    pass  # deleted by someone in Discord: make a new one
+            event = await guild.create_scheduled_event(entity_type=discord.EntityType.external,
+                                                       privacy_level=discord.PrivacyLevel.guild_only, **fields)
+            await self.bot.storage.set_session_event(session.id, event.id)
+        except discord.HTTPException as exc:
+            log.warning("Could not create or update the scheduled event for #%s: %s", series.hashtag, exc)
+
+    async def _delete_event(self, session: ChatSession) -> None:
+        guild = self.bot.get_guild(session.guild_id)
+        if guild is None or session.event_id is None:
+            return
+        try:
+            event = await guild.fetch_scheduled_event(session.event_id)
+            await event.delete()
+        except discord.NotFound:
+            pass
+        except discord.HTTPException as exc:
+            log.warning("Could not delete the scheduled event of session %d: %s", session.id, exc)
+            return
+        await self.bot.storage.set_session_event(session.id, None)
+
+    async def retire_series(self, series: Series) -> None:
+        """Before a series is deleted: take down its reminders, its start job and its planned sessions' events."""
+        self.bot.jobs.cancel(f"series:{series.id}:start")
+        await self._promote(series, None)
 
     async def _skip_missed(self, series: Series, now: datetime) -> None:
         """Sessions whose start passed beyond the grace period while the bot was away: skip them and say so."""
@@ -233,7 +315,19 @@ class ChatRunner:
             self._schedule(post.key, post.due_at)
         if started.series_id is not None:
             await self.schedule_series(started.series_id)
+        await self._event_moves(started, "start")
         return started
+
+    async def _event_moves(self, session: ChatSession, step: str) -> None:
+        """Mark the session's Discord scheduled event live at the start and over at the close (best effort)."""
+        guild = self.bot.get_guild(session.guild_id)
+        if guild is None or session.event_id is None:
+            return
+        try:
+            event = await guild.fetch_scheduled_event(session.event_id)
+            await (event.start() if step == "start" else event.end())
+        except discord.HTTPException as exc:
+            log.warning("Could not %s the scheduled event of session %d: %s", step, session.id, exc)
 
     async def next_question(self, session: ChatSession, text: str | None) -> int:
         """Post the next question now (a new one, if text is given); later ones follow at the usual spacing."""
@@ -397,8 +491,14 @@ class ChatRunner:
             return
         if post.kind == "question" and (session.held_at is not None or session.status != "running"):
             return
+        if post.kind == "announcement" and (session.status != "planned" or running.is_too_late(
+                post.due_at, now, self.grace)):
+            # A reminder is only worth sending on time, for a session still to come.
+            await storage.post_not_sent(key, "no longer timely", status="skipped")
+            return
         if post.kind == "closing":
             await storage.finish_session(session.id, now)
+            await self._event_moves(session, "end")
         what = running.describe_post(post.kind, session.hashtag, post.question_number)
         # Only a post never tried is judged stale; one being retried keeps its retries, then alerts.
         if post.kind in ("opening", "question") and not post.attempts \
@@ -486,6 +586,17 @@ class ChatRunner:
     async def _render(self, post: ScheduledPost, session: ChatSession) -> tuple[str, dict[str, Any]]:
         """What a post says, and what goes with it (the check-in button, the transcript files)."""
         questions = await self.bot.storage.questions(session.id)
+        if post.kind == "announcement":
+            config = await self.bot.storage.get_guild_config(session.guild_id)
+            content = running.announcement_text(session.hashtag, session.starts_at, session.topic, session.guest,
+                                                session.channel_id, config.notify_role_id)
+            extra: dict[str, Any] = {}
+            if config.notify_role_id:
+                view = discord.ui.View(timeout=None)
+                view.add_item(NotifyMe(session.guild_id))
+                extra = {"view": view,
+                         "allowed_mentions": discord.AllowedMentions(roles=[discord.Object(config.notify_role_id)])}
+            return content, extra
         if post.kind == "opening":
             plan = session_plan(session)
             content = running.opening_text(session.hashtag, session.topic, session.guest, plan.duration,
@@ -597,6 +708,24 @@ class ChatRunner:
         """A deleted chat message leaves the transcript and the activity ledger."""
         if await self.bot.storage.delete_message(message_id):
             await self._notify()
+
+    async def toggle_notify(self, user: discord.abc.User) -> str:
+        """Give or take the server's notify role: members choose to be pinged before chats."""
+        if not isinstance(user, discord.Member):
+            raise UserError("Use this in the server, not in a direct message.")
+        config = await self.bot.storage.get_guild_config(user.guild.id)
+        role = user.guild.get_role(config.notify_role_id) if config.notify_role_id else None
+        if role is None:
+            raise UserError("This server has no notify role yet: an admin can choose one with `/config role`.")
+        try:
+            if role in user.roles:
+                await user.remove_roles(role, reason="Asked to stop chat reminders")
+                return f"You will no longer be pinged for chats (removed @{role.name})."
+            await user.add_roles(role, reason="Asked for chat reminders")
+        except discord.Forbidden:
+            raise UserError(f"I can't hand out @{role.name}: an admin must give me Manage Roles and put my role "
+                            "above it.") from None
+        return f"You will be pinged before each chat (added @{role.name}). Press again or use `/chat notify` to stop."
 
     async def react(self, message_id: int, delta: int) -> None:
         """Count a reaction added to (or taken off) a chat message, for the recap's most-reacted answers."""

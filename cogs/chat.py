@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import discord
@@ -17,6 +17,7 @@ from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain import questions as question_list
 from bot.domain.errors import UserError
+from bot.domain.running import parse_reminders
 from bot.domain.schedule import WEEKDAY_NAMES, WeeklySlot, parse_duration
 from bot.domain.series import (
     build_spec,
@@ -24,6 +25,7 @@ from bot.domain.series import (
     clean_topic,
     local_day,
     moved_starts,
+    option,
     parse_date,
     session_on,
     upcoming_sessions,
@@ -81,8 +83,8 @@ class ConfirmDelete(discord.ui.View):
 
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger, custom_id="chat-delete-confirm")
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmDelete]) -> None:
+        await self.cog.bot.runner.retire_series(self.series)
         await self.cog.bot.storage.delete_series(self.series.id)
-        await self.cog.bot.runner.schedule_series(self.series.id)
         self.stop()
         await interaction.response.edit_message(
             content=f"Deleted **{self.series.name}**. Transcripts of past sessions are kept.", view=None)
@@ -149,16 +151,19 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                            time="Local start time, e.g. 21:00 or 9pm", zone="IANA time zone (server default if empty)",
                            duration="How long it runs, e.g. 60m", spacing="Time between questions, e.g. 10m or 8m",
                            first_question="When Q1 comes after the start, e.g. 5m",
-                           pacing="fixed: on the clock; adaptive: when answers die down")
+                           pacing="fixed: on the clock; adaptive: when answers die down",
+                           reminders="When to remind people before each chat, e.g. 24h, 1h (or none)")
     @host_only
     async def create(self, interaction: discord.Interaction, name: str, hashtag: str, channel: discord.TextChannel,
                      weekday: Weekday, time: str, zone: str | None = None, duration: str = "60m",
-                     spacing: str = "10m", first_question: str = "5m", pacing: Pacing = "fixed") -> None:
+                     spacing: str = "10m", first_question: str = "5m", pacing: Pacing = "fixed",
+                     reminders: str = "24h, 1h") -> None:
         assert interaction.guild_id is not None
         config = await self.bot.storage.get_guild_config(interaction.guild_id)
         spec = build_spec(name=name, hashtag=hashtag, weekday=weekday, local_time=time,
                           zone=zone or config.timezone or self.bot.settings.defaults.timezone,
                           duration=duration, spacing=spacing, first_question=first_question, pacing=pacing)
+        leads = option("reminders", parse_reminders, reminders)
         try:
             series = await self.bot.storage.create_series(
                 guild_id=interaction.guild_id, name=spec.name, hashtag=spec.hashtag, channel_id=channel.id,
@@ -166,7 +171,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 duration_seconds=int(spec.plan.duration.total_seconds()),
                 spacing_seconds=int(spec.plan.spacing.total_seconds()),
                 first_question_seconds=int(spec.plan.first_question.total_seconds()), pacing=spec.plan.pacing,
-                created_by=interaction.user.id, now=self.bot.clock())
+                reminders=_seconds(leads), created_by=interaction.user.id, now=self.bot.clock())
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name, "
                             "or change it with `/chat edit`.") from None
@@ -199,13 +204,14 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @app_commands.describe(series="Which series", name="New name", hashtag="New hashtag", channel="New channel",
                            weekday="New day", time="New local start time", zone="New IANA time zone",
                            duration="New length", spacing="New time between questions",
-                           first_question="New delay before Q1", pacing="New pacing")
+                           first_question="New delay before Q1", pacing="New pacing",
+                           reminders="New reminder times, e.g. 24h, 1h (or none)")
     @host_only
     async def edit(self, interaction: discord.Interaction, series: str | None = None, name: str | None = None,
                    hashtag: str | None = None, channel: discord.TextChannel | None = None,
                    weekday: Weekday | None = None, time: str | None = None, zone: str | None = None,
                    duration: str | None = None, spacing: str | None = None, first_question: str | None = None,
-                   pacing: Pacing | None = None) -> None:
+                   pacing: Pacing | None = None, reminders: str | None = None) -> None:
         current = await self._series(interaction, series)
         spec = build_spec(
             name=name or current.name, hashtag=hashtag or current.hashtag,
@@ -213,6 +219,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             zone=zone or current.timezone, duration=duration or f"{current.duration_seconds}s",
             spacing=spacing or f"{current.spacing_seconds}s",
             first_question=first_question or f"{current.first_question_seconds}s", pacing=pacing or current.pacing)
+        leads = current.reminders if reminders is None else _seconds(option("reminders", parse_reminders, reminders))
         future = await self.bot.storage.future_sessions(current.id, self.bot.clock())
         new_starts = moved_starts(slot_of(current), spec.slot, [s.starts_at for s in future])
         try:
@@ -223,7 +230,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 "weekday": spec.slot.weekday, "local_time": spec.slot.local_time, "timezone": spec.slot.zone,
                 "duration_seconds": int(spec.plan.duration.total_seconds()),
                 "spacing_seconds": int(spec.plan.spacing.total_seconds()),
-                "first_question_seconds": int(spec.plan.first_question.total_seconds()), "pacing": spec.plan.pacing})
+                "first_question_seconds": int(spec.plan.first_question.total_seconds()), "pacing": spec.plan.pacing,
+                "reminders": leads})
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name.") from None
         await self.bot.runner.schedule_series(updated.id)
@@ -369,6 +377,10 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         await interaction.followup.send(f"Ended #{session.hashtag}; the recap follows within a minute.",
                                         ephemeral=True)
 
+    @app_commands.command(name="notify", description="Get pinged before each chat (run again to stop)")
+    async def notify(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(await self.bot.runner.toggle_notify(interaction.user), ephemeral=True)
+
     @app_commands.command(name="transcript", description="The recap and transcript of a past chat")
     @app_commands.describe(date="The chat's local date, YYYY-MM-DD (default: the latest)", series="Which series")
     async def transcript(self, interaction: discord.Interaction, date: str | None = None,
@@ -450,6 +462,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         session = await self._session(await self._series(interaction, series), date)
         await self.bot.storage.replace_questions(session.id, parsed.questions, topic=parsed.topic, guest=parsed.guest)
         session = await self.bot.storage.get_session(session.id) or session
+        if session.series_id is not None:
+            await self.bot.runner.schedule_series(session.series_id)  # the event shows the new topic and guest
         await interaction.response.send_message(embed=_question_listing(session, parsed.questions), ephemeral=True)
 
     @questions.command(name="list", description="Show a session's questions")
@@ -467,6 +481,10 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     create.autocomplete("zone")(zone_choices)
     edit.autocomplete("zone")(zone_choices)
     del command
+
+
+def _seconds(leads: tuple[timedelta, ...]) -> tuple[int, ...]:
+    return tuple(int(lead.total_seconds()) for lead in leads)
 
 
 def _question_listing(session: ChatSession, questions: list[str]) -> discord.Embed:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.domain.errors import UserError
+from bot.domain.schedule import parse_duration
 from bot.domain.timeline import ChatPlan, format_duration, question_times, questions_that_fit
 
 # The recap follows the closing post after this long, so late answers still make it in ("within a minute").
@@ -19,7 +21,9 @@ RETRY_DELAYS = (dt.timedelta(seconds=5), dt.timedelta(seconds=15), dt.timedelta(
 RECONCILE_MESSAGES = 200
 MAX_EXTENSION = dt.timedelta(hours=2)
 
-KINDS = ("opening", "question", "closing", "recap")
+KINDS = ("announcement", "opening", "question", "closing", "recap")
+DEFAULT_REMINDERS = (dt.timedelta(hours=24), dt.timedelta(hours=1))
+MAX_REMINDERS = 3
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,36 @@ class PlannedPost:
 
 
 def post_key(session_id: int, kind: str, number: int | None = None) -> str:
-    """The stable key of a session's post: "session:12:opening", "session:12:q3"."""
+    """The stable key of a session's post: "session:12:opening", "session:12:q3", "session:12:announce:3600"."""
     if kind not in KINDS:
         raise ValueError(f"unknown post kind {kind!r}")
-    return f"session:{session_id}:q{number}" if kind == "question" else f"session:{session_id}:{kind}"
+    if kind == "question":
+        return f"session:{session_id}:q{number}"
+    if kind == "announcement":
+        return f"session:{session_id}:announce:{number}"
+    return f"session:{session_id}:{kind}"
+
+
+def parse_reminders(text: str) -> tuple[dt.timedelta, ...]:
+    """Reminder lead times from host text: "24h, 1h", "2d 30m" or "none"; longest first, at most three."""
+    cleaned = text.strip().lower()
+    if cleaned in ("none", "off", "no", "0"):
+        return ()
+    leads = sorted({parse_duration(part) for part in cleaned.replace(",", " ").split()}, reverse=True)
+    if not leads:
+        raise UserError("Give reminder times like `24h, 1h`, or `none`.")
+    if len(leads) > MAX_REMINDERS:
+        raise UserError(f"Give at most {MAX_REMINDERS} reminder times (got {len(leads)}).")
+    if leads[-1] < dt.timedelta(minutes=5) or leads[0] > dt.timedelta(days=7):
+        raise UserError("Reminders must come between 5 minutes and 7 days before the chat.")
+    return tuple(leads)
+
+
+def plan_reminders(session_id: int, starts_at: dt.datetime, leads: tuple[dt.timedelta, ...],
+                   now: dt.datetime) -> list[PlannedPost]:
+    """The reminders for a session that are still to come (a 24 h reminder is not sent 2 h before)."""
+    return [PlannedPost(post_key(session_id, "announcement", int(lead.total_seconds())), "announcement",
+                        starts_at - lead) for lead in leads if starts_at - lead > now]
 
 
 def plan_posts(plan: ChatPlan, session_id: int, started_at: dt.datetime, question_count: int) -> list[PlannedPost]:
@@ -69,6 +99,28 @@ def retry_delay(attempts: int) -> dt.timedelta | None:
 # ---------------------------------------------------------------------------------------------------
 # What the posts say. Topic, guest and question text come from hosts; the bot sends everything with
 # pings switched off except the ones it names on purpose.
+
+
+def announcement_text(hashtag: str, starts_at: dt.datetime, topic: str | None, guest: str | None,
+                      channel_id: int, notify_role_id: int | None) -> str:
+    """A reminder before a chat: when (as a Discord timestamp), the topic and guest, and where."""
+    stamp = int(starts_at.timestamp())
+    ping = f" <@&{notify_role_id}>" if notify_role_id else ""
+    lines = [f"**#{hashtag}** starts <t:{stamp}:R>, <t:{stamp}:F>, in <#{channel_id}>.{ping}"]
+    if topic:
+        lines.append(f"Topic: **{topic}**")
+    if guest:
+        lines.append(f"Guest: {guest}")
+    if notify_role_id:
+        lines.append("Press **Notify me** to get these reminders (press again to stop), or use `/chat notify`.")
+    return "\n".join(lines)
+
+
+def event_description(topic: str | None, guest: str | None) -> str:
+    """The Discord scheduled event's description."""
+    lines = [f"Topic: {topic}" if topic else "", f"Guest: {guest}" if guest else "",
+             "A hashtag chat: questions Q1, Q2 … every few minutes; answer with A1:, A2: …"]
+    return "\n".join(line for line in lines if line)[:1000]
 
 
 def opening_text(hashtag: str, topic: str | None, guest: str | None, duration: dt.timedelta,
@@ -127,4 +179,6 @@ def describe_post(kind: str, hashtag: str, question_number: int | None) -> str:
     """A post named for hosts: "Q3 of #GetRealChat", "the opening post of #GetRealChat"."""
     if kind == "question":
         return f"Q{question_number} of #{hashtag}"
+    if kind == "announcement":
+        return f"a reminder for #{hashtag}"
     return f"the {kind} post of #{hashtag}" if kind != "recap" else f"the recap of #{hashtag}"

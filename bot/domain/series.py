@@ -107,16 +107,16 @@ class SeriesSpec:
 def build_spec(*, name: str, hashtag: str, weekday: str, local_time: str, zone: str, duration: str,
                spacing: str, first_question: str, pacing: str) -> SeriesSpec:
     """Validate a host's raw input; the first problem found is raised as a UserError naming the option."""
-    slot = WeeklySlot(weekday=_option("weekday", parse_weekday, weekday),
-                      local_time=_option("time", parse_local_time, local_time),
-                      zone=_option("zone", parse_zone, zone).key)
-    plan = validate_plan(duration=_option("duration", parse_duration, duration),
-                         spacing=_option("spacing", parse_duration, spacing),
+    slot = WeeklySlot(weekday=option("weekday", parse_weekday, weekday),
+                      local_time=option("time", parse_local_time, local_time),
+                      zone=option("zone", parse_zone, zone).key)
+    plan = validate_plan(duration=option("duration", parse_duration, duration),
+                         spacing=option("spacing", parse_duration, spacing),
                          first_question=first_question, pacing=pacing)
     return SeriesSpec(name=clean_name(name), hashtag=clean_hashtag(hashtag), slot=slot, plan=plan)
 
 
-def _option(option: str, parse: Callable[[str], T], text: str) -> T:
+def option(option: str, parse: Callable[[str], T], text: str) -> T:
     """Parse one option, naming it in the error so the host knows which value to fix."""
     try:
         return parse(text)

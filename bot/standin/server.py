@@ -669,6 +669,7 @@ class StandIn:
             ("DELETE", r"guilds/(\d+)/members/(\d+)/roles/(\d+)", self._remove_member_role),
             ("GET", r"guilds/(\d+)/scheduled-events", self._list_events),
             ("POST", r"guilds/(\d+)/scheduled-events", self._create_event),
+            ("GET", r"guilds/(\d+)/scheduled-events/(\d+)", self._get_event),
             ("PATCH", r"guilds/(\d+)/scheduled-events/(\d+)", self._edit_event),
             ("DELETE", r"guilds/(\d+)/scheduled-events/(\d+)", self._delete_event),
             ("POST", r"interactions/(\d+)/([^/]+)/callback", self._interaction_callback),
@@ -976,6 +977,10 @@ class StandIn:
         guild.scheduled_events[int(event["id"])] = event
         await self._dispatch("GUILD_SCHEDULED_EVENT_CREATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
         return self._json(event)
+
+    async def _get_event(self, request: web.Request, body: Any, files: Any, guild_id: str,
+                         event_id: str) -> web.Response:
+        return self._json(self.guilds[int(guild_id)].scheduled_events[int(event_id)])
 
     async def _edit_event(self, request: web.Request, body: Any, files: Any, guild_id: str,
                           event_id: str) -> web.Response:

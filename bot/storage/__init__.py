@@ -151,11 +151,13 @@ class Series:
     paused: bool
     created_by: int
     created_at: datetime
+    #: How long before each session a reminder goes out, in seconds, longest first.
+    reminders: tuple[int, ...] = (86400, 3600)
 
     #: Columns a host may change with update_series.
     EDITABLE: ClassVar[tuple[str, ...]] = (
         "name", "hashtag", "channel_id", "weekday", "local_time", "timezone", "duration_seconds",
-        "spacing_seconds", "first_question_seconds", "pacing", "use_threads", "paused",
+        "spacing_seconds", "first_question_seconds", "pacing", "use_threads", "paused", "reminders",
     )
 
     @classmethod
@@ -168,6 +170,7 @@ class Series:
             spacing_seconds=row["spacing_seconds"], first_question_seconds=row["first_question_seconds"],
             pacing=row["pacing"], use_threads=bool(row["use_threads"]), paused=bool(row["paused"]),
             created_by=row["created_by"], created_at=_required(_from_text(row["created_at"])),
+            reminders=tuple(int(part) for part in row["reminders"].split(",") if part),
         )
 
 
@@ -579,18 +582,19 @@ class Storage:
 
     async def create_series(self, *, guild_id: int, name: str, hashtag: str, channel_id: int, weekday: int,
                             local_time: time, timezone: str, duration_seconds: int, spacing_seconds: int,
-                            first_question_seconds: int, pacing: str, created_by: int, now: datetime) -> Series:
+                            first_question_seconds: int, pacing: str, created_by: int, now: datetime,
+                            reminders: tuple[int, ...] = (86400, 3600)) -> Series:
         """Store a new series; a name already used in the server (any case) raises DuplicateName."""
         async with self.transaction() as conn:
             if await self.find_series(guild_id, name) is not None:
                 raise DuplicateName(name)
             cursor = await conn.execute(
                 "INSERT INTO chat_series (guild_id, name, hashtag, channel_id, weekday, local_time, timezone, "
-                "duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by, created_at, reminders) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, name, hashtag, channel_id, weekday, local_time.strftime("%H:%M"), timezone,
                  duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by,
-                 _to_text(now, "now")),
+                 _to_text(now, "now"), ",".join(map(str, reminders))),
             )
             series_id = cursor.lastrowid
             await cursor.close()
@@ -627,7 +631,8 @@ class Storage:
         unknown = sorted(set(changes) - set(Series.EDITABLE))
         if unknown:
             raise ValueError(f"Unknown series field(s): {', '.join(unknown)}")
-        values = {k: (v.strftime("%H:%M") if isinstance(v, time) else v) for k, v in changes.items()}
+        values = {k: (v.strftime("%H:%M") if isinstance(v, time) else ",".join(map(str, v)) if isinstance(v, tuple)
+                      else v) for k, v in changes.items()}
         async with self.transaction() as conn:
             current = await self.get_series(series_id)
             if current is None:
@@ -904,6 +909,39 @@ class Storage:
             if session is not None and session.ends_at is not None:
                 await conn.execute("UPDATE chat_session SET ends_at = ? WHERE id = ?",
                                    (_to_text(session.ends_at + by, "ends_at"), session_id))
+
+    async def plan_reminders(self, series_id: int, channel_id: int, session_id: int | None,
+                             wanted: list[PlannedPost]) -> None:
+        """Make the series' unsent reminders exactly `wanted` (for its next session): re-time, add, skip the rest."""
+        async with self.transaction() as conn:
+            keys = [post.key for post in wanted]
+            marks = ", ".join("?" for _ in keys) or "''"
+            await conn.execute(
+                f"UPDATE scheduled_post SET status = 'skipped', last_error = 'the session moved, was skipped or "
+                f"the series paused' WHERE kind = 'announcement' AND status = 'pending' AND key NOT IN ({marks}) "
+                f"AND session_id IN (SELECT id FROM chat_session WHERE series_id = ?)", (*keys, series_id))
+            if session_id is None:
+                return
+            for post in wanted:
+                await conn.execute(
+                    "INSERT INTO scheduled_post (key, session_id, kind, channel_id, due_at) "
+                    "VALUES (?, ?, 'announcement', ?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, "
+                    "channel_id = excluded.channel_id, status = 'pending', last_error = NULL "
+                    "WHERE status IN ('pending', 'skipped')",
+                    (post.key, session_id, channel_id, _to_text(post.due_at, "due_at")))
+
+    async def set_session_event(self, session_id: int, event_id: int | None) -> None:
+        """Remember (or forget) the Discord scheduled event that advertises a session."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE chat_session SET event_id = ? WHERE id = ?", (event_id, session_id))
+
+    async def sessions_with_events(self, series_id: int) -> list[ChatSession]:
+        """A series' sessions that still have a Discord scheduled event."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT * FROM chat_session WHERE series_id = ? AND event_id IS NOT NULL ORDER BY starts_at",
+                (series_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [ChatSession._from_row(row) for row in rows]
 
     async def last_answer_at(self, session_id: int, question_number: int) -> datetime | None:
         """When the latest answer to a question came in (adaptive pacing waits for answers to die down)."""

@@ -11,6 +11,9 @@ ALTER TABLE chat_session ADD COLUMN ends_at TEXT;
 -- Set while a host holds the question clock (/chat hold), cleared by /chat continue.
 ALTER TABLE chat_session ADD COLUMN held_at TEXT;
 
+-- Reminder lead times in seconds, comma-separated, longest first ('' for none): 24 h and 1 h by default.
+ALTER TABLE chat_series ADD COLUMN reminders TEXT NOT NULL DEFAULT '86400,3600';
+
 ALTER TABLE scheduled_post ADD COLUMN question_number INTEGER;
 -- The question's thread, when the series answers in threads.
 ALTER TABLE scheduled_post ADD COLUMN thread_id INTEGER;
