@@ -566,7 +566,21 @@ class ChatRunner:
     async def _after_post(self, session: ChatSession, post: ScheduledPost, message: discord.Message,
                           now: datetime) -> None:
         if post.kind == "question":
+            await self._open_thread(session, post, message)
             await self._after_question(session, post, now)
+
+    async def _open_thread(self, session: ChatSession, post: ScheduledPost, message: discord.Message) -> None:
+        """Series that answer in threads get a thread on each question (best effort: answers by A1: still count)."""
+        series = await self.bot.storage.get_series(session.series_id) if session.series_id else None
+        if series is None or not series.use_threads or post.thread_id is not None:
+            return
+        try:
+            thread = await message.create_thread(name=f"Q{post.question_number} · #{session.hashtag}"[:100])
+        except discord.HTTPException as exc:
+            log.warning("Could not open a thread on %s: %s", post.key, exc)
+            return
+        await self.bot.storage.post_sent(post.key, message.id, post.posted_at or self.bot.clock(),
+                                         thread_id=thread.id)
 
     async def _after_question(self, session: ChatSession, post: ScheduledPost, now: datetime) -> None:
         """Adaptive pacing schedules the question after this one (fixed pacing has them all already)."""
@@ -669,7 +683,13 @@ class ChatRunner:
         """Record a member's message in a live chat: the transcript line and the activity it counts as."""
         if message.author.bot or message.guild is None:
             return
-        session = await self.bot.storage.session_in_channel(message.channel.id)
+        # In a series that answers in threads, a message in Q3's thread answers Q3.
+        parent_id = getattr(message.channel, "parent_id", None)
+        thread_question = None
+        if parent_id is not None:
+            started_by = await self.bot.storage.post_for_message(message.channel.id)
+            thread_question = started_by.question_number if started_by and started_by.kind == "question" else None
+        session = await self.bot.storage.session_in_channel(parent_id or message.channel.id)
         if session is None:
             return
         posts = [p for p in await self.bot.storage.session_posts(session.id)
@@ -689,7 +709,8 @@ class ChatRunner:
             mentioned = [user for user in message.mentions if not user.bot and user.id != message.author.id]
             reply_to_author = mentioned[0].id if mentioned else None
         number = resolve_answer(message.content, reply_to_question,
-                                [p.question_number for p in posts if p.question_number is not None])
+                                [p.question_number for p in posts if p.question_number is not None],
+                                thread_question=thread_question)
         await self.bot.storage.save_message(session.guild_id, StoredMessage(
             message_id=message.id, session_id=session.id, author_id=message.author.id,
             author_name=message.author.display_name, content=message.content,

@@ -152,12 +152,13 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                            duration="How long it runs, e.g. 60m", spacing="Time between questions, e.g. 10m or 8m",
                            first_question="When Q1 comes after the start, e.g. 5m",
                            pacing="fixed: on the clock; adaptive: when answers die down",
-                           reminders="When to remind people before each chat, e.g. 24h, 1h (or none)")
+                           reminders="When to remind people before each chat, e.g. 24h, 1h (or none)",
+                           threads="Open a thread on each question for its answers")
     @host_only
     async def create(self, interaction: discord.Interaction, name: str, hashtag: str, channel: discord.TextChannel,
                      weekday: Weekday, time: str, zone: str | None = None, duration: str = "60m",
                      spacing: str = "10m", first_question: str = "5m", pacing: Pacing = "fixed",
-                     reminders: str = "24h, 1h") -> None:
+                     reminders: str = "24h, 1h", threads: bool = False) -> None:
         assert interaction.guild_id is not None
         config = await self.bot.storage.get_guild_config(interaction.guild_id)
         spec = build_spec(name=name, hashtag=hashtag, weekday=weekday, local_time=time,
@@ -171,7 +172,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 duration_seconds=int(spec.plan.duration.total_seconds()),
                 spacing_seconds=int(spec.plan.spacing.total_seconds()),
                 first_question_seconds=int(spec.plan.first_question.total_seconds()), pacing=spec.plan.pacing,
-                reminders=_seconds(leads), created_by=interaction.user.id, now=self.bot.clock())
+                reminders=_seconds(leads), use_threads=threads, created_by=interaction.user.id,
+                now=self.bot.clock())
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name, "
                             "or change it with `/chat edit`.") from None
@@ -205,13 +207,14 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                            weekday="New day", time="New local start time", zone="New IANA time zone",
                            duration="New length", spacing="New time between questions",
                            first_question="New delay before Q1", pacing="New pacing",
-                           reminders="New reminder times, e.g. 24h, 1h (or none)")
+                           reminders="New reminder times, e.g. 24h, 1h (or none)",
+                           threads="Open a thread on each question for its answers")
     @host_only
     async def edit(self, interaction: discord.Interaction, series: str | None = None, name: str | None = None,
                    hashtag: str | None = None, channel: discord.TextChannel | None = None,
                    weekday: Weekday | None = None, time: str | None = None, zone: str | None = None,
                    duration: str | None = None, spacing: str | None = None, first_question: str | None = None,
-                   pacing: Pacing | None = None, reminders: str | None = None) -> None:
+                   pacing: Pacing | None = None, reminders: str | None = None, threads: bool | None = None) -> None:
         current = await self._series(interaction, series)
         spec = build_spec(
             name=name or current.name, hashtag=hashtag or current.hashtag,
@@ -231,7 +234,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 "duration_seconds": int(spec.plan.duration.total_seconds()),
                 "spacing_seconds": int(spec.plan.spacing.total_seconds()),
                 "first_question_seconds": int(spec.plan.first_question.total_seconds()), "pacing": spec.plan.pacing,
-                "reminders": leads})
+                "reminders": leads, "use_threads": current.use_threads if threads is None else threads})
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name.") from None
         await self.bot.runner.schedule_series(updated.id)

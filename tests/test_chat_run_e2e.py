@@ -415,3 +415,15 @@ async def test_host_runs_an_ad_hoc_chat_outside_any_series(standin, sample, bot,
     assert "already running" in busy.text
     assert len(await bot.storage.sessions_with_status("running")) == 1
     assert len(await bot.storage.sessions_with_status("planned")) == 0  # the refused one left nothing behind
+
+
+async def test_in_a_series_with_threads_a_message_in_a_questions_thread_answers_it(standin, sample, bot, clock):
+    await create_series(standin, sample, threads=True)
+    q1, q2 = await play_until_question(standin, sample, clock, 2)
+    thread = await standin.wait_until(lambda: standin.channels.get(q1.id))
+    assert thread.parent_id == sample.channels["chat"].id and thread.name == "Q1 · #GetRealChat"
+    in_thread = await standin.say(sample.members[0], thread, "Honestly, the job.")
+    explicit = await standin.say(sample.members[1], thread, "A2: even in Q1's thread, A2 means Q2")
+    session = await session_id(bot)
+    messages = {m.message_id: m.question_number for m in await stored(bot, session, 2)}
+    assert messages == {in_thread.id: 1, explicit.id: 2}

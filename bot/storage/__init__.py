@@ -583,18 +583,18 @@ class Storage:
     async def create_series(self, *, guild_id: int, name: str, hashtag: str, channel_id: int, weekday: int,
                             local_time: time, timezone: str, duration_seconds: int, spacing_seconds: int,
                             first_question_seconds: int, pacing: str, created_by: int, now: datetime,
-                            reminders: tuple[int, ...] = (86400, 3600)) -> Series:
+                            reminders: tuple[int, ...] = (86400, 3600), use_threads: bool = False) -> Series:
         """Store a new series; a name already used in the server (any case) raises DuplicateName."""
         async with self.transaction() as conn:
             if await self.find_series(guild_id, name) is not None:
                 raise DuplicateName(name)
             cursor = await conn.execute(
                 "INSERT INTO chat_series (guild_id, name, hashtag, channel_id, weekday, local_time, timezone, "
-                "duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by, created_at, reminders) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by, created_at, reminders, "
+                "use_threads) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, name, hashtag, channel_id, weekday, local_time.strftime("%H:%M"), timezone,
                  duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by,
-                 _to_text(now, "now"), ",".join(map(str, reminders))),
+                 _to_text(now, "now"), ",".join(map(str, reminders)), int(use_threads)),
             )
             series_id = cursor.lastrowid
             await cursor.close()
