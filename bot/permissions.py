@@ -8,7 +8,7 @@ import discord
 CHANNEL_NEEDS: dict[str, discord.Permissions] = {
     # Chat posts, question threads, transcripts attached as files, and reading back history after a restart.
     "chat": discord.Permissions(view_channel=True, send_messages=True, embed_links=True, attach_files=True,
-                                read_message_history=True, add_reactions=True, create_public_threads=True,
+                                read_message_history=True, create_public_threads=True,
                                 send_messages_in_threads=True),
     "welcome": discord.Permissions(view_channel=True, send_messages=True, embed_links=True),
     # Newcomer reports go here with a CSV attached.
