@@ -1,0 +1,93 @@
+"""Which posts a chat makes and when, reminders, lateness and retries, and what the posts say."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.domain.errors import UserError
+from bot.domain.running import (
+    RECAP_DELAY,
+    announcement_text,
+    closing_text,
+    is_too_late,
+    parse_reminders,
+    plan_posts,
+    plan_reminders,
+    post_key,
+    question_text,
+    retry_delay,
+    signature,
+)
+from bot.domain.timeline import ChatPlan
+
+START = dt.datetime(2026, 3, 11, 1, 0, tzinfo=dt.UTC)
+M = dt.timedelta(minutes=1)
+
+
+def test_a_fixed_chat_plans_opening_questions_that_fit_closing_and_recap():
+    plan = ChatPlan(duration=30 * M, spacing=10 * M, first_question=5 * M)
+    posts = plan_posts(plan, 7, START, question_count=12)
+    assert [(p.key, p.due_at - START) for p in posts] == [
+        ("session:7:opening", dt.timedelta(0)), ("session:7:q1", 5 * M), ("session:7:q2", 15 * M),
+        ("session:7:q3", 25 * M), ("session:7:closing", 30 * M), ("session:7:recap", 30 * M + RECAP_DELAY)]
+    assert [p.question_number for p in posts if p.kind == "question"] == [1, 2, 3]
+
+
+def test_an_adaptive_chat_plans_only_its_first_question():
+    plan = ChatPlan(duration=30 * M, spacing=10 * M, first_question=5 * M, pacing="adaptive")
+    assert [p.key for p in plan_posts(plan, 1, START, 5) if p.kind == "question"] == ["session:1:q1"]
+    assert [p.kind for p in plan_posts(plan, 1, START, 0)] == ["opening", "closing", "recap"]
+
+
+def test_post_keys_are_stable_and_distinct():
+    assert post_key(3, "question", 2) == "session:3:q2"
+    assert post_key(3, "announcement", 3600) == "session:3:announce:3600"
+    with pytest.raises(ValueError):
+        post_key(3, "tweet")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("24h, 1h", (dt.timedelta(hours=24), dt.timedelta(hours=1))),
+    ("1h 2d", (dt.timedelta(days=2), dt.timedelta(hours=1))),
+    ("none", ()),
+    ("30m", (30 * M,)),
+])
+def test_reminder_times_are_parsed_longest_first(text, expected):
+    assert parse_reminders(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2m", "8d", "1h 2h 3h 4h", "soon", ""])
+def test_bad_reminder_times_are_refused(text):
+    with pytest.raises(UserError):
+        parse_reminders(text)
+
+
+def test_only_reminders_still_to_come_are_planned():
+    leads = (dt.timedelta(hours=24), dt.timedelta(hours=1))
+    two_hours_before = START - 2 * 60 * M
+    assert [p.key for p in plan_reminders(9, START, leads, two_hours_before)] == ["session:9:announce:3600"]
+    assert [p.due_at for p in plan_reminders(9, START, leads, START - dt.timedelta(days=3))] == [
+        START - dt.timedelta(hours=24), START - dt.timedelta(hours=1)]
+
+
+def test_lateness_is_judged_against_the_grace_period():
+    grace = 5 * M
+    assert not is_too_late(START, START + grace, grace)
+    assert is_too_late(START, START + grace + dt.timedelta(seconds=1), grace)
+
+
+def test_retries_back_off_then_give_up():
+    assert [retry_delay(n) for n in (1, 2, 3, 4)] == [dt.timedelta(seconds=s) for s in (5, 15, 45, 90)]
+    assert retry_delay(5) is None
+
+
+def test_posts_say_what_readers_need():
+    assert question_text("GetRealChat", 2, "Coffee or tea?") == "**Q2:** Coffee or tea?\n#GetRealChat · answer with **A2:**"
+    stamp = int(START.timestamp())
+    assert f"<t:{stamp}:F>" in closing_text("GetRealChat", START, "Winter")
+    assert "announced here" in closing_text("PopUp", None, None)
+    reminder = announcement_text("GetRealChat", START, "Winter", "Dr. Ana", 55, 77)
+    assert signature(reminder) == f"**#GetRealChat** starts <t:{stamp}:R>, <t:{stamp}:F>, in <#55>. <@&77>"
+    assert "Notify me" in reminder and "<@&" not in announcement_text("G", START, None, None, 55, None)
