@@ -84,7 +84,8 @@ def test_retries_back_off_then_give_up():
 
 
 def test_posts_say_what_readers_need():
-    assert question_text("GetRealChat", 2, "Coffee or tea?") == "**Q2:** Coffee or tea?\n#GetRealChat · answer with **A2:**"
+    expected = "**Q2:** Coffee or tea?\n#GetRealChat · answer with **A2:**"
+    assert question_text("GetRealChat", 2, "Coffee or tea?") == expected
     stamp = int(START.timestamp())
     assert f"<t:{stamp}:F>" in closing_text("GetRealChat", START, "Winter")
     assert "announced here" in closing_text("PopUp", None, None)
