@@ -1,4 +1,5 @@
-"""`python -m bot` (live), `python -m bot demo` (offline rehearsal), `python -m bot invite` (the invite URL)."""
+"""`python -m bot` (live), `python -m bot demo` (offline rehearsal), `python -m bot invite` (the invite URL),
+`python -m bot transcript` (past chats' transcripts, read from the database)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import asyncio
 import base64
 import logging
 import signal
+import sqlite3
 import sys
+from datetime import date
 from pathlib import Path
 
 import discord
@@ -21,13 +24,24 @@ log = logging.getLogger("bot")
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one mode; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Heartbeat, the hashtag-chat Discord bot.")
-    modes = parser.add_subparsers(dest="mode", metavar="{run,demo,invite}")
+    modes = parser.add_subparsers(dest="mode", metavar="{run,demo,invite,transcript}")
     modes.add_parser("run", help="connect to Discord with DISCORD_TOKEN (the default)")
     demo = modes.add_parser("demo", help="rehearse a scene offline against a local Discord stand-in")
     demo.add_argument("--output", type=Path, default=Path("demo-output"), help="folder for what the demo produced")
     demo.add_argument("--quiet", action="store_true", help="print only the summary line")
     invite = modes.add_parser("invite", help="print the URL that adds the bot to a server")
     invite.add_argument("--client-id", type=int, help="the application id (read from DISCORD_TOKEN if omitted)")
+    transcript = modes.add_parser("transcript", help="print or save the transcript of a finished chat",
+                                  description="Export transcripts kept in the database (DATABASE_PATH); "
+                                              "needs no token.")
+    transcript.add_argument("--guild", type=int, metavar="ID", help="only chats in this server")
+    transcript.add_argument("--series", metavar="NAME", help="only chats of this series (any letter case)")
+    transcript.add_argument("--date", metavar="YYYY-MM-DD", help="the chat's local date (default: the latest)")
+    transcript.add_argument("--format", choices=("md", "html"), default="md", help="Markdown (default) or HTML")
+    transcript.add_argument("--out", type=Path, metavar="DIR",
+                            help="write <hashtag>-<date>.<ext> files in DIR and print their paths "
+                                 "(default: print the transcript)")
+    transcript.add_argument("--all", action="store_true", help="export every matching chat (needs --out)")
     args = parser.parse_args(argv)
 
     try:
@@ -38,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_demo(settings, args.output, quiet=args.quiet))
         if args.mode == "invite":
             return print_invite(settings, args.client_id)
+        if args.mode == "transcript":
+            return export_transcripts(settings, args)
         return run_live(settings)
     except SettingsError as error:
         print(f"heartbeat: {error}", file=sys.stderr)
@@ -61,6 +77,92 @@ def print_invite(settings: Settings, client_id: int | None) -> int:
         return 2
     print(invite_url(client_id))
     return 0
+
+
+def export_transcripts(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the newest matching transcript, or write the matching ones to --out; 2 when there is nothing to export."""
+    from bot.domain.errors import UserError
+    from bot.domain.series import parse_date
+
+    if args.all and args.out is None:
+        return _refuse("--all writes one file per chat: add --out DIR to say where.")
+    try:
+        day = parse_date(args.date) if args.date is not None else None
+    except UserError as error:
+        return _refuse(f"--date {error}")
+    database = Path(settings.database_path).expanduser()
+    # Checked first: opening storage would create an empty database, and a typo in DATABASE_PATH would
+    # then look like a server with no chats.
+    if not database.is_file():
+        return _refuse(f"there is no database at {database} yet: run the bot first, or set DATABASE_PATH "
+                       "to the database it uses.")
+    try:
+        found = asyncio.run(_find_transcripts(database, args.guild, args.series, day))
+    except (MigrationError, OSError, sqlite3.DatabaseError) as error:
+        print(f"heartbeat: could not open the database at {database}: {error}", file=sys.stderr)
+        return 1
+    if not found:
+        wanted = "".join([f" of series '{args.series}'" if args.series else "",
+                          f" on {day.isoformat()}" if day else "", f" in server {args.guild}" if args.guild else ""])
+        return _refuse(f"no finished chat{wanted} has a transcript in {database}: one is kept when a chat ends.")
+    if not args.all:
+        found = found[:1]
+    if args.out is None:
+        _write_stdout(found[0][1][args.format])
+        return 0
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        used: set[str] = set()
+        for session_id, texts, stem in found:
+            # Two chats with one hashtag on one day (two servers, a second ad hoc chat): keep both.
+            name = stem if stem not in used else f"{stem}-{session_id}"
+            used.add(name)
+            path = args.out / f"{name}.{args.format}"
+            path.write_text(texts[args.format], encoding="utf-8")
+            print(path)
+    except OSError as error:
+        print(f"heartbeat: could not write to {args.out}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _find_transcripts(database: Path, guild_id: int | None, series: str | None,
+                            day: date | None) -> list[tuple[int, dict[str, str], str]]:
+    """(session id, {"md": …, "html": …}, "<hashtag>-<local date>") of the matching chats, newest first."""
+    from bot.domain.series import local_day
+    from bot.storage import Storage
+
+    async with await Storage.open(database) as storage:
+        sessions = await storage.transcribed_sessions(guild_id)
+        if series is not None:
+            sessions = [s for s in sessions if s.series_name.casefold() == series.strip().casefold()]
+        if day is not None:
+            sessions = [s for s in sessions if local_day(s.starts_at, s.timezone) == day]
+        sessions.sort(key=lambda s: s.started_at or s.starts_at, reverse=True)
+        found = []
+        for session in sessions:
+            kept = await storage.get_transcript(session.id)
+            if kept is not None:
+                stem = f"{session.hashtag}-{local_day(session.starts_at, session.timezone).isoformat()}"
+                found.append((session.id, {"md": kept.markdown, "html": kept.html}, stem))
+        return found
+
+
+def _write_stdout(text: str) -> None:
+    """Write a transcript as UTF-8 whatever the console's encoding (it has emoji and names in any script)."""
+    text = text if text.endswith("\n") else text + "\n"
+    raw = getattr(sys.stdout, "buffer", None)
+    if raw is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    raw.write(text.encode("utf-8"))
+    raw.flush()
+
+
+def _refuse(sentence: str) -> int:
+    print(f"heartbeat: {sentence}", file=sys.stderr)
+    return 2
 
 
 def run_live(settings: Settings) -> int:

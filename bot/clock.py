@@ -22,7 +22,7 @@ class Clock:
             raise ValueError(f"speed must not be negative (got {speed})")
         self.start = start
         self.speed = speed
-        self._real_origin = datetime.now(UTC)
+        self._real_origin = _to_millisecond(datetime.now(UTC))
         self._monotonic_origin = time.monotonic()
         # Told when the clock is moved or its speed changes, so scheduled jobs can be re-timed.
         self.listeners: list[Callable[[], None]] = []
@@ -54,7 +54,7 @@ class Clock:
         if self.start is None:
             raise RuntimeError("the real clock cannot be moved")
         self.start, self.speed = start, speed
-        self._real_origin = datetime.now(UTC)
+        self._real_origin = _to_millisecond(datetime.now(UTC))
         self._monotonic_origin = time.monotonic()
         for listener in list(self.listeners):
             listener()
@@ -68,9 +68,15 @@ class Clock:
         return datetime.now(UTC) + (when - self.now()) / self.speed
 
     def from_real(self, real: datetime) -> datetime:
-        """The bot time at a real instant, such as the creation time in a Discord message id."""
-        if self.start is None or self.speed == 0:
-            return real.astimezone(UTC) if self.start is None else self.now()
+        """A real instant (a message's or an account's creation time) as bot time.
+
+        Instants since the clock was last set run at its speed; older ones keep their real distance, so an
+        account made 400 days ago is 400 days old in bot time too. The mapping never reverses order.
+        """
+        if self.start is None:
+            return real.astimezone(UTC)
+        if real < self._real_origin:
+            return (self.start - (self._real_origin - real)).astimezone(UTC)
         return (self.start + (real - self._real_origin) * self.speed).astimezone(UTC)
 
     def seconds_until(self, when: datetime) -> float:
@@ -79,3 +85,8 @@ class Clock:
         if remaining <= 0:
             return 0.0
         return remaining / self.speed if self.speed else float("inf")
+
+
+def _to_millisecond(moment: datetime) -> datetime:
+    """Discord ids carry milliseconds: a message created just after the clock was set must not map before it."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

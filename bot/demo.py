@@ -1,4 +1,9 @@
-"""`python -m bot demo`: the real bot, cogs and SQLite rehearsing a scene against the local Discord stand-in."""
+"""`python -m bot demo`: the real bot, cogs and SQLite rehearsing a scene against the local Discord stand-in.
+
+The bot's clock stands still at a fixed evening and the scene moves it, so the hour-long chat at the end
+plays out in a moment, every step awaited (a post appearing, a message recorded) rather than slept for,
+and the times in the output are the same at every run.
+"""
 
 from __future__ import annotations
 
@@ -10,32 +15,44 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.client import Heartbeat, use_discord_at
+from bot.clock import Clock
+from bot.domain.running import post_key
 from bot.settings import Settings
-from bot.standin import InteractionRecord, StandIn, User
+from bot.standin import InteractionRecord, Message, StandIn, User
 from bot.standin.sample import SampleServer, build_sample
 
 EXAMPLE_QUESTIONS = Path(__file__).resolve().parent.parent / "config" / "questions" / "example.toml"
+
+# The scene's server runs on New York time; its weekly chat is on Tuesdays at 21:00 (EDT since 8 March).
+ZONE = ZoneInfo("America/New_York")
+CHAT_START = datetime(2026, 3, 10, 21, 0, tzinfo=ZONE)
+# Where the bot's clock stands when the scene begins: ten minutes before the chat, no reminder still due.
+SCENE_START = CHAT_START - timedelta(minutes=10)
+ANSWER_GAP = timedelta(seconds=40)  # the bot-clock time between one scripted message and the next
 
 
 class SceneLog:
     """A readable account of what members did and what the bot posted, printed and kept for demo-output/."""
 
-    def __init__(self, sample: SampleServer, *, quiet: bool) -> None:
+    def __init__(self, sample: SampleServer, *, quiet: bool, now: Callable[[], datetime]) -> None:
         self.sample = sample
         self.quiet = quiet
+        self.now = now  # the bot's clock: relative times ("in 10 minutes") are relative to it
         self.started = time.monotonic()
         self.lines: list[str] = []
         self.seen = 0
 
     def _name(self, text: str) -> str:
         """Replace <#id>, <@id>, <@&id> and <t:unix:style> with readable names and times."""
-        text = re.sub(r"<t:(\d+)(?::(\w))?>", _timestamp, text)
+        text = re.sub(r"<t:(\d+)(?::(\w))?>", lambda match: _timestamp(match, self.now()), text)
         for channel in self.sample.guild.channels.values():
             text = text.replace(f"<#{channel.id}>", f"#{channel.name}")
         for role in self.sample.guild.roles.values():
@@ -45,7 +62,9 @@ class SceneLog:
         return text
 
     def add(self, who: str, what: str) -> None:
-        line = f"[{time.monotonic() - self.started:6.2f}s] {who}: {self._name(what)}"
+        # Real seconds since the start, then the bot's time in the server's zone.
+        line = f"[{time.monotonic() - self.started:6.2f}s {self.now().astimezone(ZONE):%H:%M:%S}] {who}: " \
+               f"{self._name(what)}"
         self.lines.append(line)
         if not self.quiet:
             print(line, flush=True)
@@ -58,7 +77,11 @@ class SceneLog:
                 channel = self.sample.standin.channels[message.channel_id]
                 pinged = [f"<@{u}>" for u in message.pinged_users] + [f"<@&{r}>" for r in message.pinged_roles]
                 pings = ("pings " + ", ".join(pinged)) if pinged or message.pinged_everyone else "pings nobody"
-                self.add("Heartbeat", f"posts in #{channel.name} ({pings}): {message.text}")
+                extras = [f"[button: {c['label']}]" for row in message.components for c in row.get("components", [])
+                          if c.get("label")]
+                extras += [f"[attached: {a['filename']}]" for a in message.attachments]
+                self.add("Heartbeat", f"posts in #{channel.name} ({pings}): {message.text}"
+                         + "".join("\n" + extra for extra in extras))
 
     async def reply(self, record: InteractionRecord) -> str:
         reply = await record.reply()
@@ -68,12 +91,14 @@ class SceneLog:
         return reply.text
 
 
-def _timestamp(match: re.Match[str]) -> str:
-    """A Discord timestamp as a reader in UTC would see it; relative ones ("R") as "in 3 days"."""
+def _timestamp(match: re.Match[str], now: datetime) -> str:
+    """A Discord timestamp as a reader in UTC would see it; relative ones ("R") as "in 3 days" from `now`."""
     instant = datetime.fromtimestamp(int(match[1]), UTC)
     if match[2] != "R":
         return instant.strftime("%a %d %b %Y %H:%M UTC")
-    seconds = (instant - datetime.now(UTC)).total_seconds()
+    seconds = (instant - now).total_seconds()
+    if abs(seconds) < 1:
+        return "just now"
     amount, unit = next((round(abs(seconds) / size), name) for size, name in
                         ((86400, "days"), (3600, "hours"), (60, "minutes"), (1, "seconds")) if abs(seconds) >= size
                         or size == 1)
@@ -104,13 +129,13 @@ async def play_scene(standin: StandIn, sample: SampleServer, scene: SceneLog) ->
 
     await _slash(scene, standin, sample.members[3], "general", "config timezone", zone="UTC")
 
-    newcomer = standin.add_user("Kai")
+    newcomer = standin.add_user("Kai", account_age=timedelta(days=400, hours=1))
     scene.add("Kai", "joins the server")
     await standin.join(sample.guild, newcomer)
     await _slash(scene, standin, newcomer, "general", "about")
 
     await _slash(scene, standin, sample.host, "general", "announce",
-                 text="@everyone #GetRealChat is back next Tuesday: bring a friend!")
+                 text="@everyone #GetRealChat is back tonight at 9pm: bring a friend!")
     await _slash(scene, standin, sample.moderator, "general", "report joins", days=7)
 
     await _slash(scene, standin, sample.host, "general", "chat create", name="GetRealChat", hashtag="#GetRealChat",
@@ -120,6 +145,118 @@ async def play_scene(standin: StandIn, sample: SampleServer, scene: SceneLog) ->
     await _slash(scene, standin, sample.members[5], "general", "chat list")
 
 
+class ChatScript:
+    """Members taking part in the chat, each step logged and awaited until the bot has recorded it."""
+
+    def __init__(self, standin: StandIn, sample: SampleServer, scene: SceneLog, bot: Heartbeat, clock: Clock):
+        self.standin, self.sample, self.scene, self.bot, self.clock = standin, sample, scene, bot, clock
+        self.chat = sample.channels["chat"]
+        self.last_post = 0  # the id of the bot's latest post waited for
+
+    def move_clock(self, to: datetime, why: str) -> None:
+        self.clock.advance(to - self.clock.now())
+        self.scene.add("Clock", f"moves on to {to.astimezone(ZONE):%a %d %b %Y %H:%M %Z}: {why}")
+
+    async def bot_posts(self, starts: str) -> Message:
+        """Wait for the bot's next post in the chat channel that starts with `starts`, and log it."""
+        message = await self.standin.wait_for_message(
+            lambda m: m.channel_id == self.chat.id and m.content.startswith(starts), after=self.last_post)
+        self.last_post = message.id
+        self.scene.flush_posts()
+        return message
+
+    async def when_due(self, kind: str, number: int | None = None) -> datetime:
+        """When the running chat's post is due, as the bot planned it from the series."""
+        sessions = await self.bot.storage.sessions_with_status("running")
+        post = await self.bot.storage.get_post(post_key(sessions[0].id, kind, number))
+        assert post is not None, f"the bot planned no {kind} post"
+        return post.due_at
+
+    async def recorded(self, message: Message) -> None:
+        """Wait until the bot has stored the message as it now reads (after an edit, too)."""
+        async def stored() -> bool:
+            kept = await self.bot.storage.get_message(message.id)
+            return kept is not None and kept.content == message.content
+        await self.bot.runner.wait_for(stored)
+
+    async def says(self, user: User, text: str, *, reply_to: Message | None = None, to: str = "") -> Message:
+        self.clock.advance(ANSWER_GAP)  # people take a moment to type
+        self.scene.add(user.name, f"replies to {to} in #{self.chat.name}: {text}" if reply_to
+                       else f"says in #{self.chat.name}: {text}")
+        message = await self.standin.say(user, self.chat, text, reply_to=reply_to)
+        await self.recorded(message)
+        return message
+
+    async def edits(self, message: Message, text: str) -> None:
+        self.clock.advance(ANSWER_GAP)
+        self.scene.add(message.author.name, f"edits their answer to: {text}")
+        await self.standin.edit(message, text)
+        await self.recorded(message)
+
+    async def reacts(self, user: User, message: Message, emoji: str) -> None:
+        self.scene.add(user.name, f"reacts {emoji} to {message.author.name}'s message")
+        kept = await self.bot.storage.get_message(message.id)
+        before = kept.reactions if kept else 0
+        await self.standin.react(user, message, emoji)
+
+        async def counted() -> bool:
+            kept = await self.bot.storage.get_message(message.id)
+            return kept is not None and kept.reactions > before
+        await self.bot.runner.wait_for(counted)
+
+    async def checks_in(self, user: User, opening: Message) -> None:
+        button = next(cid for cid in opening.custom_ids() if cid.startswith("checkin:"))
+        self.scene.add(user.name, "presses I'm here")
+        await self.scene.reply(await self.standin.click(user, opening, button))
+
+    async def question(self, number: int) -> Message:
+        self.move_clock(await self.when_due("question", number), f"Q{number} is due")
+        return await self.bot_posts(f"**Q{number}:**")
+
+
+async def play_chat(standin: StandIn, sample: SampleServer, scene: SceneLog, bot: Heartbeat, clock: Clock) -> None:
+    """The series' first chat: started by the weekly trigger, answered, edited, closed and recapped."""
+    script = ChatScript(standin, sample, scene, bot, clock)
+    priya, marcus, lena, tomas, aisha, jonah, mei, rafael, grace = sample.members[:9]
+    kai = next(user for user in standin.users.values() if user.name == "Kai")  # the newcomer of the first scene
+
+    script.move_clock(CHAT_START, "the series' start time; the weekly trigger starts the chat")
+    opening = await script.bot_posts("**Welcome to #GetRealChat!**")
+    for lurker in (grace, kai, priya):
+        await script.checks_in(lurker, opening)
+
+    q1 = await script.question(1)
+    moved = await script.says(priya, "A1: A job offer in Toronto I couldn't turn down")
+    await script.says(marcus, "a1) love, honestly. She was already here")
+    await script.says(lena, "A 1: cheaper rent, and a fresh start")
+    await script.says(tomas, "My sister lived here, so it felt less scary", reply_to=q1, to="Q1")
+    await script.says(aisha, "Same here Priya, which company?", reply_to=moved, to="Priya")
+    await script.reacts(marcus, moved, "🔥")
+    await script.reacts(lena, moved, "❤️")
+
+    await script.question(2)
+    dark = await script.says(jonah, "A2: how early it gets dark")
+    await script.says(mei, "A2: the subway map, honestly")
+    await script.says(kai, "A2: how friendly my neighbours are")
+    await script.edits(dark, "A2: how early it gets dark in winter: 4:30pm!")
+
+    await script.question(3)
+    await script.says(rafael, "A3: a Sunday run club. Small wins!")
+    await script.says(priya, "A3: the library's language exchange")
+    await script.question(4)
+    await script.says(aisha, "A4: jollof like my mum's; a Nigerian spot downtown comes close")
+    await script.question(5)
+    await script.says(lena, "A5: that the first winter is the hardest, and it passes")
+    await script.question(6)
+    await script.says(marcus, "A6: say yes to every invitation for the first month")
+
+    recap_due = await script.when_due("recap")  # the session is no longer running once the closing is out
+    script.move_clock(await script.when_due("closing"), "the chat's hour is up")
+    await script.bot_posts("**That's a wrap for #GetRealChat!**")
+    script.move_clock(recap_due, "the recap is due")
+    await script.bot_posts("**#GetRealChat recap**")
+
+
 async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> int:
     """Run the scene with a throwaway database; write the log, the bot's posts and the database to `output`."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -127,10 +264,11 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
         database = Path(scratch) / "demo.db"
         async with StandIn() as standin:
             use_discord_at(standin.url)
-            sample = build_sample(standin)
-            scene = SceneLog(sample, quiet=quiet)
+            sample = build_sample(standin, now=SCENE_START.astimezone(UTC))
+            clock = Clock.frozen(SCENE_START.astimezone(UTC))
+            scene = SceneLog(sample, quiet=quiet, now=clock.now)
             bot = Heartbeat(replace(settings, token=standin.token, database_path=database, sync_guild_id=None),
-                            identify_delay=0, guild_ready_timeout=0.05)
+                            identify_delay=0, guild_ready_timeout=0.05, clock=clock)
             runner = asyncio.create_task(bot.start(standin.token))
             try:
                 async with asyncio.timeout(50):
@@ -141,6 +279,7 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
                     scene.add("Heartbeat", f"is online in {sample.guild.name} with "
                               f"{len(standin.global_commands)} slash commands")
                     await play_scene(standin, sample, scene)
+                    await play_chat(standin, sample, scene, bot, clock)
             finally:
                 await bot.close()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -151,11 +290,21 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
 
 
 def _write_output(output: Path, scene: SceneLog, standin: StandIn, database: Path) -> None:
-    """scene.md (the readable log), posts.json (every bot post), heartbeat.db (the database it left)."""
+    """scene.md (the readable log), posts.json (every bot post), heartbeat.db (the database it left), and
+    transcript.md and transcript.html (the transcripts the recap carried)."""
     output.mkdir(parents=True, exist_ok=True)
-    (output / "scene.md").write_text("# Heartbeat demo\n\n```\n" + "\n".join(scene.lines) + "\n```\n",
-                                     encoding="utf-8")
+    (output / "scene.md").write_text(
+        "# Heartbeat demo\n\nEach line starts with the real seconds since the start and the bot's clock in the "
+        f"server's time zone ({ZONE.key}), which the scene moves from {SCENE_START:%a %d %b %Y %H:%M %Z} "
+        "through the chat.\n\n```\n" + "\n".join(scene.lines) + "\n```\n", encoding="utf-8")
+    bot_posts = [m for m in standin.messages.values() if m.author is standin.bot_user]
     posts = [{"channel": standin.channels[m.channel_id].name, "content": m.content, "embeds": m.embeds,
-              "ephemeral": bool(m.flags & 64)} for m in standin.messages.values() if m.author is standin.bot_user]
+              "attachments": [a["filename"] for a in m.attachments], "ephemeral": bool(m.flags & 64)}
+             for m in bot_posts]
     (output / "posts.json").write_text(json.dumps(posts, indent=2, ensure_ascii=False), encoding="utf-8")
     shutil.copyfile(database, output / "heartbeat.db")
+    for message in bot_posts:
+        for attachment in message.attachments:
+            suffix = Path(attachment["filename"]).suffix
+            if suffix in (".md", ".html"):
+                (output / f"transcript{suffix}").write_bytes(standin.attachments[int(attachment["id"])])

@@ -18,8 +18,10 @@ class Members(commands.Cog):
     async def on_member_join(self, member: discord.Member) -> None:
         if member.bot:
             return
+        clock = self.bot.clock
         await self.bot.storage.record_member_join(member.guild.id, member.id, member.display_name,
-                                                  member.created_at, member.joined_at or self.bot.clock())
+                                                  clock.from_real(member.created_at),
+                                                  clock.from_real(member.joined_at) if member.joined_at else clock())
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

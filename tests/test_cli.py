@@ -1,19 +1,24 @@
-"""`python -m bot` as a real process: no token, live against the stand-in with SIGTERM, invite, demo."""
+"""`python -m bot` as a real process: no token, live against the stand-in with SIGTERM, invite, demo, transcript."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+import pytest
 
 from bot.permissions import required_permissions
 from bot.standin import StandIn
 from bot.standin.sample import build_sample
+from bot.storage import Storage, Transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "MTIzNDU2Nzg5.Gx1y2z.this-is-the-secret-part"
@@ -73,15 +78,61 @@ def test_invite_url_has_both_scopes_and_exactly_the_needed_permissions(tmp_path)
 def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     result = run_cli("demo", "--quiet", "--output", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    scene = (tmp_path / "out" / "scene.md").read_text()
+    assert "Traceback" not in result.stderr
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["heartbeat.db", "posts.json", "scene.md", "transcript.html",
+                                                     "transcript.md"]
+    scene = (out / "scene.md").read_text(encoding="utf-8")
     assert "Ana: /config channel kind:chat" in scene
     assert "Only members with the Manage Server permission" in scene
     assert "posts in #getreal-chat (pings nobody): @everyone #GetRealChat" in scene
     assert "Created **GetRealChat**" in scene and "**Q6:**" in scene
-    with sqlite3.connect(tmp_path / "out" / "heartbeat.db") as db:
+    assert "@Kai joined just now, account 400 days old" in scene  # the join is on the bot's clock too
+
+    # The chat: the weekly trigger starts it at the series' time, members check in, answer, edit.
+    assert "20:50:00] Jonah: /chat list" in scene
+    assert "21:00:00] Clock: moves on to Tue 10 Mar 2026 21:00 EDT: the series' start time" in scene
+    assert "21:00:00] Heartbeat: posts in #getreal-chat (pings nobody): **Welcome to #GetRealChat!**" in scene
+    assert "Grace: presses I'm here" in scene and "answers Grace (only they see it): You're checked in" in scene
+    assert "Jonah: edits their answer to: A2: how early it gets dark in winter" in scene
+    assert "21:45:00] Heartbeat: posts in #getreal-chat (pings nobody): **Q6:**" in scene
+    assert "[attached: GetRealChat-2026-03-10.md]" in scene
+
+    # Every chat post exactly once, the recap last, with both transcripts attached.
+    posts = json.loads((out / "posts.json").read_text(encoding="utf-8"))
+    chat = [post for post in posts if post["channel"] == "getreal-chat" and not post["ephemeral"]]
+    heads = [post["content"].split("\n")[0].split(" ")[0] for post in chat]
+    assert heads == ["@everyone", "**Welcome", "**Q1:**", "**Q2:**", "**Q3:**", "**Q4:**", "**Q5:**", "**Q6:**",
+                     "**That's", "**#GetRealChat"]
+    recaps = [post for post in posts if post["content"].startswith("**#GetRealChat recap**")]
+    assert len(recaps) == 1
+    assert recaps[0]["attachments"] == ["GetRealChat-2026-03-10.md", "GetRealChat-2026-03-10.html"]
+    assert "3 checked in" in recaps[0]["content"] and "12 answers" in recaps[0]["content"]
+
+    # The transcript groups each scripted answer under its question, in every form it was given.
+    markdown = (out / "transcript.md").read_text(encoding="utf-8")
+    sections = {part.split("\n")[0].split(":")[0]: part for part in markdown.split("\n## ")[1:]}
+    assert list(sections) == ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Other conversation"]
+    assert "_4 answers_" in sections["Q1"]
+    for said in ("A1: A job offer in Toronto", "a1) love, honestly", "A 1: cheaper rent",
+                 "**Tomás** (21:07): My sister lived here"):  # the last one a Discord reply to Q1
+        assert said in sections["Q1"], said
+    assert "A2: how early it gets dark in winter: 4:30pm!" in sections["Q2"]  # as edited
+    assert "**Kai** (21:15): A2: how friendly my neighbours are" in sections["Q2"]
+    assert "A3: a Sunday run club" in sections["Q3"] and "A3: the library" in sections["Q3"]
+    assert "A4: jollof" in sections["Q4"] and "A5: that the first winter" in sections["Q5"]
+    assert "A6: say yes" in sections["Q6"]
+    assert "**Aisha** (21:08): Same here Priya" in sections["Other conversation"]  # a reply to a member
+    html = (out / "transcript.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "4:30pm!" in html and "Same here Priya" in html
+
+    with sqlite3.connect(out / "heartbeat.db") as db:
         assert db.execute("SELECT timezone FROM guild_config").fetchone() == ("America/New_York",)
         assert db.execute("SELECT display_name FROM members").fetchall() == [("Kai",)]
         assert db.execute("SELECT COUNT(*) FROM question").fetchone() == (6,)
+        assert db.execute("SELECT status, starts_at FROM chat_session WHERE status != 'planned'").fetchall() == [
+            ("ended", "2026-03-11T01:00:00.000000+00:00")]
+        assert db.execute("SELECT COUNT(*) FROM transcript").fetchone() == (1,)
 
 
 async def test_live_process_runs_against_the_standin_and_stops_cleanly_on_sigterm(tmp_path):
@@ -111,3 +162,87 @@ async def test_live_process_runs_against_the_standin_and_stops_cleanly_on_sigter
     assert not Path(f"{database}-wal").exists()
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT timezone FROM guild_config").fetchone() == ("Asia/Kolkata",)
+
+
+# Three finished chats: two weeks of #GetRealChat in one server (New York evenings, so the local date is the
+# day before the UTC one), and a #BookChat in another server.
+KEPT = [
+    (111, "GetRealChat", "America/New_York", datetime(2026, 3, 11, 1, 0, tzinfo=UTC), "first week"),
+    (111, "GetRealChat", "America/New_York", datetime(2026, 3, 18, 0, 0, tzinfo=UTC), "second week"),
+    (222, "BookChat", "UTC", datetime(2026, 3, 12, 19, 0, tzinfo=UTC), "books"),
+]
+
+
+@pytest.fixture
+def transcripts_db(tmp_path: Path) -> Path:
+    database = tmp_path / "kept.db"
+
+    async def build() -> None:
+        async with await Storage.open(database) as storage:
+            for guild_id, hashtag, zone, starts_at, words in KEPT:
+                session = await storage.create_adhoc_session(guild_id=guild_id, channel_id=guild_id + 1, name=hashtag,
+                                                             hashtag=hashtag, timezone=zone, starts_at=starts_at,
+                                                             topic=None)
+                await storage.save_transcript(Transcript(
+                    session_id=session.id, recap=f"**#{hashtag} recap**", created_at=starts_at,
+                    markdown=f"# #{hashtag}\n\n## Q1: Why?\n\n- **Tomás** (21:05): A1: {words}\n",
+                    html=f"<!DOCTYPE html>\n<p>Tomás 👋 A1: {words}</p>\n"))
+
+    asyncio.run(build())
+    return database
+
+
+def test_transcript_prints_the_latest_markdown_or_the_one_asked_for(tmp_path, transcripts_db):
+    latest = run_cli("transcript", cwd=tmp_path, DATABASE_PATH=str(transcripts_db))
+    assert latest.returncode == 0, latest.stderr
+    assert latest.stdout.startswith("# #GetRealChat\n") and "A1: second week" in latest.stdout
+    assert latest.stderr == ""
+
+    by_date = run_cli("transcript", "--date", "2026-03-10", "--guild", "111", cwd=tmp_path,
+                      DATABASE_PATH=str(transcripts_db))  # 01:00 UTC on the 11th is the evening of the 10th there
+    assert by_date.returncode == 0, by_date.stderr
+    assert "A1: first week" in by_date.stdout and "second week" not in by_date.stdout
+
+    by_series = run_cli("transcript", "--series", "bookCHAT", cwd=tmp_path, DATABASE_PATH=str(transcripts_db))
+    assert by_series.returncode == 0, by_series.stderr
+    assert "A1: books" in by_series.stdout
+
+
+def test_transcript_writes_html_files_named_by_hashtag_and_local_date(tmp_path, transcripts_db):
+    out = tmp_path / "exported"
+    every = run_cli("transcript", "--all", "--guild", "111", "--format", "html", "--out", str(out), cwd=tmp_path,
+                    DATABASE_PATH=str(transcripts_db))
+    assert every.returncode == 0, every.stderr
+    assert every.stdout.splitlines() == [str(out / "GetRealChat-2026-03-17.html"),
+                                         str(out / "GetRealChat-2026-03-10.html")]  # newest first
+    assert sorted(p.name for p in out.iterdir()) == ["GetRealChat-2026-03-10.html", "GetRealChat-2026-03-17.html"]
+    assert (out / "GetRealChat-2026-03-10.html").read_text(encoding="utf-8") == \
+        "<!DOCTYPE html>\n<p>Tomás 👋 A1: first week</p>\n"
+
+    one = run_cli("transcript", "--series", "BookChat", "--out", str(out), cwd=tmp_path,
+                  DATABASE_PATH=str(transcripts_db))
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines() == [str(out / "BookChat-2026-03-12.md")]
+    assert "A1: books" in (out / "BookChat-2026-03-12.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("--date", "2026-02-30"), "--date '2026-02-30' is not a date"),
+    (("--all",), "add --out DIR"),
+    (("--series", "NoSuchChat"), "no finished chat of series 'NoSuchChat' has a transcript"),
+    (("--date", "2026-03-11", "--guild", "111"), "no finished chat on 2026-03-11 in server 111"),
+])
+def test_transcript_refuses_with_one_sentence(tmp_path, transcripts_db, args, says):
+    result = run_cli("transcript", *args, cwd=tmp_path, DATABASE_PATH=str(transcripts_db))
+    assert result.returncode == 2
+    assert says in result.stderr and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_transcript_without_a_database_says_so_and_creates_none(tmp_path):
+    missing = tmp_path / "data" / "heartbeat.db"
+    result = run_cli("transcript", cwd=tmp_path, DATABASE_PATH=str(missing))
+    assert result.returncode == 2
+    assert f"there is no database at {missing} yet" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not missing.exists() and not missing.parent.exists()
