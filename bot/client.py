@@ -119,13 +119,15 @@ class Heartbeat(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
-        # READY comes again after a reconnect that could not resume; the jobs are rebuilt only once.
-        if not self._restored:
-            self._restored = True
-            try:
+        # READY comes again after a reconnect that could not resume: jobs are rebuilt once, but what was said
+        # in live chats during the gap is read back every time.
+        try:
+            if not self._restored:
+                self._restored = True
                 await self.runner.restore()
-            except Exception:
-                log.exception("Rebuilding scheduled chats failed; they will not run until the next start")
+            await self.runner.catch_up()
+        except Exception:
+            log.exception("Rebuilding scheduled chats failed; they will not run until the next start")
         self.connected.set()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:

@@ -220,6 +220,8 @@ async def play_chat(standin: StandIn, sample: SampleServer, scene: SceneLog, bot
     priya, marcus, lena, tomas, aisha, jonah, mei, rafael, grace = sample.members[:9]
     kai = next(user for user in standin.users.values() if user.name == "Kai")  # the newcomer of the first scene
 
+    # The series' scheduled event is the last thing set up after /chat create answers: then the start is set too.
+    await standin.wait_until(lambda: sample.guild.scheduled_events)
     script.move_clock(CHAT_START, "the series' start time; the weekly trigger starts the chat")
     opening = await script.bot_posts("**Welcome to #GetRealChat!**")
     for lurker in (grace, kai, priya):

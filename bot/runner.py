@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import io
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -109,6 +110,13 @@ def slot_of(series: Series) -> WeeklySlot:
     return WeeklySlot(weekday=series.weekday, local_time=series.local_time, zone=series.timezone)
 
 
+def transcript_files(session: ChatSession, transcript: Transcript) -> list[discord.File]:
+    """A chat's transcripts as attachments, named for the hashtag and the local day it ran."""
+    stem = f"{session.hashtag}-{local_day(session.started_at or session.starts_at, session.timezone).isoformat()}"
+    return [discord.File(io.BytesIO(transcript.markdown.encode()), filename=f"{stem}.md"),
+            discord.File(io.BytesIO(transcript.html.encode()), filename=f"{stem}.html")]
+
+
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
@@ -119,6 +127,8 @@ class ChatRunner:
     def __init__(self, bot: Heartbeat) -> None:
         self.bot = bot
         self._locks: dict[int, asyncio.Lock] = {}
+        self._series_locks: dict[int, asyncio.Lock] = {}
+        self._deleted: deque[int] = deque(maxlen=1000)
         # Woken whenever a post or a message is recorded: what the demo and tests wait on.
         self._changed = asyncio.Condition()
 
@@ -143,18 +153,22 @@ class ChatRunner:
     # -- start-up -------------------------------------------------------------------------------------
 
     async def restore(self) -> None:
-        """Rebuild every job from the database, and read back what was said in live chats while we were away."""
+        """Rebuild every job from the database (once per process, at the first READY)."""
         storage = self.bot.storage
-        for session in await storage.sessions_with_status("running") + await storage.sessions_with_status("ended"):
-            if await storage.session_in_channel(session.channel_id) == session:
-                await self.read_back(session)
         for post in await storage.pending_posts():
             self._schedule(post.key, post.due_at)
         for session in await storage.sessions_with_status("running"):
             if session.pacing == "adaptive":
                 await self._schedule_pacing(session)
         for series in await storage.list_series():
-            await self.schedule_series(series.id)
+            await self.schedule_series(series.id, look_back=True)
+
+    async def catch_up(self) -> None:
+        """Read back what was said in live chats while the bot was not connected (at every READY)."""
+        storage = self.bot.storage
+        for session in await storage.sessions_with_status("running") + await storage.sessions_with_status("ended"):
+            if await storage.session_in_channel(session.channel_id) == session:
+                await self.read_back(session)
 
     async def read_back(self, session: ChatSession) -> None:
         """Record messages posted in a live chat while the bot was not connected, so no answer is lost."""
@@ -179,8 +193,17 @@ class ChatRunner:
 
     # -- weekly sessions ------------------------------------------------------------------------------
 
-    async def schedule_series(self, series_id: int) -> None:
-        """Set (or clear) the job that starts a series' next session; call after any change to the series."""
+    async def schedule_series(self, series_id: int, *, look_back: bool = False) -> None:
+        """Set (or clear) the job that starts a series' next session; call after any change to the series.
+
+        Only at start-up does it look back over the grace period, for a session due while the bot was down;
+        a series created or moved to a time just past waits for next week rather than starting at once.
+        """
+        # One at a time per series: two overlapping runs could each create a scheduled event for one session.
+        async with self._series_locks.setdefault(series_id, asyncio.Lock()):
+            await self._schedule_series(series_id, look_back)
+
+    async def _schedule_series(self, series_id: int, look_back: bool) -> None:
         job = f"series:{series_id}:start"
         series = await self.bot.storage.get_series(series_id)
         upcoming = None
@@ -188,7 +211,8 @@ class ChatRunner:
             now = self.bot.clock()
             await self._skip_missed(series, now)
             skipped = await self.bot.storage.skipped_starts(series.id)
-            for start in upcoming_sessions(slot_of(series), now - self.grace, 3, skipped):
+            since = now - self.grace if look_back else now
+            for start in upcoming_sessions(slot_of(series), since, 3, skipped):
                 session = await self.bot.storage.session_for(series, start)
                 if session.status == "planned":
                     upcoming = session
@@ -268,17 +292,31 @@ class ChatRunner:
 
     async def start_scheduled(self, session_id: int) -> None:
         """The weekly trigger: start a planned session at its time (unless paused, skipped or too late)."""
+        async with self._lock(session_id):
+            await self._start_scheduled(session_id)
+
+    async def _start_scheduled(self, session_id: int) -> None:
         session = await self.bot.storage.get_session(session_id)
         if session is None or session.status != "planned" or session.series_id is None:
             return
         series = await self.bot.storage.get_series(session.series_id)
         if series is None or series.paused:
             return
-        if running.is_too_late(session.starts_at, self.bot.clock(), self.grace):
-            await self.schedule_series(series.id)  # skips it, tells the hosts, and moves on to the next
-            return
-        # Late by a little (a restart): the chat keeps its published timeline, and what is due goes out now.
-        await self.start(session, plan_of(series), started_by=None, at=session.starts_at)
+        problem = None
+        try:
+            if not running.is_too_late(session.starts_at, self.bot.clock(), self.grace):
+                # Late by a little (a restart): the chat keeps its published timeline; what is due goes out now.
+                await self.start(session, plan_of(series), started_by=None, at=session.starts_at)
+        except UserError as exc:  # another chat is still running in the channel (or a host started this one)
+            current = await self.bot.storage.get_session(session.id)
+            if current is not None and current.status == "planned":
+                await self.bot.storage.set_session_status(session.id, "skipped")
+                problem = exc
+        finally:
+            await self.schedule_series(series.id)  # a missed one is skipped and the hosts told; then the next
+        if problem is not None:
+            await self.alert(session.guild_id, f"The #{session.hashtag} session due "
+                             f"{discord.utils.format_dt(session.starts_at, 'F')} did not start: {problem}")
 
     # -- starting and steering ------------------------------------------------------------------------
 
@@ -331,10 +369,12 @@ class ChatRunner:
 
     async def next_question(self, session: ChatSession, text: str | None) -> int:
         """Post the next question now (a new one, if text is given); later ones follow at the usual spacing."""
+        if session.held_at is not None:
+            raise UserError("The chat is on hold: `/chat continue` first, then `/chat next`.")
         async with self._lock(session.id):
-            posted = [p for p in await self.bot.storage.session_posts(session.id)
-                      if p.kind == "question" and p.status == "posted"]
-            number = len(posted) + 1
+            posted = await self._asked(session.id)
+            # After the last question asked, even if one before it was skipped in an outage.
+            number = max((p.question_number or 0 for p in posted), default=0) + 1
             if text is not None:
                 from bot.domain.questions import insert_question
 
@@ -344,8 +384,14 @@ class ChatRunner:
             now = self.bot.clock()
             await self.bot.storage.plan_questions(session.id, session.channel_id, await self._question_plan(
                 session, number, now, asked_before=[p.question_number or 0 for p in posted]))
+        await self._reschedule(session.id)  # the questions after it moved too
         await self.run_post(post_key(session.id, "question", number))
         return number
+
+    async def _asked(self, session_id: int) -> list[ScheduledPost]:
+        """A session's questions that went out, in order."""
+        return [p for p in await self.bot.storage.session_posts(session_id)
+                if p.kind == "question" and p.status == "posted"]
 
     async def _question_plan(self, session: ChatSession, number: int, due: datetime, *,
                              asked_before: list[int]) -> list[PlannedPost]:
@@ -371,10 +417,11 @@ class ChatRunner:
 
     async def carry_on(self, session: ChatSession) -> timedelta:
         """Restart the question clock; the rest of the chat moves later by as long as it was held."""
-        if session.held_at is None:
-            raise UserError("The chat is not on hold.")
-        held_for = self.bot.clock() - session.held_at
         async with self._lock(session.id):
+            session = await self.bot.storage.get_session(session.id) or session
+            if session.held_at is None:
+                raise UserError("The chat is not on hold.")
+            held_for = self.bot.clock() - session.held_at
             await self.bot.storage.shift_session(session.id, held_for)
             await self.bot.storage.update_session_times(session.id, held_at=None)
         await self._reschedule(session.id)
@@ -385,6 +432,7 @@ class ChatRunner:
         if not timedelta(0) < by <= running.MAX_EXTENSION:
             raise UserError("Extend by between 1 minute and 2 hours, e.g. `15m`.")
         async with self._lock(session.id):
+            session = await self.bot.storage.get_session(session.id) or session
             for kind in ("closing", "recap"):
                 post = await self.bot.storage.get_post(post_key(session.id, kind))
                 if post is not None:
@@ -513,6 +561,12 @@ class ChatRunner:
         except LookupError as exc:  # the question was removed after it was scheduled
             await storage.post_not_sent(key, str(exc), status="skipped")
             return
+        except Exception as exc:  # never leave a post pending with no job: retry it, then tell the hosts
+            log.exception("Could not prepare %s", key)
+            attempt = await storage.begin_attempt(key)
+            if attempt is not None:
+                await self._failed(session, attempt, what, exc)
+            return
         channel = self.bot.get_channel(post.channel_id)
         if post.attempts and channel is not None:
             sent = await self._find_sent(channel, post, content)
@@ -521,6 +575,12 @@ class ChatRunner:
                 await storage.post_sent(key, sent.id, now)
                 await self._after_post(session, post, sent, now)
                 return
+            if post.last_error is None and post.kind in ("opening", "question") \
+                    and running.is_too_late(post.due_at, now, self.grace):
+                # Interrupted mid-send by a crash, not a retry: after a long outage it is stale like any other.
+                await storage.post_not_sent(key, "overdue after an outage", status="skipped")
+                await self.alert(session.guild_id, running.skipped_text(what, post.channel_id, now - post.due_at))
+                return
         attempt = await storage.begin_attempt(key)
         if attempt is None:
             return
@@ -528,7 +588,7 @@ class ChatRunner:
             if not isinstance(channel, discord.abc.Messageable):
                 raise discord.ClientException(f"channel {post.channel_id} is gone or not a text channel")
             message = await channel.send(content, nonce=nonce(key), **extra)
-        except (discord.HTTPException, discord.ClientException, OSError) as exc:
+        except Exception as exc:  # HTTP errors, and also aiohttp's disconnects, which are not OSErrors
             await self._failed(session, attempt, what, exc)
             return
         await storage.post_sent(key, message.id, now)
@@ -579,8 +639,7 @@ class ChatRunner:
         except discord.HTTPException as exc:
             log.warning("Could not open a thread on %s: %s", post.key, exc)
             return
-        await self.bot.storage.post_sent(post.key, message.id, post.posted_at or self.bot.clock(),
-                                         thread_id=thread.id)
+        await self.bot.storage.set_post_thread(post.key, thread.id)
 
     async def _after_question(self, session: ChatSession, post: ScheduledPost, now: datetime) -> None:
         """Adaptive pacing schedules the question after this one (fixed pacing has them all already)."""
@@ -627,10 +686,7 @@ class ChatRunner:
             next_start, next_topic = await self._next_session(session)
             return running.closing_text(session.hashtag, next_start, next_topic), {}
         transcript = await self.transcript(session)
-        stem = f"{session.hashtag}-{local_day(session.starts_at, session.timezone).isoformat()}"
-        return transcript.recap, {"files": [
-            discord.File(io.BytesIO(transcript.markdown.encode()), filename=f"{stem}.md"),
-            discord.File(io.BytesIO(transcript.html.encode()), filename=f"{stem}.html")]}
+        return transcript.recap, {"files": transcript_files(session, transcript)}
 
     async def _next_session(self, session: ChatSession) -> tuple[datetime | None, str | None]:
         if session.series_id is None:
@@ -688,10 +744,12 @@ class ChatRunner:
         thread_question = None
         if parent_id is not None:
             started_by = await self.bot.storage.post_for_message(message.channel.id)
-            thread_question = started_by.question_number if started_by and started_by.kind == "question" else None
         session = await self.bot.storage.session_in_channel(parent_id or message.channel.id)
-        if session is None:
+        if session is None or message.id in self._deleted:
             return
+        if parent_id is not None and started_by and started_by.kind == "question" \
+                and started_by.session_id == session.id:  # last week's thread is not this week's question
+            thread_question = started_by.question_number
         posts = [p for p in await self.bot.storage.session_posts(session.id)
                  if p.kind == "question" and p.status == "posted"]
         by_message = {p.message_id: p.question_number for p in posts}
@@ -722,11 +780,19 @@ class ChatRunner:
 
     async def recapture(self, message: discord.Message) -> None:
         """An edited chat message is judged again (it may have become, or stopped being, an answer)."""
-        if await self.bot.storage.get_message(message.id) is not None:
+        stored = await self.bot.storage.get_message(message.id)
+        if stored is None:
+            return
+        live = await self.bot.storage.session_in_channel(getattr(message.channel, "parent_id", None)
+                                                         or message.channel.id)
+        # An old message edited during a later chat stays with the chat it was said in.
+        if live is not None and live.id == stored.session_id:
             await self.capture(message)
 
     async def forget(self, message_id: int) -> None:
         """A deleted chat message leaves the transcript and the activity ledger."""
+        # Remembered briefly, so a delete that overtakes the message's own recording still wins.
+        self._deleted.append(message_id)
         if await self.bot.storage.delete_message(message_id):
             await self._notify()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Literal
@@ -18,7 +17,7 @@ from bot.client import Heartbeat
 from bot.domain import questions as question_list
 from bot.domain.errors import UserError
 from bot.domain.running import parse_reminders
-from bot.domain.schedule import WEEKDAY_NAMES, WeeklySlot, parse_duration
+from bot.domain.schedule import WEEKDAY_NAMES, parse_duration
 from bot.domain.series import (
     build_spec,
     clean_hashtag,
@@ -30,8 +29,8 @@ from bot.domain.series import (
     session_on,
     upcoming_sessions,
 )
-from bot.domain.timeline import format_duration, validate_plan
-from bot.runner import plan_of
+from bot.domain.timeline import DEFAULT_SPACING, format_duration, validate_plan
+from bot.runner import plan_of, slot_of, transcript_files
 from bot.storage import ChatSession, DuplicateName, Series
 
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -41,10 +40,6 @@ Pacing = Literal["fixed", "adaptive"]
 def when(instant: datetime) -> str:
     """A Discord timestamp: every reader sees it in their own time zone."""
     return f"{discord.utils.format_dt(instant, 'F')} ({discord.utils.format_dt(instant, 'R')})"
-
-
-def slot_of(series: Series) -> WeeklySlot:
-    return WeeklySlot(weekday=series.weekday, local_time=series.local_time, zone=series.timezone)
 
 
 def describe(series: Series, next_starts: list[datetime]) -> str:
@@ -136,6 +131,17 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             start = (await self._next_starts(series, 1))[0]
         return await self.bot.storage.session_for(series, start)
 
+    async def _tonights_or_next(self, series: Series) -> ChatSession:
+        """For /chat start: a session missed within its own hour (an outage, a busy channel), else the next one."""
+        now = self.bot.clock()
+        recent = await self.bot.storage.future_sessions(series.id, now - timedelta(seconds=series.duration_seconds))
+        missed = [s for s in recent if s.starts_at <= now]
+        if missed:
+            if missed[0].status == "skipped":
+                await self.bot.storage.set_session_status(missed[0].id, "planned")
+            return await self.bot.storage.get_session(missed[0].id) or missed[0]
+        return await self._session(series, None)
+
     async def series_choices(self, interaction: discord.Interaction,
                              current: str) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
@@ -177,12 +183,13 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name, "
                             "or change it with `/chat edit`.") from None
-        await self.bot.runner.schedule_series(series.id)
         plan = (f"{format_duration(spec.plan.duration)} long, Q1 after {format_duration(spec.plan.first_question)}, "
                 f"then every {format_duration(spec.plan.spacing)} ({spec.plan.pacing} pacing)")
         await interaction.response.send_message(
             f"Created {describe(series, await self._next_starts(series, 3))}\n{plan}.\n"
             "Add questions with `/chat questions add` or `/chat questions import`.", ephemeral=True)
+        # Reply first: the scheduled event and reminders that follow talk to Discord, which can be slow.
+        await self.bot.runner.schedule_series(series.id)
 
     @app_commands.command(name="list", description="Every chat series here, with its next three sessions")
     async def list_series(self, interaction: discord.Interaction) -> None:
@@ -237,9 +244,9 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 "reminders": leads, "use_threads": current.use_threads if threads is None else threads})
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name.") from None
-        await self.bot.runner.schedule_series(updated.id)
         await interaction.response.send_message(
             f"Updated {describe(updated, await self._next_starts(updated, 3))}", ephemeral=True)
+        await self.bot.runner.schedule_series(updated.id)
 
     @app_commands.command(name="pause", description="Stop a series from running until resumed")
     @app_commands.describe(series="Which series")
@@ -247,18 +254,18 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     async def pause(self, interaction: discord.Interaction, series: str | None = None) -> None:
         chosen = await self._series(interaction, series)
         await self.bot.storage.update_series(chosen.id, {"paused": True})
-        await self.bot.runner.schedule_series(chosen.id)
         await interaction.response.send_message(f"Paused **{chosen.name}**: no sessions run until "
                                                 "`/chat resume`.", ephemeral=True)
+        await self.bot.runner.schedule_series(chosen.id)
 
     @app_commands.command(name="resume", description="Let a paused series run again")
     @app_commands.describe(series="Which series")
     @host_only
     async def resume(self, interaction: discord.Interaction, series: str | None = None) -> None:
         chosen = await self.bot.storage.update_series((await self._series(interaction, series)).id, {"paused": False})
-        await self.bot.runner.schedule_series(chosen.id)
         await interaction.response.send_message(
             f"Resumed {describe(chosen, await self._next_starts(chosen, 3))}", ephemeral=True)
+        await self.bot.runner.schedule_series(chosen.id)
 
     @app_commands.command(name="skip", description="Skip one session of a series")
     @app_commands.describe(date="The local date of the session to skip, YYYY-MM-DD", series="Which series")
@@ -269,10 +276,10 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         if session.status != "planned":
             raise UserError(f"The {date} session is already {session.status}.")
         await self.bot.storage.set_session_status(session.id, "skipped")
-        await self.bot.runner.schedule_series(chosen.id)
         await interaction.response.send_message(
             f"Skipping {when(session.starts_at)}. {describe(chosen, await self._next_starts(chosen, 3))}",
             ephemeral=True)
+        await self.bot.runner.schedule_series(chosen.id)
 
     @app_commands.command(name="delete", description="Delete a series (asks you to confirm)")
     @app_commands.describe(series="Which series")
@@ -303,7 +310,9 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             if series:
                 raise UserError("Give either a series or a hashtag for an ad hoc chat, not both.")
             tag = clean_hashtag(hashtag)
-            plan = validate_plan(duration=duration or "60m")
+            length = parse_duration(duration or "60m")
+            # An ad hoc chat has no prepared questions; the spacing only paces ones added with /chat next.
+            plan = validate_plan(duration=length, spacing=min(DEFAULT_SPACING, length / 2), first_question="0")
             where = channel.id if channel else interaction.channel_id
             assert where is not None
             config = await self.bot.storage.get_guild_config(interaction.guild_id)
@@ -322,7 +331,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 raise UserError("channel and duration are for ad hoc chats (with a hashtag); "
                                 "a series runs in its own channel for its own length.")
             chosen = await self._series(interaction, series)
-            session = await self._session(chosen, None)
+            session = await self._tonights_or_next(chosen)
             if topic:
                 await self.bot.storage.replace_questions(session.id, await self.bot.storage.questions(session.id),
                                                          topic=clean_topic(topic))
@@ -394,18 +403,16 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             past = [s for s in past if s.series_name.lower() == series.lower()]
         if date:
             day = parse_date(date)
-            past = [s for s in past if local_day(s.starts_at, s.timezone) == day]
+            past = [s for s in past if local_day(s.started_at or s.starts_at, s.timezone) == day]
         if not past:
             raise UserError("No finished chat matches that" + (f" on {date}" if date else "") +
                             ": transcripts appear here once a chat has ended.")
         session = past[0]
         kept = await self.bot.storage.get_transcript(session.id)
         assert kept is not None
-        stem = f"{session.hashtag}-{local_day(session.starts_at, session.timezone).isoformat()}"
         await interaction.response.send_message(
             f"#{session.hashtag}, {discord.utils.format_dt(session.started_at or session.starts_at, 'D')}:",
-            files=[discord.File(io.BytesIO(kept.markdown.encode()), filename=f"{stem}.md"),
-                   discord.File(io.BytesIO(kept.html.encode()), filename=f"{stem}.html")], ephemeral=True)
+            files=transcript_files(session, kept), ephemeral=True)
 
     # -- questions -----------------------------------------------------------------------------------
 
@@ -465,9 +472,9 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         session = await self._session(await self._series(interaction, series), date)
         await self.bot.storage.replace_questions(session.id, parsed.questions, topic=parsed.topic, guest=parsed.guest)
         session = await self.bot.storage.get_session(session.id) or session
+        await interaction.response.send_message(embed=_question_listing(session, parsed.questions), ephemeral=True)
         if session.series_id is not None:
             await self.bot.runner.schedule_series(session.series_id)  # the event shows the new topic and guest
-        await interaction.response.send_message(embed=_question_listing(session, parsed.questions), ephemeral=True)
 
     @questions.command(name="list", description="Show a session's questions")
     @app_commands.describe(series="Which series", date="Session date, YYYY-MM-DD (default: the next one)")

@@ -48,6 +48,7 @@ async def create_series(standin: StandIn, sample: SampleServer, **options) -> No
     await slash(standin, sample.admin, "config role", kind="host", role=sample.roles["hosts"])
     reply = await slash(standin, sample.host, "chat create", **{**defaults, **options})
     assert reply.text.startswith("Created"), reply.text
+    await standin.wait_until(lambda: sample.guild.scheduled_events)  # scheduling follows the reply
     for question in QUESTIONS:
         await slash(standin, sample.host, "chat questions add", text=question)
 
@@ -427,3 +428,52 @@ async def test_in_a_series_with_threads_a_message_in_a_questions_thread_answers_
     session = await session_id(bot)
     messages = {m.message_id: m.question_number for m in await stored(bot, session, 2)}
     assert messages == {in_thread.id: 1, explicit.id: 2}
+
+
+async def test_chat_next_moves_the_later_questions_and_their_jobs(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    (q1,) = await play_until_question(standin, sample, clock, 1)
+    move_to(clock, START + 3 * MINUTE)
+    assert "Posted Q2" in (await slash(standin, sample.host, "chat next", where=sample.channels["chat"])).text
+    move_to(clock, START + 8 * MINUTE)  # Q3 now follows Q2 by the spacing, not at its old 21:12
+    await bot_post(standin, sample, "**Q3:**")
+    held = await slash(standin, sample.host, "chat hold", where=sample.channels["chat"])
+    assert "Holding" in held.text
+    refused = await slash(standin, sample.host, "chat next", where=sample.channels["chat"])
+    assert "on hold" in refused.text
+
+
+async def test_a_series_created_just_after_its_slot_waits_for_next_week(standin, sample, bot, clock):
+    move_to(clock, START + 2 * MINUTE)
+    await create_series(standin, sample)
+    assert chat_posts(standin, sample) == []
+    assert await bot.storage.sessions_with_status("running") == []
+    (planned,) = await bot.storage.sessions_with_status("planned")
+    assert planned.starts_at == START + timedelta(days=7)
+
+
+async def test_a_weekly_chat_blocked_by_a_running_chat_is_skipped_and_the_hosts_told(standin, sample, bot, clock):
+    await slash(standin, sample.admin, "config channel", kind="moderator", channel=sample.channels["mod-log"])
+    await create_series(standin, sample)
+    chat = sample.channels["chat"]
+    await slash(standin, sample.host, "chat start", where=chat, channel=chat, hashtag="PopUpChat", duration="2h")
+    move_to(clock, START)
+    alert = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id)
+    assert "did not start" in alert.content and "PopUpChat is already running" in alert.content
+    (skipped,) = [s for s in await bot.storage.future_sessions(1, START - MINUTE) if s.starts_at == START]
+    assert skipped.status == "skipped"
+    assert "series:1:start" in bot.jobs.pending()  # next week's is set
+
+
+async def test_a_host_can_run_tonights_missed_session_with_chat_start(standin, sample, bot, clock):
+    await slash(standin, sample.admin, "config channel", kind="moderator", channel=sample.channels["mod-log"])
+    await create_series(standin, sample)
+    chat = sample.channels["chat"]
+    await slash(standin, sample.host, "chat start", where=chat, channel=chat, hashtag="PopUpChat", duration="10m")
+    move_to(clock, START)  # the weekly chat cannot start: the pop-up chat holds the channel
+    await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id)
+    await slash(standin, sample.host, "chat end", where=chat)
+    started = await slash(standin, sample.host, "chat start")
+    assert "Started **#GetRealChat**" in started.text and "3 questions ready" in started.text
+    (running,) = await bot.storage.sessions_with_status("running")
+    assert running.starts_at == START  # tonight's, with tonight's questions, not next week's

@@ -865,12 +865,16 @@ class Storage:
             post = await self.get_post(key)
         return post if post is not None and post.status == "pending" else None
 
-    async def post_sent(self, key: str, message_id: int, posted_at: datetime, *, thread_id: int | None = None) -> None:
+    async def post_sent(self, key: str, message_id: int, posted_at: datetime) -> None:
         """Record that a post went out as this message."""
         async with self.transaction() as conn:
             await conn.execute("UPDATE scheduled_post SET status = 'posted', message_id = ?, posted_at = ?, "
-                               "thread_id = COALESCE(?, thread_id), last_error = NULL WHERE key = ?",
-                               (message_id, _to_text(posted_at, "posted_at"), thread_id, key))
+                               "last_error = NULL WHERE key = ?", (message_id, _to_text(posted_at, "posted_at"), key))
+
+    async def set_post_thread(self, key: str, thread_id: int) -> None:
+        """Record the thread opened on a question post, where its answers go."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE scheduled_post SET thread_id = ? WHERE key = ?", (thread_id, key))
 
     async def post_not_sent(self, key: str, error: str, *, status: str = "pending") -> None:
         """Record why a post did not go out: still pending (to retry), failed (gave up) or skipped."""
