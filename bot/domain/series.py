@@ -29,14 +29,19 @@ HASHTAG = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,49}")
 PLANNING_HORIZON = timedelta(days=366)
 
 
+def _one_line(text: str, what: str, limit: int, when_empty: str) -> str:
+    """Host text on one line (runs of whitespace become one space) of 1 to `limit` characters."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise UserError(when_empty)
+    if len(cleaned) > limit:
+        raise UserError(f"That {what} is {len(cleaned)} characters; keep it to {limit} or fewer.")
+    return cleaned
+
+
 def clean_name(text: str) -> str:
     """A series name: 1-50 characters on one line."""
-    name = " ".join(text.split())
-    if not name:
-        raise UserError("Give the series a name, such as GetRealChat.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise UserError(f"That name is {len(name)} characters; keep it to {MAX_NAME_LENGTH} or fewer.")
-    return name
+    return _one_line(text, "name", MAX_NAME_LENGTH, "Give the series a name, such as GetRealChat.")
 
 
 def clean_hashtag(text: str) -> str:
@@ -73,12 +78,8 @@ def session_on(slot: WeeklySlot, on: date, now: datetime) -> datetime:
 
 def clean_topic(text: str) -> str:
     """A session topic: one line of at most MAX_TOPIC_LENGTH characters."""
-    topic = " ".join(text.split())
-    if not topic:
-        raise UserError("The topic is empty: give a few words, such as 'Starting over in a new city'.")
-    if len(topic) > MAX_TOPIC_LENGTH:
-        raise UserError(f"That topic is {len(topic)} characters; keep it to {MAX_TOPIC_LENGTH} or fewer.")
-    return topic
+    return _one_line(text, "topic", MAX_TOPIC_LENGTH,
+                     "The topic is empty: give a few words, such as 'Starting over in a new city'.")
 
 
 def local_day(moment: datetime, zone: str) -> date:
