@@ -22,7 +22,6 @@ RECONCILE_MESSAGES = 200
 MAX_EXTENSION = dt.timedelta(hours=2)
 
 KINDS = ("announcement", "opening", "question", "closing", "recap")
-DEFAULT_REMINDERS = (dt.timedelta(hours=24), dt.timedelta(hours=1))
 MAX_REMINDERS = 3
 
 
