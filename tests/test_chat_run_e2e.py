@@ -477,3 +477,30 @@ async def test_a_host_can_run_tonights_missed_session_with_chat_start(standin, s
     assert "Started **#GetRealChat**" in started.text and "3 questions ready" in started.text
     (running,) = await bot.storage.sessions_with_status("running")
     assert running.starts_at == START  # tonight's, with tonight's questions, not next week's
+
+
+async def test_adaptive_pacing_waits_for_answers_to_die_down(standin, sample, bot, clock):
+    # Spacing 2m: the next question comes after 90 s without answers, between 1 and 3 minutes after the last.
+    await create_series(standin, sample, spacing="2m", pacing="adaptive")
+    move_to(clock, START)
+    await bot_post(standin, sample, "**Welcome")
+    move_to(clock, START + 2 * MINUTE)
+    await bot_post(standin, sample, "**Q1:**")
+    move_to(clock, START + 2 * MINUTE + timedelta(seconds=90))  # a quiet room: Q2 after 90 s
+    q2 = await bot_post(standin, sample, "**Q2:**")
+    session = await session_id(bot)
+
+    move_to(clock, START + 4 * MINUTE)  # an answer 30 s after Q2 keeps the room "busy" for 90 s more
+    await standin.say(sample.members[0], sample.channels["chat"], "A2: the winters")
+    await stored(bot, session, 1)
+    move_to(clock, START + 5 * MINUTE)  # 90 s after Q2, but only 60 s after the answer: not yet
+    q3 = await bot.storage.get_post(post_key(session, "question", 3))
+    # Still pending; its outer bound is Q2 + 3 minutes, and the quiet check will bring it forward.
+    assert q3.status == "pending" and q3.due_at == START + 6 * MINUTE + timedelta(seconds=30)
+    move_to(clock, START + 5 * MINUTE + timedelta(seconds=30))
+    await bot_post(standin, sample, "**Q3:**", after=q2.id)
+
+    async def recorded():
+        post = await bot.storage.get_post(post_key(session, "question", 3))
+        return post if post.status == "posted" else None
+    assert (await bot.runner.wait_for(recorded)).posted_at == START + 5 * MINUTE + timedelta(seconds=30)
