@@ -465,13 +465,9 @@ class ChatRunner:
         last = max(scheduled, key=lambda p: p.question_number or 0)
         assert last.question_number is not None
         at = (last.posted_at or last.due_at) + session_plan(fresh).spacing
-        added = []
-        for number in range(last.question_number + 1, len(await self.bot.storage.questions(session.id)) + 1):
-            if at >= fresh.ends_at:
-                break
-            added.append(PlannedPost(post_key(session.id, "question", number), "question", at, number))
-            at += session_plan(fresh).spacing
-        await self.bot.storage.add_posts(session.id, session.channel_id, added)
+        if last.question_number < len(await self.bot.storage.questions(session.id)) and at < fresh.ends_at:
+            await self.bot.storage.add_posts(session.id, session.channel_id, await self._question_plan(
+                fresh, last.question_number + 1, at, asked_before=[]))
 
     async def _reschedule(self, session_id: int) -> None:
         for post in await self.bot.storage.session_posts(session_id):

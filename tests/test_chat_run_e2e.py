@@ -304,8 +304,7 @@ async def test_a_post_sent_but_not_recorded_before_a_crash_is_not_posted_again(s
 
 async def test_a_post_failing_twice_with_server_errors_still_appears_once(standin, sample, bot, clock):
     await create_series(standin, sample)
-    move_to(clock, START + MINUTE)
-    await bot_post(standin, sample, "**Welcome")
+    await play_until_question(standin, sample, clock, 0)  # the opening post is out
     # Discord creates the message but answers 503, twice; the retries must not post it again.
     standin.fail_next("POST", r"channels/\d+/messages", 503, times=2, after_effect=True)
     move_to(clock, START + 2 * MINUTE)
@@ -319,8 +318,7 @@ async def test_a_post_failing_twice_with_server_errors_still_appears_once(standi
 
 async def test_plain_server_errors_are_retried_until_the_post_goes_out(standin, sample, bot, clock):
     await create_series(standin, sample)
-    move_to(clock, START + MINUTE)
-    await bot_post(standin, sample, "**Welcome")
+    await play_until_question(standin, sample, clock, 0)  # the opening post is out
     standin.fail_next("POST", r"channels/\d+/messages", 503, times=2)
     move_to(clock, START + 2 * MINUTE)
     post = await retry_until_settled(bot, clock, post_key(await session_id(bot), "question", 1))
@@ -330,8 +328,7 @@ async def test_plain_server_errors_are_retried_until_the_post_goes_out(standin, 
 
 async def test_discord_acting_on_a_request_it_answered_500_does_not_double_post(standin, sample, bot, clock):
     await create_series(standin, sample)
-    move_to(clock, START + MINUTE)
-    await bot_post(standin, sample, "**Welcome")
+    await play_until_question(standin, sample, clock, 0)  # the opening post is out
     # discord.py itself retries a 500 (after a second); the post's nonce makes Discord return the first copy.
     standin.fail_next("POST", r"channels/\d+/messages", 500, after_effect=True)
     move_to(clock, START + 2 * MINUTE)
@@ -346,8 +343,7 @@ async def test_discord_acting_on_a_request_it_answered_500_does_not_double_post(
 async def test_a_post_that_keeps_failing_alerts_the_hosts_in_the_moderator_channel(standin, sample, bot, clock):
     await slash(standin, sample.admin, "config channel", kind="moderator", channel=sample.channels["mod-log"])
     await create_series(standin, sample)
-    move_to(clock, START + MINUTE)
-    await bot_post(standin, sample, "**Welcome")
+    await play_until_question(standin, sample, clock, 0)  # the opening post is out
     standin.fail_next("POST", rf"channels/{sample.channels['chat'].id}/messages", 403, times=10)
     move_to(clock, START + 2 * MINUTE)
     post = await retry_until_settled(bot, clock, post_key(await session_id(bot), "question", 1))
@@ -504,3 +500,16 @@ async def test_adaptive_pacing_waits_for_answers_to_die_down(standin, sample, bo
         post = await bot.storage.get_post(post_key(session, "question", 3))
         return post if post.status == "posted" else None
     assert (await bot.runner.wait_for(recorded)).posted_at == START + 5 * MINUTE + timedelta(seconds=30)
+
+
+async def test_extending_a_fixed_chat_schedules_the_prepared_questions_that_now_fit(standin, sample, bot, clock):
+    await create_series(standin, sample, spacing="10m", first_question="5m")  # 30m: Q1-Q3 fit, not Q4
+    await slash(standin, sample.host, "chat questions add", text="What will you do differently next month?")
+    await play_until_question(standin, sample, clock, 0)
+    session = await session_id(bot)
+    assert await bot.storage.get_post(post_key(session, "question", 4)) is None
+    await slash(standin, sample.host, "chat extend", where=sample.channels["chat"], by="15m")
+    q4 = await bot.storage.get_post(post_key(session, "question", 4))
+    assert (q4.status, q4.due_at) == ("pending", START + 35 * MINUTE)
+    move_to(clock, START + 35 * MINUTE)
+    await bot_post(standin, sample, "**Q4:** What will you do differently next month?")
