@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot import errors
 from bot.clock import Clock
 from bot.jobs import Jobs
+from bot.newcomers import Newcomers, ReportPage, Review
 from bot.runner import ChatRunner, CheckIn, NotifyMe
 from bot.settings import Settings
 from bot.storage import Storage
@@ -27,6 +28,7 @@ COGS = (
     "cogs.about",
     "cogs.announce",
     "cogs.moderation",
+    "cogs.welcome",
     "cogs.chat",
     "cogs.live",
 )
@@ -74,6 +76,7 @@ class Heartbeat(commands.Bot):
         self.jobs = Jobs(self.clock)
         self._storage: Storage | None = None
         self.runner = ChatRunner(self)
+        self.newcomers = Newcomers(self)
         self._restored = False
         # Set at READY: what tests and the demo wait on instead of polling.
         self.connected = asyncio.Event()
@@ -92,7 +95,7 @@ class Heartbeat(commands.Bot):
         log.info("Database %s at schema version %d", self.settings.database_path,
                  await self._storage.schema_version())
         self.jobs.start()
-        self.add_dynamic_items(CheckIn, NotifyMe)
+        self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage)
         for name in COGS:
             await self.load_extension(name)
         await self.sync_commands()
@@ -125,6 +128,7 @@ class Heartbeat(commands.Bot):
             if not self._restored:
                 self._restored = True
                 await self.runner.restore()
+                await self.newcomers.restore()
             await self.runner.catch_up()
         except Exception:
             log.exception("Rebuilding scheduled chats failed; they will not run until the next start")

@@ -624,6 +624,8 @@ class ChatRunner:
         if post.kind == "question":
             await self._open_thread(session, post, message)
             await self._after_question(session, post, now)
+        if post.kind == "recap":
+            await self.bot.newcomers.post_report(session.guild_id, f"After #{session.hashtag}")
 
     async def _open_thread(self, session: ChatSession, post: ScheduledPost, message: discord.Message) -> None:
         """Series that answer in threads get a thread on each question (best effort: answers by A1: still count)."""
@@ -772,6 +774,8 @@ class ChatRunner:
             edited_at=self.bot.clock.from_real(message.edited_at) if message.edited_at else None, deleted=False,
             reply_to_author_id=reply_to_author, question_number=number,
             reactions=sum(reaction.count for reaction in message.reactions)))
+        await self.bot.newcomers.first_post(session.id, message.author.id, message.id,
+                                            self.bot.clock.from_real(message.created_at))
         await self._notify()
 
     async def recapture(self, message: discord.Message) -> None:

@@ -1,4 +1,5 @@
-"""What people say in a running chat: messages, edits, deletes and reactions go to the runner to record."""
+"""What people say: in a running chat the runner records messages, edits, deletes and reactions; anywhere in the
+server, newcomers' first messages and the members who greet them are noted."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class Live(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         await self.bot.runner.capture(message)
+        await self.bot.newcomers.observe(message)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

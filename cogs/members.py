@@ -1,4 +1,4 @@
-"""Records who joins and leaves, with account age: the facts newcomer welcomes and reports build on."""
+"""Joins and leaves: each join is recorded and welcomed (see bot/newcomers.py); leaves are recorded."""
 
 from __future__ import annotations
 
@@ -16,17 +16,13 @@ class Members(commands.Cog):
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
-        if member.bot:
-            return
-        clock = self.bot.clock
-        await self.bot.storage.record_member_join(member.guild.id, member.id, member.display_name,
-                                                  clock.from_real(member.created_at),
-                                                  clock.from_real(member.joined_at) if member.joined_at else clock())
+        if not member.bot:
+            await self.bot.newcomers.arrived(member)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         # The raw event fires even for members the cache never held.
-        await self.bot.storage.record_member_leave(payload.guild_id, payload.user.id, self.bot.clock())
+        await self.bot.newcomers.left(payload.guild_id, payload.user.id)
 
 
 async def setup(bot: Heartbeat) -> None:

@@ -1,8 +1,9 @@
-"""`/report joins`: moderators see who joined recently, how old their accounts are, and who left again."""
+"""`/report joins` and `/report newcomers`: moderators see who joined, and work through each newcomer."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -11,6 +12,10 @@ from discord.ext import commands
 from bot.access import check_moderator
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
+from bot.domain.newcomers import NEWCOMER_DAYS
+from bot.newcomers import report_file, report_page
+
+Status = Literal["all", "unreviewed", "reviewed", "follow_up", "watch"]
 
 
 @app_commands.guild_only()
@@ -57,6 +62,19 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
         embed = discord.Embed(title=f"Joined in the last {days} days ({len(members)})",
                               description="\n".join(lines) + more)
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="newcomers", description="Each newcomer's first steps, greetings and flags, to review")
+    @app_commands.describe(days=f"How many days back to look (1-90, default {NEWCOMER_DAYS})",
+                           status="Only newcomers with this review status (default all, unreviewed first)")
+    async def newcomers(self, interaction: discord.Interaction, days: int = NEWCOMER_DAYS,
+                        status: Status = "all") -> None:
+        assert interaction.guild_id is not None
+        if not 1 <= days <= 90:
+            raise UserError("Choose between 1 and 90 days.")
+        rows = await self.bot.newcomers.report(interaction.guild_id, days, status)
+        content, embeds, view = report_page(interaction.guild_id, rows, days, status, 0)
+        files = [report_file(rows, f"newcomers-{days}d")] if rows else []
+        await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True, files=files)
 
 
 async def setup(bot: Heartbeat) -> None:

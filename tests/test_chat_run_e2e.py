@@ -274,7 +274,8 @@ async def test_stopped_after_q2_and_restarted_posts_q3_onwards_exactly_once(stan
 
     move_to(clock, START + 30 * MINUTE + timedelta(seconds=30))
     await bot_post(standin, sample, "**#GetRealChat recap**")
-    heads = [m.content.split("\n")[0][:6] for m in chat_posts(standin, sample)]
+    # (The answer while away was that member's first chat post: a greeting for it is due too, and not counted here.)
+    heads = [m.content.split("\n")[0][:6] for m in chat_posts(standin, sample) if not m.content.startswith("👋")]
     assert heads == ["**Welc", "**Q1:*", "**Q2:*", "**Q3:*", "**That", "**#Get"]
 
 

@@ -15,7 +15,8 @@ def command_syncs(standin: StandIn) -> int:
 
 async def test_startup_syncs_commands_once_and_not_again_when_unchanged(standin, sample, start_bot, settings):
     first = await start_bot()
-    assert sorted(c["name"] for c in standin.global_commands) == ["about", "announce", "chat", "config", "report"]
+    assert sorted(c["name"] for c in standin.global_commands) == ["about", "announce", "chat", "config", "report",
+                                                                       "welcome"]
     assert command_syncs(standin) == 1
     by_name = {c["name"]: c for c in standin.global_commands}
     # Hidden by default from members who lack these permissions (the server-side checks are tested below).
@@ -164,7 +165,13 @@ async def test_dropped_gateway_resumes_and_no_event_is_missed(standin, sample, h
 
     await standin.wait_until(lambda: standin.resume_count == 1)
     assert standin.identify_count == 1 and next(iter(standin.sessions)) == first_session
-    # The report runs after the replayed events, so it shows what the bot recorded while it was away.
+
+    async def replayed() -> bool:
+        departed = await bot.storage.get_member(sample.guild.id, arrivals[0].id)
+        return departed is not None and not departed.present \
+            and all([await bot.storage.get_member(sample.guild.id, user.id) for user in arrivals])
+
+    await bot.newcomers.wait_for(replayed)
     report = await (await standin.slash(sample.moderator, sample.channels["general"], "report joins")).reply()
     for user in arrivals:
         assert f"<@{user.id}> joined" in report.text

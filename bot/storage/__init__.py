@@ -38,6 +38,10 @@ __all__ = [
     "GuildConfig",
     "Series",
     "Member",
+    "Newcomer",
+    "NewcomerChat",
+    "Review",
+    "WelcomeConfig",
     "MigrationError",
     "SchemaTooNewError",
     "Storage",
@@ -274,6 +278,77 @@ class Transcript:
     markdown: str
     html: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class WelcomeConfig:
+    """How a server welcomes people (template None means the built-in one), and its welcome desk's state."""
+
+    guild_id: int
+    template: str | None = None
+    dm: bool = False
+    ping_helpers: bool = True
+    burst_since: datetime | None = None
+    last_welcome_at: datetime | None = None
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> WelcomeConfig:
+        """Build a WelcomeConfig from a welcome_config row."""
+        return cls(guild_id=row["guild_id"], template=row["template"], dm=bool(row["dm"]),
+                   ping_helpers=bool(row["ping_helpers"]), burst_since=_from_text(row["burst_since"]),
+                   last_welcome_at=_from_text(row["last_welcome_at"]))
+
+
+@dataclass(frozen=True)
+class Newcomer:
+    """A member's first steps in a server: their welcome, first message, flags and who greeted them."""
+
+    guild_id: int
+    user_id: int
+    welcome: str
+    welcomed_at: datetime | None
+    first_message_id: int | None
+    first_channel_id: int | None
+    first_message_at: datetime | None
+    first_message_text: str | None
+    link_in_first: bool
+    mass_mentions: bool
+    repeated_text: bool
+    greeted_by: int | None
+    greeted_at: datetime | None
+    greeting_message_id: int | None
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> Newcomer:
+        """Build a Newcomer from a newcomer row."""
+        return cls(guild_id=row["guild_id"], user_id=row["user_id"], welcome=row["welcome"],
+                   welcomed_at=_from_text(row["welcomed_at"]), first_message_id=row["first_message_id"],
+                   first_channel_id=row["first_channel_id"], first_message_at=_from_text(row["first_message_at"]),
+                   first_message_text=row["first_message_text"], link_in_first=bool(row["link_in_first"]),
+                   mass_mentions=bool(row["mass_mentions"]), repeated_text=bool(row["repeated_text"]),
+                   greeted_by=row["greeted_by"], greeted_at=_from_text(row["greeted_at"]),
+                   greeting_message_id=row["greeting_message_id"])
+
+
+@dataclass(frozen=True)
+class Review:
+    """A moderator's latest review of a newcomer."""
+
+    status: str
+    reviewer_id: int
+    reviewed_at: datetime
+
+
+@dataclass(frozen=True)
+class NewcomerChat:
+    """A chat a member took part in (posted or checked in), and whether they answered or hosted."""
+
+    session_id: int
+    hashtag: str
+    timezone: str
+    started_at: datetime
+    answered: bool
+    hosted: bool
 
 
 def _required(moment: datetime | None) -> datetime:
@@ -968,7 +1043,9 @@ class Storage:
                  _to_text(message.created_at, "created_at"),
                  None if message.edited_at is None else _to_text(message.edited_at, "edited_at"),
                  message.reply_to_author_id, message.question_number, message.reactions))
-            await conn.execute("DELETE FROM activity WHERE message_id = ?", (message.message_id,))
+            # Only what the message itself counts as: a greeting credited for it stays.
+            await conn.execute("DELETE FROM activity WHERE message_id = ? AND kind IN ('message', 'answer', 'reply')",
+                               (message.message_id,))
             rows: list[tuple[str, int | None, int | None]] = [("message", None, None)]
             if message.question_number is not None:
                 rows.append(("answer", message.question_number, None))
@@ -1028,15 +1105,18 @@ class Storage:
             rows = await cursor.fetchall()
         return [int(row[0]) for row in rows]
 
-    async def first_timers(self, session_id: int) -> list[int]:
-        """Who posted in this session and had never posted in or checked in to an earlier chat in the server."""
-        async with self._reading() as conn, conn.execute(
-                "SELECT DISTINCT a.user_id FROM activity a JOIN chat_session s ON s.id = a.session_id "
-                "WHERE a.session_id = ? AND a.kind = 'message' AND NOT EXISTS ("
-                "  SELECT 1 FROM activity b JOIN chat_session t ON t.id = b.session_id "
-                "  WHERE b.guild_id = a.guild_id AND b.user_id = a.user_id AND b.kind IN ('message', 'checkin') "
-                "  AND b.session_id != a.session_id AND t.started_at < s.started_at)",
-                (session_id,)) as cursor:
+    async def first_timers(self, session_id: int, user_id: int | None = None) -> list[int]:
+        """Who posted in this session and had never posted in or checked in to an earlier chat in the server
+        (only `user_id`, if given)."""
+        sql = ("SELECT DISTINCT a.user_id FROM activity a JOIN chat_session s ON s.id = a.session_id "
+               "WHERE a.session_id = ? AND a.kind = 'message' AND NOT EXISTS ("
+               "  SELECT 1 FROM activity b JOIN chat_session t ON t.id = b.session_id "
+               "  WHERE b.guild_id = a.guild_id AND b.user_id = a.user_id AND b.kind IN ('message', 'checkin') "
+               "  AND b.session_id != a.session_id AND t.started_at < s.started_at)")
+        parameters: tuple[int, ...] = (session_id,)
+        if user_id is not None:
+            sql, parameters = sql + " AND a.user_id = ?", (session_id, user_id)
+        async with self._reading() as conn, conn.execute(sql, parameters) as cursor:
             rows = await cursor.fetchall()
         return [int(row[0]) for row in rows]
 
@@ -1069,6 +1149,212 @@ class Storage:
                 sql + " ORDER BY s.started_at DESC", () if guild_id is None else (guild_id,)) as cursor:
             rows = await cursor.fetchall()
         return [ChatSession._from_row(row) for row in rows]
+
+    # --- welcomes ------------------------------------------------------------------------------------
+
+    async def get_welcome_config(self, guild_id: int) -> WelcomeConfig:
+        """A server's welcome settings and desk state (the built-in welcome if never set)."""
+        row = await self._fetchone("SELECT * FROM welcome_config WHERE guild_id = ?", (guild_id,))
+        return WelcomeConfig(guild_id=guild_id) if row is None else WelcomeConfig._from_row(row)
+
+    async def update_welcome_config(self, guild_id: int, *, updated_by: int | None = None, now: datetime | None = None,
+                                    **changes: Any) -> WelcomeConfig:
+        """Change template, dm, ping_helpers, burst_since or last_welcome_at (times aware, None clears)."""
+        allowed = {"template", "dm", "ping_helpers", "burst_since", "last_welcome_at"}
+        unknown = sorted(set(changes) - allowed)
+        if unknown:
+            raise ValueError(f"Not welcome settings: {', '.join(unknown)}")
+        values = {key: _to_text(value, key) if isinstance(value, datetime) else value
+                  for key, value in changes.items()}
+        if updated_by is not None and now is not None:
+            values.update(updated_by=updated_by, updated_at=_to_text(now, "now"))
+        async with self.transaction() as conn:
+            await conn.execute("INSERT OR IGNORE INTO welcome_config (guild_id) VALUES (?)", (guild_id,))
+            if values:
+                assignments = ", ".join(f"{column} = ?" for column in values)
+                await conn.execute(f"UPDATE welcome_config SET {assignments} WHERE guild_id = ?",
+                                   (*values.values(), guild_id))
+            return await self.get_welcome_config(guild_id)
+
+    async def set_arrival(self, guild_id: int, user_id: int, welcome: str) -> None:
+        """Record what a join gets (waiting, held, repeat); a newcomer's first steps are kept across rejoins."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO newcomer (guild_id, user_id, welcome) VALUES (?, ?, ?) "
+                "ON CONFLICT (guild_id, user_id) DO UPDATE SET welcome = excluded.welcome",
+                (guild_id, user_id, welcome))
+
+    async def get_newcomer(self, guild_id: int, user_id: int) -> Newcomer | None:
+        """A member's first steps, if the bot saw them join."""
+        row = await self._fetchone("SELECT * FROM newcomer WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+        return None if row is None else Newcomer._from_row(row)
+
+    async def join_times(self, guild_id: int, *, since: datetime) -> list[datetime]:
+        """When members joined (their latest join) at or after `since`."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT last_joined_at FROM members WHERE guild_id = ? AND last_joined_at >= ?",
+                (guild_id, _to_text(since, "since"))) as cursor:
+            rows = await cursor.fetchall()
+        return [_required(_from_text(row[0])) for row in rows]
+
+    async def count_held(self, guild_id: int, *, since: datetime) -> int:
+        """Joins since `since` whose accounts were too new to welcome publicly."""
+        row = await self._fetchone(
+            "SELECT COUNT(*) FROM newcomer n JOIN members m USING (guild_id, user_id) "
+            "WHERE n.guild_id = ? AND n.welcome = 'held' AND m.last_joined_at >= ?",
+            (guild_id, _to_text(since, "since")))
+        return 0 if row is None else int(row[0])
+
+    async def waiting_welcomes(self, guild_id: int) -> list[Member]:
+        """Members still in the server whose welcome has not gone out, in the order they joined."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT m.* FROM members m JOIN newcomer n USING (guild_id, user_id) "
+                "WHERE m.guild_id = ? AND n.welcome = 'waiting' AND m.left_at IS NULL "
+                "ORDER BY m.last_joined_at, m.user_id", (guild_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [Member._from_row(row) for row in rows]
+
+    async def guilds_with_waiting_welcomes(self) -> list[int]:
+        """Servers whose welcome desk has someone waiting (rebuilt into jobs at start-up)."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT DISTINCT guild_id FROM newcomer WHERE welcome = 'waiting'") as cursor:
+            rows = await cursor.fetchall()
+        return [int(row[0]) for row in rows]
+
+    async def mark_welcomed(self, guild_id: int, user_ids: list[int], *, status: str, at: datetime,
+                            message_id: int | None) -> None:
+        """Close the waiting welcomes of these members (welcomed, or missed)."""
+        async with self.transaction() as conn:
+            await conn.executemany(
+                "UPDATE newcomer SET welcome = ?, welcomed_at = ?, welcome_message_id = ? "
+                "WHERE guild_id = ? AND user_id = ? AND welcome = 'waiting'",
+                [(status, _to_text(at, "at") if status == "welcomed" else None, message_id, guild_id, user_id)
+                 for user_id in user_ids])
+
+    # --- newcomers' first steps -------------------------------------------------------------------------
+
+    async def note_first_message(self, guild_id: int, user_id: int, *, message_id: int, channel_id: int,
+                                 at: datetime, text: str, link: bool) -> bool:
+        """Keep a newcomer's first message; False if one is already kept."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE newcomer SET first_message_id = ?, first_channel_id = ?, first_message_at = ?, "
+                "first_message_text = ?, link_in_first = ? WHERE guild_id = ? AND user_id = ? "
+                "AND first_message_id IS NULL",
+                (message_id, channel_id, _to_text(at, "at"), text, int(link), guild_id, user_id))
+            return cursor.rowcount == 1
+
+    async def flag_newcomer(self, guild_id: int, user_id: int, flag: str) -> None:
+        """Set a behaviour flag: mass_mentions or repeated_text."""
+        if flag not in ("mass_mentions", "repeated_text"):
+            raise ValueError(f"Not a newcomer flag: {flag}")
+        async with self.transaction() as conn:
+            await conn.execute(f"UPDATE newcomer SET {flag} = 1 WHERE guild_id = ? AND user_id = ?",
+                               (guild_id, user_id))
+
+    async def record_greeting(self, guild_id: int, newcomer_id: int, greeter_id: int, *, at: datetime,
+                              message_id: int, session_id: int | None) -> bool:
+        """The first human greeting of a newcomer, credited to the greeter as a helpful act; False if not the first."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE newcomer SET greeted_by = ?, greeted_at = ?, greeting_message_id = ? "
+                "WHERE guild_id = ? AND user_id = ? AND greeted_by IS NULL",
+                (greeter_id, _to_text(at, "at"), message_id, guild_id, newcomer_id))
+            if cursor.rowcount != 1:
+                return False
+            await conn.execute(
+                "INSERT OR IGNORE INTO activity (guild_id, user_id, kind, session_id, message_id, target_user_id, "
+                "occurred_at) VALUES (?, ?, 'greeting', ?, ?, ?, ?)",
+                (guild_id, greeter_id, session_id, message_id, newcomer_id, _to_text(at, "at")))
+            return True
+
+    async def greetings_by(self, guild_id: int, user_id: int) -> list[int]:
+        """Whom a member greeted in their first week (their greeting helpful acts), oldest first."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT target_user_id FROM activity WHERE guild_id = ? AND user_id = ? AND kind = 'greeting' "
+                "ORDER BY occurred_at", (guild_id, user_id)) as cursor:
+            rows = await cursor.fetchall()
+        return [int(row[0]) for row in rows]
+
+    async def review_newcomer(self, guild_id: int, user_id: int, status: str, *, reviewer_id: int,
+                              at: datetime) -> None:
+        """Record a moderator's review (reviewed, follow_up, watch); earlier reviews are kept as history."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO newcomer_review (guild_id, user_id, status, reviewer_id, reviewed_at) "
+                "VALUES (?, ?, ?, ?, ?)", (guild_id, user_id, status, reviewer_id, _to_text(at, "at")))
+
+    async def latest_reviews(self, guild_id: int) -> dict[int, Review]:
+        """Each reviewed newcomer's latest review."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT user_id, status, reviewer_id, reviewed_at FROM newcomer_review r WHERE guild_id = ? "
+                "AND id = (SELECT MAX(id) FROM newcomer_review WHERE guild_id = r.guild_id AND user_id = r.user_id)",
+                (guild_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return {int(row[0]): Review(row[1], row[2], _required(_from_text(row[3]))) for row in rows}
+
+    async def newcomers_since(self, guild_id: int, since: datetime) -> list[tuple[Member, Newcomer]]:
+        """Members who (last) joined at or after `since`, with their first steps."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT m.*, n.welcome, n.welcomed_at, n.first_message_id, n.first_channel_id, n.first_message_at, "
+                "n.first_message_text, n.link_in_first, n.mass_mentions, n.repeated_text, n.greeted_by, "
+                "n.greeted_at, n.greeting_message_id FROM members m JOIN newcomer n USING (guild_id, user_id) "
+                "WHERE m.guild_id = ? AND m.last_joined_at >= ? ORDER BY m.last_joined_at DESC",
+                (guild_id, _to_text(since, "since"))) as cursor:
+            rows = await cursor.fetchall()
+        return [(Member._from_row(row), Newcomer._from_row(row)) for row in rows]
+
+    async def chats_of(self, guild_id: int, user_id: int) -> list[NewcomerChat]:
+        """The chats a member posted in or checked in to, oldest first, with whether they answered or hosted."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT s.id, s.hashtag, s.timezone, COALESCE(s.started_at, s.starts_at) AS started, "
+                "MAX(a.kind = 'answer') AS answered, MAX(a.kind = 'hosted') AS hosted "
+                "FROM activity a JOIN chat_session s ON s.id = a.session_id "
+                "WHERE a.guild_id = ? AND a.user_id = ? AND a.kind IN ('message', 'checkin', 'answer', 'hosted') "
+                "GROUP BY s.id ORDER BY started", (guild_id, user_id)) as cursor:
+            rows = await cursor.fetchall()
+        return [NewcomerChat(row[0], row[1], row[2], _required(_from_text(row[3])), bool(row[4]), bool(row[5]))
+                for row in rows]
+
+    # --- first-time chatters ---------------------------------------------------------------------------
+
+    async def add_chat_greeting(self, session_id: int, user_id: int, *, message_id: int, at: datetime) -> bool:
+        """Queue a first-time chatter for the next batched greeting; False if already queued or greeted."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO chat_greeting (session_id, user_id, first_message_id, first_at) "
+                "VALUES (?, ?, ?, ?)", (session_id, user_id, message_id, _to_text(at, "at")))
+            return cursor.rowcount == 1
+
+    async def waiting_greetings(self, session_id: int) -> list[tuple[int, datetime]]:
+        """First-time chatters not yet greeted, with when they first posted, in that order."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT user_id, first_at FROM chat_greeting WHERE session_id = ? AND status = 'waiting' "
+                "ORDER BY first_at, user_id", (session_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return [(int(row[0]), _required(_from_text(row[1]))) for row in rows]
+
+    async def last_greeting_at(self, session_id: int) -> datetime | None:
+        """When the session's last greeting post went out."""
+        row = await self._fetchone("SELECT MAX(greeted_at) FROM chat_greeting WHERE session_id = ? "
+                                   "AND status = 'greeted'", (session_id,))
+        return None if row is None else _from_text(row[0])
+
+    async def sessions_with_waiting_greetings(self) -> list[int]:
+        """Sessions with first-time chatters still to greet (rebuilt into jobs at start-up)."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT DISTINCT session_id FROM chat_greeting WHERE status = 'waiting'") as cursor:
+            rows = await cursor.fetchall()
+        return [int(row[0]) for row in rows]
+
+    async def mark_greeted(self, session_id: int, user_ids: list[int], *, status: str, at: datetime,
+                           message_id: int | None) -> None:
+        """Close waiting greetings: greeted (in message_id) or missed (the chat ended first)."""
+        async with self.transaction() as conn:
+            await conn.executemany(
+                "UPDATE chat_greeting SET status = ?, greeted_at = ?, message_id = ? "
+                "WHERE session_id = ? AND user_id = ? AND status = 'waiting'",
+                [(status, _to_text(at, "at"), message_id, session_id, user_id) for user_id in user_ids])
 
     async def count_members(self, guild_id: int, *, include_departed: bool = False) -> int:
         """Count a server's members who are present now (or everyone ever seen, with include_departed)."""

@@ -1,0 +1,341 @@
+"""Newcomers: the welcome template, join bursts, greetings for first-time chatters, the flags moderators see,
+and the newcomer report in Markdown, CSV and JSON. Nothing here reads the clock or knows Discord's API.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import string
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.errors import UserError
+
+WELCOME_MAX_LENGTH = 500
+PLACEHOLDERS = ("member", "server", "next_chat", "hashtag", "channel")
+DEFAULT_WELCOME = ("Welcome {member}! 👋 Our next chat, #{hashtag}, is {next_chat} in {channel}. "
+                   "Drop in, say hi, and answer the questions with A1:, A2: …")
+
+# A welcome waits this long, so that people who join together get one post, not one each.
+WELCOME_SETTLE = timedelta(seconds=10)
+# During a burst, at most one combined welcome this often.
+BURST_WELCOME_INTERVAL = timedelta(seconds=60)
+# Someone who leaves and comes back within this long was already welcomed.
+REJOIN_GRACE = timedelta(days=1)
+# A welcome that could not go out for this long (the bot was down) is not sent at all.
+WELCOME_TOO_LATE = timedelta(days=1)
+# How many joiners a combined welcome names before "and N others".
+NAMED_IN_COMBINED = 2
+
+# First-time chatters are greeted in batches, one post at most this often.
+GREETING_INTERVAL = timedelta(minutes=2)
+# A reply or mention counts as a human greeting within this long of joining.
+GREETING_WINDOW = timedelta(days=7)
+# The report's default span: a newcomer is in their first 14 days.
+NEWCOMER_DAYS = 14
+
+NEW_ACCOUNT_FLAG = timedelta(days=7)
+MASS_MENTIONS = 5
+REPEAT_CHANNELS = 3
+REPEAT_WINDOW = timedelta(minutes=10)
+FIRST_MESSAGE_CHARS = 200
+
+REVIEW_STATUSES = ("reviewed", "follow_up", "watch")
+REVIEW_LABELS = {"reviewed": "Reviewed", "follow_up": "Follow up", "watch": "Watch", None: "Unreviewed"}
+
+_PING = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
+_LINK = re.compile(r"https?://|www\.|discord(?:app)?\.(?:gg|com/invite|me)/", re.IGNORECASE)
+
+
+# -- the welcome ----------------------------------------------------------------------------------------
+
+def check_template(text: str) -> str:
+    """The template as it will be stored, or a UserError saying what to change."""
+    template = text.strip()
+    if not template:
+        raise UserError("The welcome is empty: write a sentence or two, such as `Welcome {member}!`.")
+    if len(template) > WELCOME_MAX_LENGTH:
+        raise UserError(f"The welcome is {len(template)} characters; keep it to {WELCOME_MAX_LENGTH} "
+                        "(short welcomes get read).")
+    if _PING.search(template):
+        raise UserError("A welcome can't ping @everyone, @here or a role: remove that mention.")
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        raise UserError("The welcome has an unmatched `{` or `}`: placeholders look like `{member}`; "
+                        "write `{{` or `}}` for a literal brace.") from None
+    allowed = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conversion:
+            raise UserError(f"`{{{name}}}` is not a placeholder I know; use {allowed}.")
+    return template
+
+
+def render_welcome(template: str, *, member: str, server: str, next_chat: datetime | None, hashtag: str | None,
+                   channel_id: int | None) -> str:
+    """Fill a checked template: the next chat becomes a Discord timestamp each reader sees in their own zone."""
+    stamp = int(next_chat.timestamp()) if next_chat else None
+    return template.format(member=member, server=_no_pings(server),
+                           next_chat=f"<t:{stamp}:F> (<t:{stamp}:R>)" if stamp else "coming soon",
+                           hashtag=hashtag or "our chat",
+                           channel=f"<#{channel_id}>" if channel_id else "the chat channel")
+
+
+def _no_pings(text: str) -> str:
+    """Names people chose (a server's, a member's) must not ping anyone: break @ with a zero-width space."""
+    return text.replace("@", "@\u200b")
+
+
+def listing(names: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def welcome_names(mentions: list[str]) -> str:
+    """"@a", "@a and @b", "@a, @b and 7 others": whom a combined welcome names."""
+    if len(mentions) <= NAMED_IN_COMBINED + 1:
+        return listing(mentions)
+    others = len(mentions) - NAMED_IN_COMBINED
+    return ", ".join(mentions[:NAMED_IN_COMBINED]) + f" and {others} others"
+
+
+def arrival(*, previously_welcomed: bool, left_at: datetime | None, joined_at: datetime,
+            account_created_at: datetime, new_account_age: timedelta) -> str:
+    """What a join gets: 'waiting' (a welcome), 'repeat' (back within a day) or 'held' (too new to ping)."""
+    if previously_welcomed and left_at is not None and joined_at - left_at <= REJOIN_GRACE:
+        return "repeat"
+    if joined_at - account_created_at < new_account_age:
+        return "held"
+    return "waiting"
+
+
+def in_burst(join_times: list[datetime], now: datetime, *, joins: int, window: timedelta) -> bool:
+    """More than `joins` joins within the window that ends now."""
+    return sum(1 for t in join_times if now - window < t <= now) > joins
+
+
+def welcome_due(now: datetime, *, bursting: bool, last_welcome_at: datetime | None) -> datetime:
+    """When the next welcome post goes out: after a short settle, and during a burst at most once a minute."""
+    due = now + WELCOME_SETTLE
+    if bursting and last_welcome_at is not None:
+        due = max(due, last_welcome_at + BURST_WELCOME_INTERVAL)
+    return due
+
+
+def burst_alert_text(joins: int, window: timedelta, held: int) -> str:
+    """The one moderator alert a join burst raises."""
+    seconds = int(window.total_seconds())
+    held_note = f" {held} of them have accounts too new to welcome publicly;" if held else ""
+    return (f"⚠️ Join burst: {joins} members joined within {seconds} s.{held_note} welcomes are now combined, "
+            "one a minute. See `/report newcomers` for who joined.")
+
+
+# -- first-time chatters ----------------------------------------------------------------------------------
+
+def greeting_text(hashtag: str, mentions: list[str], helper_role_id: int | None) -> str:
+    """The in-chat greeting for one batch of first-time chatters."""
+    helpers = f" <@&{helper_role_id}>, come say hello!" if helper_role_id else ""
+    return (f"👋 A warm welcome to your first #{hashtag}, {listing(mentions)}! Answer any question with A1:, A2: … "
+            f"and reply to others freely.{helpers}")
+
+
+# -- what moderators are told -----------------------------------------------------------------------------
+
+def has_link(text: str) -> bool:
+    """A web link or a Discord invite."""
+    return bool(_LINK.search(text))
+
+
+def fingerprint(text: str) -> str:
+    """Text compared for repeats: case and spacing do not matter."""
+    return " ".join(text.casefold().split())
+
+
+def repeated_across_channels(recent: list[tuple[int, str, datetime]], now: datetime) -> bool:
+    """The same text in 3 or more channels within 10 minutes, given (channel, fingerprint, at) of recent posts."""
+    channels: dict[str, set[int]] = {}
+    for channel_id, text, at in recent:
+        if text and now - at <= REPEAT_WINDOW:
+            channels.setdefault(text, set()).add(channel_id)
+    return any(len(found) >= REPEAT_CHANNELS for found in channels.values())
+
+
+def first_message_excerpt(text: str) -> str:
+    """At most 200 characters of a first message, on one line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= FIRST_MESSAGE_CHARS else flat[:FIRST_MESSAGE_CHARS - 1] + "…"
+
+
+def stage(answered_chat_days: dict[int, datetime], *, hosted: bool) -> str:
+    """lurker, participant, regular or leader from the chats answered in (session → when), per the defaults."""
+    if hosted:
+        return "leader"
+    months = {(day.year, day.month) for day in answered_chat_days.values()}
+    if len(answered_chat_days) >= 4 and len(months) >= 2:
+        return "regular"
+    return "participant" if answered_chat_days else "lurker"
+
+
+@dataclass(frozen=True)
+class NewcomerFacts:
+    """What the bot knows about one newcomer, gathered from storage."""
+
+    user_id: int
+    name: str
+    joined_at: datetime
+    account_created_at: datetime
+    join_count: int
+    left_at: datetime | None
+    first_message_at: datetime | None
+    first_message_text: str | None
+    first_message_url: str | None
+    link_in_first: bool
+    mass_mentions: bool
+    repeated_text: bool
+    first_chat: str | None
+    chats_attended: int
+    greeter_id: int | None
+    greeter_name: str | None
+    greeted_at: datetime | None
+    stage: str
+    review: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewcomerRow:
+    """One line of the newcomer report, as moderators read it."""
+
+    user_id: int
+    name: str
+    joined_at: str
+    account_age_days: int
+    first_message: str
+    first_message_url: str
+    first_chat: str
+    greeted_by: str
+    greeted_after: str
+    came_back: bool
+    stage: str
+    flags: list[str]
+    review: str
+    reviewed_by: str
+    reviewed_at: str
+
+
+def flags(facts: NewcomerFacts) -> list[str]:
+    """What may deserve a moderator's look, in plain words."""
+    found = []
+    if facts.joined_at - facts.account_created_at < NEW_ACCOUNT_FLAG:
+        found.append("account under 7 days old")
+    if facts.link_in_first:
+        found.append("link or invite in first message")
+    if facts.mass_mentions:
+        found.append(f"{MASS_MENTIONS}+ mentions in a message")
+    if facts.repeated_text:
+        found.append(f"same text in {REPEAT_CHANNELS}+ channels")
+    if facts.join_count > 1 or facts.left_at is not None:
+        found.append("left and rejoined" if facts.join_count > 1 else "left")
+    return found
+
+
+def greeting_delay(facts: NewcomerFacts) -> timedelta | None:
+    """How long after the newcomer's first message (or their join, if they had not spoken) a human greeted them."""
+    if facts.greeted_at is None:
+        return None
+    since = facts.first_message_at if facts.first_message_at and facts.first_message_at <= facts.greeted_at \
+        else facts.joined_at
+    return facts.greeted_at - since
+
+
+def describe_delay(delay: timedelta) -> str:
+    """"45 s", "12 min", "3 h 5 min", "2 d 4 h"."""
+    seconds = max(0, int(delay.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        hours, minutes = divmod(seconds // 60, 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(seconds // 3600, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def report_row(facts: NewcomerFacts) -> NewcomerRow:
+    """One newcomer as a report line."""
+    delay = greeting_delay(facts)
+    return NewcomerRow(
+        user_id=facts.user_id, name=facts.name, joined_at=facts.joined_at.isoformat(timespec="seconds"),
+        account_age_days=(facts.joined_at - facts.account_created_at).days,
+        first_message=facts.first_message_text or "", first_message_url=facts.first_message_url or "",
+        first_chat=facts.first_chat or "", greeted_by=facts.greeter_name or "",
+        greeted_after=describe_delay(delay) if delay is not None else "", came_back=facts.chats_attended >= 2,
+        stage=facts.stage, flags=flags(facts), review=REVIEW_LABELS[facts.review], reviewed_by=facts.reviewed_by or "",
+        reviewed_at=facts.reviewed_at.isoformat(timespec="seconds") if facts.reviewed_at else "")
+
+
+def report_order(newcomers: list[NewcomerFacts]) -> list[NewcomerFacts]:
+    """Unreviewed first, then follow-up and watch, then reviewed; newest join first within each."""
+    rank = {None: 0, "follow_up": 1, "watch": 2, "reviewed": 3}
+    by_newest = sorted(newcomers, key=lambda facts: facts.joined_at, reverse=True)
+    return sorted(by_newest, key=lambda facts: rank[facts.review])
+
+
+def matches_status(facts: NewcomerFacts, status: str) -> bool:
+    """Whether a newcomer belongs in a report filtered by status ('all', 'unreviewed' or a review status)."""
+    return status == "all" or (facts.review or "unreviewed") == status
+
+
+CSV_COLUMNS = ("user_id", "name", "joined_at", "account_age_days", "first_message", "first_message_url",
+               "first_chat", "greeted_by", "greeted_after", "came_back", "stage", "flags", "review", "reviewed_by",
+               "reviewed_at")
+
+
+def report_csv(rows: list[NewcomerRow]) -> str:
+    """The report as CSV, one newcomer per line, flags joined with '; '."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        values = asdict(row)
+        values["flags"] = "; ".join(row.flags)
+        values["came_back"] = "yes" if row.came_back else "no"
+        writer.writerow([values[column] for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def report_json(rows: list[NewcomerRow]) -> str:
+    """The report as a JSON list."""
+    return json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2)
+
+
+def report_markdown(rows: list[NewcomerRow], *, title: str) -> str:
+    """The report as Markdown: one section per newcomer."""
+    lines = [f"# {title}", ""]
+    if not rows:
+        lines.append("No newcomers in this period.")
+    for row in rows:
+        lines += [f"## {row.name} ({row.review})", "", *[f"- {line}" for line in describe_row(row)], ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def describe_row(row: NewcomerRow) -> list[str]:
+    """A newcomer's facts as short lines (the Markdown report and the moderators' embeds share them)."""
+    first = f"\"{row.first_message}\"" + (f" ({row.first_message_url})" if row.first_message_url else "") \
+        if row.first_message else "none yet"
+    greeted = f"{row.greeted_by}, {row.greeted_after} later" if row.greeted_by else "not yet"
+    reviewed = f"{row.review} by {row.reviewed_by} at {row.reviewed_at}" if row.reviewed_by else row.review
+    return [f"Joined: {row.joined_at}, account {row.account_age_days} days old",
+            f"First message: {first}",
+            f"First chat: {row.first_chat or 'none yet'}; came back to a second: {'yes' if row.came_back else 'no'}",
+            f"Greeted by a human: {greeted}",
+            f"Stage: {row.stage}",
+            f"Flags: {', '.join(row.flags) if row.flags else 'none'}",
+            f"Review: {reviewed}"]
