@@ -1,5 +1,6 @@
 """`python -m bot` (live), `python -m bot demo` (offline rehearsal), `python -m bot invite` (the invite URL),
-`python -m bot transcript` (past chats' transcripts, read from the database)."""
+`python -m bot transcript` (past chats' transcripts) and `python -m bot report newcomers` (the moderators'
+newcomer report), both read from the database."""
 
 from __future__ import annotations
 
@@ -10,21 +11,26 @@ import logging
 import signal
 import sqlite3
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import discord
 
+from bot.domain.newcomers import NEWCOMER_DAYS, REVIEW_STATUSES, NewcomerRow, report_csv, report_json, report_markdown
 from bot.settings import Settings, SettingsError, load_settings, require_token
 from bot.storage import MigrationError
 
 log = logging.getLogger("bot")
 
+# The same span and statuses as /report newcomers in Discord.
+REPORT_DAYS = range(1, 91)
+REPORT_STATUSES = ("all", "unreviewed", *REVIEW_STATUSES)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one mode; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Heartbeat, the hashtag-chat Discord bot.")
-    modes = parser.add_subparsers(dest="mode", metavar="{run,demo,invite,transcript}")
+    modes = parser.add_subparsers(dest="mode", metavar="{run,demo,invite,transcript,report}")
     modes.add_parser("run", help="connect to Discord with DISCORD_TOKEN (the default)")
     demo = modes.add_parser("demo", help="rehearse a scene offline against a local Discord stand-in")
     demo.add_argument("--output", type=Path, default=Path("demo-output"), help="folder for what the demo produced")
@@ -42,6 +48,20 @@ def main(argv: list[str] | None = None) -> int:
                             help="write <hashtag>-<date>.<ext> files in DIR and print their paths "
                                  "(default: print the transcript)")
     transcript.add_argument("--all", action="store_true", help="export every matching chat (needs --out)")
+    report = modes.add_parser("report", help="print a moderators' report",
+                              description="Print reports from the database (DATABASE_PATH); needs no token.")
+    reports = report.add_subparsers(dest="report", metavar="{newcomers}", required=True)
+    newcomers = reports.add_parser("newcomers", help="each newcomer's first steps, greetings, flags and review",
+                                   description="Print the newcomer report of one server, as /report newcomers "
+                                               "shows it in Discord.")
+    newcomers.add_argument("--guild", type=int, metavar="ID", required=True, help="the server's id")
+    newcomers.add_argument("--format", choices=("md", "csv", "json"), default="md",
+                           help="Markdown (default), CSV or JSON")
+    newcomers.add_argument("--days", type=int, metavar="N", default=NEWCOMER_DAYS,
+                           help=f"members who joined in the last N days ({REPORT_DAYS.start}-{REPORT_DAYS.stop - 1}, "
+                                f"default {NEWCOMER_DAYS})")
+    newcomers.add_argument("--status", choices=REPORT_STATUSES, default="all",
+                           help="only newcomers with this review status (default all, unreviewed first)")
     args = parser.parse_args(argv)
 
     try:
@@ -54,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             return print_invite(settings, args.client_id)
         if args.mode == "transcript":
             return export_transcripts(settings, args)
+        if args.mode == "report":
+            return print_newcomer_report(settings, args)
         return run_live(settings)
     except SettingsError as error:
         print(f"heartbeat: {error}", file=sys.stderr)
@@ -148,8 +170,44 @@ async def _find_transcripts(database: Path, guild_id: int | None, series: str | 
         return found
 
 
+def print_newcomer_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the newcomer report of --guild in --format; an empty report is an answer too, so 0 unless refused."""
+    if args.days not in REPORT_DAYS:
+        return _refuse(f"--days {args.days} is out of range: choose between {REPORT_DAYS.start} and "
+                       f"{REPORT_DAYS.stop - 1} days.")
+    database = Path(settings.database_path).expanduser()
+    # Checked first, as for transcripts: opening storage would create an empty database, and the report of a
+    # typo in DATABASE_PATH would then say "no newcomers".
+    if not database.is_file():
+        return _refuse(f"there is no database at {database} yet: run the bot first, or set DATABASE_PATH "
+                       "to the database it uses.")
+    try:
+        rows = asyncio.run(_newcomer_rows(database, args.guild, args.days, args.status))
+    except (MigrationError, OSError, sqlite3.DatabaseError) as error:
+        print(f"heartbeat: could not open the database at {database}: {error}", file=sys.stderr)
+        return 1
+    if args.format == "csv":
+        _write_stdout(report_csv(rows))
+    elif args.format == "json":
+        _write_stdout(report_json(rows))
+    else:
+        span = f"last {args.days} days" if args.days != 1 else "last day"
+        which = "" if args.status == "all" else f" ({args.status.replace('_', ' ')})"
+        _write_stdout(report_markdown(rows, title=f"Newcomers in server {args.guild}, {span}{which}"))
+    return 0
+
+
+async def _newcomer_rows(database: Path, guild_id: int, days: int, status: str) -> list[NewcomerRow]:
+    """The report's rows, counted back from now; names are the display names the database kept."""
+    from bot.newcomers import newcomer_report
+    from bot.storage import Storage
+
+    async with await Storage.open(database) as storage:
+        return await newcomer_report(storage, guild_id, now=datetime.now(UTC), days=days, status=status)
+
+
 def _write_stdout(text: str) -> None:
-    """Write a transcript as UTF-8 whatever the console's encoding (it has emoji and names in any script)."""
+    """Write a transcript or report as UTF-8 whatever the console's encoding (emoji and names in any script)."""
     text = text if text.endswith("\n") else text + "\n"
     raw = getattr(sys.stdout, "buffer", None)
     if raw is None:

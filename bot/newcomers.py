@@ -159,8 +159,8 @@ def report_page(guild_id: int, rows: list[NewcomerRow], days: int, status: str,
             button.item.row = row_index
             view.add_item(button)
     if pages > 1:
-        view.add_item(ReportPage(days, status, page - 1, "Previous", disabled=page == 0))
-        view.add_item(ReportPage(days, status, page + 1, "Next", disabled=page == pages - 1))
+        view.add_item(ReportPage(days, status, max(page - 1, 0), "Previous", disabled=page == 0))
+        view.add_item(ReportPage(days, status, min(page + 1, pages - 1), "Next", disabled=page == pages - 1))
     return content, [newcomer_embed(row) for row in shown], view
 
 
@@ -387,6 +387,7 @@ class Newcomers:
             return
         if await self.bot.storage.add_chat_greeting(session_id, user_id, message_id=message_id, at=at):
             await self._schedule_greeting(session_id)
+            await self._notify()
 
     async def _schedule_greeting(self, session_id: int) -> None:
         waiting = await self.bot.storage.waiting_greetings(session_id)
@@ -463,14 +464,15 @@ class Newcomers:
         else:
             await interaction.response.send_message(f"Marked <@{user_id}> {label}.", ephemeral=True)
         log.info("%s marked newcomer %d in server %d: %s", interaction.user, user_id, guild_id, status)
+        await self._notify()
 
     async def post_report(self, guild_id: int, why: str) -> None:
-        """Post the unreviewed newcomers of the last week to the moderator channel (nothing if there are none)."""
+        """Post the unreviewed newcomers (first 14 days) to the moderator channel; nothing if there are none."""
         config = await self.bot.storage.get_guild_config(guild_id)
         channel = self.bot.get_channel(config.moderator_channel_id) if config.moderator_channel_id else None
         if not isinstance(channel, discord.abc.Messageable):
             return
-        days = 7
+        days = domain.NEWCOMER_DAYS
         rows = await self.report(guild_id, days)
         waiting = [row for row in rows if row.review == domain.REVIEW_LABELS[None]]
         if not waiting:
@@ -496,3 +498,4 @@ class Newcomers:
         await self.bot.storage.set_meta(f"newcomer_report:{guild_id}", self.bot.clock().isoformat())
         await self.post_report(guild_id, "Weekly newcomer report")
         await self._schedule_weekly(guild_id)
+        await self._notify()

@@ -129,10 +129,9 @@ def welcome_due(now: datetime, *, bursting: bool, last_welcome_at: datetime | No
 
 def burst_alert_text(joins: int, window: timedelta, held: int) -> str:
     """The one moderator alert a join burst raises."""
-    seconds = int(window.total_seconds())
-    held_note = f" {held} of them have accounts too new to welcome publicly;" if held else ""
-    return (f"⚠️ Join burst: {joins} members joined within {seconds} s.{held_note} welcomes are now combined, "
-            "one a minute. See `/report newcomers` for who joined.")
+    held_note = f" ({held} with accounts too new to welcome publicly)" if held else ""
+    return (f"⚠️ Join burst: {joins} members joined within {int(window.total_seconds())} s{held_note}. "
+            "Welcomes are combined, one a minute, until it calms down; `/report newcomers` lists who joined.")
 
 
 # -- first-time chatters ----------------------------------------------------------------------------------
@@ -307,8 +306,13 @@ def report_csv(rows: list[NewcomerRow]) -> str:
         values = asdict(row)
         values["flags"] = "; ".join(row.flags)
         values["came_back"] = "yes" if row.came_back else "no"
-        writer.writerow([values[column] for column in CSV_COLUMNS])
+        writer.writerow([_inert(values[column]) for column in CSV_COLUMNS])
     return out.getvalue()
+
+
+def _inert(value: object) -> object:
+    """A member's name or message could start with '=' and run as a formula in a spreadsheet: quote it."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
 
 def report_json(rows: list[NewcomerRow]) -> str:

@@ -1,0 +1,389 @@
+"""End to end: welcomes on join (combined in a burst, never for a too-new account), first-time chatters greeted in
+the chat, human greetings recorded, and the moderators' newcomer report with review buttons that survive a restart.
+
+The bot's clock stands still and each test moves it; every step awaits a message or a recorded row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.clock import Clock
+from bot.standin import StandIn
+from bot.standin.model import Message
+from bot.standin.sample import SampleServer
+from tests.test_chat_run_e2e import (
+    BEFORE,
+    MINUTE,
+    START,
+    bot_post,
+    create_series,
+    move_to,
+    play_until_question,
+    slash,
+)
+
+SECOND = timedelta(seconds=1)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock.frozen(BEFORE)
+
+
+@pytest.fixture
+async def bot(start_bot, clock):
+    return (await start_bot(clock=clock)).bot
+
+
+async def set_channels(standin: StandIn, sample: SampleServer) -> None:
+    for kind, name in (("welcome", "welcome"), ("moderator", "mod-log")):
+        reply = await slash(standin, sample.admin, "config channel", kind=kind, channel=sample.channels[name])
+        assert reply.text.startswith(f"The {kind} channel is now")
+
+
+async def join(standin: StandIn, sample: SampleServer, bot, name: str, account_age=timedelta(days=400)):
+    """A new account joins; returns once the bot has recorded the join."""
+    user = standin.add_user(name, account_age=account_age)
+    await standin.join(sample.guild, user)
+    await bot.newcomers.wait_for(lambda: bot.storage.get_newcomer(sample.guild.id, user.id))
+    return user
+
+
+def welcomes(standin: StandIn, sample: SampleServer) -> list[Message]:
+    return standin.bot_messages(sample.channels["welcome"])
+
+
+def alerts(standin: StandIn, sample: SampleServer) -> list[Message]:
+    return [m for m in standin.bot_messages(sample.channels["mod-log"]) if "Join burst" in m.content]
+
+
+async def welcomed(bot, guild_id: int, user_id: int) -> bool:
+    newcomer = await bot.storage.get_newcomer(guild_id, user_id)
+    return newcomer is not None and newcomer.welcome != "waiting"
+
+
+async def report_rows(standin: StandIn, sample: SampleServer, **options) -> list[dict[str, str]]:
+    """Run /report newcomers as the moderator and read its CSV attachment."""
+    reply = await slash(standin, sample.moderator, "report newcomers", **options)
+    assert reply.ephemeral
+    attachment = reply.message.attachments[0]
+    assert attachment["filename"].endswith(".csv")
+    return list(csv.DictReader(io.StringIO(standin.attachments[int(attachment["id"])].decode())))
+
+
+# -- welcomes ---------------------------------------------------------------------------------------------
+
+async def test_a_join_gets_a_welcome_naming_the_next_chat_as_a_timestamp(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    await create_series(standin, sample)
+    kai = await join(standin, sample, bot, "Kai")
+    assert welcomes(standin, sample) == []  # it waits a few seconds, so people joining together share one
+
+    move_to(clock, BEFORE + 10 * SECOND)
+    welcome = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)
+    stamp = int(START.timestamp())  # Tuesday 21:00 New York, as every reader's own time
+    assert welcome.content.startswith(f"Welcome <@{kai.id}>!")
+    assert f"<t:{stamp}:F>" in welcome.content and "#GetRealChat" in welcome.content
+    assert f"<#{sample.channels['chat'].id}>" in welcome.content
+    assert welcome.pinged_users == {kai.id} and not welcome.pinged_roles and not welcome.pinged_everyone
+
+
+async def test_a_member_who_leaves_and_rejoins_within_a_day_is_not_welcomed_twice(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    kai = await join(standin, sample, bot, "Kai")
+    move_to(clock, BEFORE + 10 * SECOND)
+    await bot.newcomers.wait_for(lambda: welcomed(bot, sample.guild.id, kai.id))
+    await standin.leave(sample.guild, kai)
+    await bot.newcomers.wait_for(lambda: _left(bot, sample.guild.id, kai.id))
+
+    move_to(clock, BEFORE + 3 * timedelta(hours=1))
+    await standin.join(sample.guild, kai)
+    await bot.newcomers.wait_for(lambda: _status(bot, sample.guild.id, kai.id, "repeat"))
+    move_to(clock, BEFORE + 4 * timedelta(hours=1))
+    assert bot.jobs.pending() == [j for j in bot.jobs.pending() if not j.startswith("welcome:")]
+    assert len(welcomes(standin, sample)) == 1
+
+
+async def _left(bot, guild_id: int, user_id: int) -> bool:
+    member = await bot.storage.get_member(guild_id, user_id)
+    return member is not None and not member.present
+
+
+async def _status(bot, guild_id: int, user_id: int, status: str) -> bool:
+    newcomer = await bot.storage.get_newcomer(guild_id, user_id)
+    return newcomer is not None and newcomer.welcome == status
+
+
+async def test_twenty_joins_in_ten_seconds_get_one_combined_welcome_and_one_alert(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    raiders = []
+    for n in range(20):
+        move_to(clock, BEFORE + n * SECOND / 2)
+        raiders.append(await join(standin, sample, bot, f"Raider {n}",
+                                  account_age=timedelta(hours=2) if n % 5 == 4 else timedelta(days=90)))
+    move_to(clock, BEFORE + 2 * MINUTE)  # the burst's minute is over; anything waiting has gone out
+    await bot.newcomers.wait_for(lambda: _none_waiting(bot, sample.guild.id))
+
+    posts = welcomes(standin, sample)
+    assert 1 <= len(posts) <= 2
+    assert len(alerts(standin, sample)) == 1
+    combined = posts[0].content
+    young = {raiders[n].id for n in range(20) if n % 5 == 4}
+    assert combined.startswith(f"Welcome <@{raiders[0].id}>, <@{raiders[1].id}> and 14 others!")
+    assert all(f"<@{user_id}>" not in combined for user_id in young)
+    assert posts[0].pinged_users == {raiders[0].id, raiders[1].id}  # the 14 others are not pinged either
+    # Raised at the sixth join, when it became a burst; one of those six was too new to welcome publicly.
+    assert "6 members joined within 60 s (1 with accounts too new" in alerts(standin, sample)[0].text
+
+
+async def _none_waiting(bot, guild_id: int) -> bool:
+    return not await bot.storage.waiting_welcomes(guild_id)
+
+
+async def test_a_day_old_account_is_not_pinged_in_public_and_is_flagged(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    fresh = await join(standin, sample, bot, "Fresh", account_age=timedelta(hours=20))
+    regular = await join(standin, sample, bot, "Regular")
+    move_to(clock, BEFORE + 10 * SECOND)
+    welcome = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)
+    assert welcome.pinged_users == {regular.id} and f"<@{fresh.id}>" not in welcome.content
+
+    rows = {row["user_id"]: row for row in await report_rows(standin, sample, days=7)}
+    assert rows[str(fresh.id)]["flags"] == "account under 7 days old"
+    assert rows[str(regular.id)]["flags"] == ""
+
+
+async def test_welcomes_can_also_go_by_direct_message(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    assert (await slash(standin, sample.admin, "welcome dm", enabled=True)).text.startswith("New members will also")
+    kai = await join(standin, sample, bot, "Kai")
+    move_to(clock, BEFORE + 10 * SECOND)
+    direct = await standin.wait_for_message(lambda m: m.guild_id is None and m.author.id == standin.bot_user.id)
+    assert direct.content.startswith("Welcome Kai!")  # a DM needs no ping
+    assert standin.channels[direct.channel_id].recipient is kai
+
+
+# -- the welcome template ---------------------------------------------------------------------------------
+
+async def test_a_new_template_is_previewed_saved_and_used(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    saved = await slash(standin, sample.admin, "welcome set", template="Hi {member}, welcome to {server}! 🎉")
+    assert saved.ephemeral and saved.text.endswith(f"Hi <@{sample.admin.id}>, welcome to GetReal Community! 🎉")
+    preview = await slash(standin, sample.admin, "welcome preview")
+    assert preview.text.endswith(f"Hi <@{sample.admin.id}>, welcome to GetReal Community! 🎉")
+    kai = await join(standin, sample, bot, "Kai")
+    move_to(clock, BEFORE + 10 * SECOND)
+    welcome = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)
+    assert welcome.content == f"Hi <@{kai.id}>, welcome to GetReal Community! 🎉"
+
+
+@pytest.mark.parametrize(("template", "error"), [
+    ("@everyone welcome {member}", "can't ping @everyone, @here or a role"),
+    ("Welcome {member}, @HERE", "can't ping @everyone, @here or a role"),
+    ("Welcome {member}, <@&123456789012345678> say hi", "can't ping @everyone, @here or a role"),
+    ("Welcome {user}!", "`{user}` is not a placeholder"),
+    ("Welcome {member.name}!", "is not a placeholder"),
+    ("Welcome {member!", "unmatched"),
+    ("x" * 501, "501 characters"),
+    ("   ", "The welcome is empty"),
+])
+async def test_a_bad_template_gets_a_clear_error_and_changes_nothing(standin, sample, bot, template, error):
+    before = await slash(standin, sample.admin, "welcome preview")
+    reply = await slash(standin, sample.admin, "welcome set", template=template)
+    assert reply.ephemeral and error in reply.text
+    assert (await bot.storage.get_welcome_config(sample.guild.id)).template is None
+    assert (await slash(standin, sample.admin, "welcome preview")).text == before.text
+
+
+async def test_only_admins_change_the_welcome(standin, sample, bot):
+    reply = await slash(standin, sample.members[0], "welcome set", template="Yo {member}")
+    assert reply.ephemeral and reply.text.startswith("Only members with the Manage Server permission")
+    assert (await bot.storage.get_welcome_config(sample.guild.id)).template is None
+
+
+# -- first-time chatters and human greetings ----------------------------------------------------------------
+
+async def test_first_time_chatters_a_minute_apart_share_one_greeting_and_are_greeted_once(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await slash(standin, sample.admin, "config role", kind="helper", role=sample.roles["helpers"])
+    move_to(clock, START)
+    await bot_post(standin, sample, "**Welcome")
+    chat, first, second = sample.channels["chat"], sample.members[0], sample.members[1]
+    move_to(clock, START + 3 * MINUTE)
+    await standin.say(first, chat, "A1: hello, first time here")
+    await bot.newcomers.wait_for(lambda: _queued(bot, 1))
+    move_to(clock, START + 4 * MINUTE)
+    await standin.say(second, chat, "hi all!")
+    await bot.newcomers.wait_for(lambda: _queued(bot, 2))
+
+    move_to(clock, START + 5 * MINUTE)  # two minutes after the first: one post for both
+    greeting = await bot_post(standin, sample, "👋")
+    assert f"<@{first.id}> and <@{second.id}>" in greeting.content and "first #GetRealChat" in greeting.content
+    assert greeting.pinged_users == {first.id, second.id}
+    assert greeting.pinged_roles == {sample.roles["helpers"].id}
+
+    await standin.say(first, chat, "A1: and another thought")
+    move_to(clock, START + 12 * MINUTE)
+    await bot_post(standin, sample, "**Q3:**")
+    assert len([m for m in standin.bot_messages(chat) if m.content.startswith("👋")]) == 1
+
+
+async def _queued(bot, count: int) -> bool:
+    session = (await bot.storage.sessions_with_status("running"))[0]
+    waiting = await bot.storage.waiting_greetings(session.id)
+    return len(waiting) == count
+
+
+async def test_a_human_reply_to_a_newcomer_is_recorded_with_greeter_and_delay(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    general = sample.channels["general"]
+    kai = await join(standin, sample, bot, "Kai")
+    move_to(clock, BEFORE + 10 * SECOND)
+    await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)  # the bot's: not counted
+
+    move_to(clock, BEFORE + MINUTE)
+    hello = await standin.say(kai, general, "hi everyone, just found this place")
+    await bot.newcomers.wait_for(lambda: _first_message(bot, sample.guild.id, kai.id))
+    move_to(clock, BEFORE + 4 * MINUTE)
+    await standin.say(kai, general, f"<@{kai.id}> talking to myself")  # not a greeting either
+    await standin.say(sample.helper, general, "welcome Kai! glad you're here", reply_to=hello)
+
+    newcomer = await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, kai.id))
+    assert newcomer.greeted_by == sample.helper.id
+    assert newcomer.greeted_at - newcomer.first_message_at == 3 * MINUTE
+    assert await bot.storage.greetings_by(sample.guild.id, sample.helper.id) == [kai.id]  # a helpful act
+
+    await standin.say(sample.host, general, f"hey <@{kai.id}>!")  # only the first greeter is recorded
+    rows = {row["user_id"]: row for row in await report_rows(standin, sample, days=7)}
+    assert rows[str(kai.id)]["greeted_by"] == "Riley" and rows[str(kai.id)]["greeted_after"] == "3 min"
+    assert rows[str(kai.id)]["first_message"] == "hi everyone, just found this place"
+
+
+async def _first_message(bot, guild_id: int, user_id: int):
+    newcomer = await bot.storage.get_newcomer(guild_id, user_id)
+    return newcomer if newcomer and newcomer.first_message_id else None
+
+
+async def _greeted(bot, guild_id: int, user_id: int):
+    newcomer = await bot.storage.get_newcomer(guild_id, user_id)
+    return newcomer if newcomer and newcomer.greeted_by else None
+
+
+# -- the newcomer report ------------------------------------------------------------------------------------
+
+async def test_the_report_for_a_scripted_week_lists_exactly_the_planted_newcomers_and_flags(
+        standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    general, chat, welcome = (sample.channels[name] for name in ("general", "chat", "welcome"))
+    quiet = await join(standin, sample, bot, "Quiet")
+    young = await join(standin, sample, bot, "Young", account_age=timedelta(days=3))
+    linker = await join(standin, sample, bot, "Linker")
+    shouter = await join(standin, sample, bot, "Shouter")
+    repeater = await join(standin, sample, bot, "Repeater")
+    looper = await join(standin, sample, bot, "Looper")
+    await standin.say(linker, general, "join my server discord.gg/abc123")
+    names = " ".join(f"<@{m.id}>" for m in sample.members[:5])
+    await standin.say(shouter, general, f"hey {names}")
+    for channel in (general, chat, welcome):
+        await standin.say(repeater, channel, "Free   NITRO here")
+    await standin.leave(sample.guild, looper)
+    await bot.newcomers.wait_for(lambda: _left(bot, sample.guild.id, looper.id))
+    move_to(clock, BEFORE + 2 * timedelta(hours=1))
+    await standin.join(sample.guild, looper)
+
+    async def settled() -> bool:
+        repeated = await bot.storage.get_newcomer(sample.guild.id, repeater.id)
+        member = await bot.storage.get_member(sample.guild.id, looper.id)
+        shouted = await bot.storage.get_newcomer(sample.guild.id, shouter.id)
+        return bool(repeated and repeated.repeated_text and member and member.join_count == 2
+                    and shouted and shouted.mass_mentions)
+
+    await bot.newcomers.wait_for(settled)
+    rows = {int(row["user_id"]): row["flags"] for row in await report_rows(standin, sample, days=7)}
+    assert rows == {
+        quiet.id: "",
+        young.id: "account under 7 days old",
+        linker.id: "link or invite in first message",
+        shouter.id: "5+ mentions in a message",
+        repeater.id: "same text in 3+ channels",
+        looper.id: "left and rejoined",
+    }  # and none of the members who were there before the bot
+
+
+async def test_the_report_pages_unreviewed_first_and_review_buttons_work_after_a_restart(
+        standin, sample, start_bot, clock):
+    bot = (await start_bot(clock=clock)).bot
+    await set_channels(standin, sample)
+    joined = []
+    for n in range(6):
+        move_to(clock, BEFORE + n * SECOND)
+        joined.append(await join(standin, sample, bot, f"New {n}"))
+    reply = await slash(standin, sample.moderator, "report newcomers")
+    assert reply.ephemeral and "(6, 6 unreviewed) · page 1 of 2" in reply.text
+    page = reply.message
+    assert f"review:{sample.guild.id}:{joined[-1].id}:follow_up" in page.custom_ids()  # newest first
+
+    await bot.close()
+    bot = (await start_bot(clock=clock)).bot
+    clicked = await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{joined[-1].id}:follow_up")
+    update = await clicked.reply()
+    assert update.kind == "update" and "New 5 · Follow up" in update.text and "Follow up by Sam" in update.text
+    reviews = await bot.storage.latest_reviews(sample.guild.id)
+    assert reviews[joined[-1].id].status == "follow_up" and reviews[joined[-1].id].reviewer_id == sample.moderator.id
+
+    following = await (await standin.click(sample.moderator, page, "newcomers:14:all:1")).reply()
+    assert "page 2 of 2" in following.text
+    unreviewed = await report_rows(standin, sample, status="unreviewed")
+    assert {int(row["user_id"]) for row in unreviewed} == {user.id for user in joined[:-1]}
+
+
+async def test_a_non_moderator_cannot_see_the_report_or_review(standin, sample, bot):
+    await set_channels(standin, sample)
+    kai = await join(standin, sample, bot, "Kai")
+    member = sample.members[0]
+    refused = await slash(standin, member, "report newcomers")
+    assert refused.ephemeral and refused.text.startswith("Only moderators") and not refused.message.attachments
+    assert "Kai" not in refused.text
+
+    page = (await slash(standin, sample.moderator, "report newcomers")).message
+    pressed = await (await standin.click(member, page, f"review:{sample.guild.id}:{kai.id}:reviewed")).reply()
+    assert pressed.ephemeral and pressed.text.startswith("Only moderators")
+    assert await bot.storage.latest_reviews(sample.guild.id) == {}
+
+
+async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    await create_series(standin, sample)
+    kai = await join(standin, sample, bot, "Kai")
+    await play_until_question(standin, sample, clock, 3)
+    move_to(clock, START + 30 * MINUTE)
+    await bot_post(standin, sample, "**That")
+    move_to(clock, START + 30 * MINUTE + 30 * SECOND)  # the chat ran and its recap is out
+    await bot_post(standin, sample, "**#GetRealChat recap**")
+    after_chat = await standin.wait_for_message(
+        lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("After #GetRealChat"))
+    assert "1 newcomer(s) to review" in after_chat.content and f"review:{sample.guild.id}:{kai.id}:reviewed" in \
+        after_chat.custom_ids()
+    assert after_chat.attachments[0]["filename"] == "newcomers-14d.csv"
+
+    move_to(clock, BEFORE + timedelta(days=7, minutes=1))
+    weekly = await standin.wait_for_message(
+        lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("Weekly newcomer report"))
+    assert "Kai" in weekly.text  # still unreviewed, and still in their first 14 days
+
+    await standin.click(sample.moderator, weekly, f"review:{sample.guild.id}:{kai.id}:reviewed")
+    await bot.newcomers.wait_for(lambda: bot.storage.latest_reviews(sample.guild.id))
+    move_to(clock, BEFORE + timedelta(days=14, minutes=2))  # nobody left to review: no post
+    await bot.newcomers.wait_for(lambda: _reported_at(bot, sample.guild.id, BEFORE + timedelta(days=14)))
+    assert [m.content.split(" ")[0] for m in standin.bot_messages(sample.channels["mod-log"])
+            if "newcomer" in m.content] == ["After", "Weekly"]
+
+
+async def _reported_at(bot, guild_id: int, due) -> bool:
+    last = await bot.storage.get_meta(f"newcomer_report:{guild_id}")
+    return last is not None and datetime.fromisoformat(last) >= due
