@@ -18,12 +18,14 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.client import Heartbeat, use_discord_at
 from bot.clock import Clock
+from bot.domain.newcomers import NEWCOMER_DAYS, NewcomerRow, report_csv, report_markdown
 from bot.domain.running import post_key
 from bot.settings import Settings
 from bot.standin import InteractionRecord, Message, StandIn, User
@@ -145,6 +147,61 @@ async def play_scene(standin: StandIn, sample: SampleServer, scene: SceneLog) ->
     await _slash(scene, standin, sample.members[5], "general", "chat list")
 
 
+async def play_newcomers(standin: StandIn, sample: SampleServer, scene: SceneLog, bot: Heartbeat,
+                         clock: Clock) -> None:
+    """Kai's welcome and first hello, a helper greeting them, and a small raid: one combined welcome, one alert."""
+    await _slash(scene, standin, sample.admin, "general", "welcome set", template="Hi @everyone, meet {member}!")
+    await _slash(scene, standin, sample.admin, "general", "welcome preview")
+
+    def move(by: timedelta, why: str) -> None:
+        clock.advance(by)
+        scene.add("Clock", f"moves on {int(by.total_seconds())} s: {why}")
+
+    move(timedelta(seconds=10), "welcomes wait a few seconds, so people joining together share one")
+    await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)
+    scene.flush_posts()
+
+    kai = next(user for user in standin.users.values() if user.name == "Kai")
+    hello = await _says(scene, standin, bot, kai, sample.channels["general"], "hi all! just moved here from Lisbon")
+    move(timedelta(minutes=3), "a few minutes pass")
+    await _says(scene, standin, bot, sample.helper, sample.channels["general"],
+                "Welcome Kai! Tuesday's chat is the best way in", reply_to=hello)
+
+    raiders = [standin.add_user(f"Raider {n}", account_age=timedelta(hours=3) if n % 3 == 0 else timedelta(days=60))
+               for n in range(7)]
+    for raider in raiders:
+        clock.advance(timedelta(seconds=1))
+        scene.add(raider.name, "joins the server")
+        await standin.join(sample.guild, raider)
+        await bot.newcomers.wait_for(partial(bot.storage.get_newcomer, sample.guild.id, raider.id))
+    await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id and "burst" in m.content)
+    scene.flush_posts()
+    move(timedelta(seconds=60), "a minute into the burst")
+    await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id and "others" in m.content)
+    scene.flush_posts()
+
+
+async def _says(scene: SceneLog, standin: StandIn, bot: Heartbeat, user: User, channel: Any, text: str,
+                reply_to: Message | None = None) -> Message:
+    """A member posts outside the chat; waits until the bot has looked at it."""
+    scene.add(user.name, f"replies to {reply_to.author.name} in #{channel.name}: {text}" if reply_to
+              else f"says in #{channel.name}: {text}")
+    message = await standin.say(user, channel, text, reply_to=reply_to)
+
+    async def noticed() -> bool:
+        if reply_to is not None:
+            greeted = await bot.storage.get_newcomer(sample_guild(standin), reply_to.author.id)
+            return greeted is not None and greeted.greeting_message_id == message.id
+        newcomer = await bot.storage.get_newcomer(sample_guild(standin), user.id)
+        return newcomer is not None and newcomer.first_message_id == message.id
+    await bot.newcomers.wait_for(noticed)
+    return message
+
+
+def sample_guild(standin: StandIn) -> int:
+    return next(iter(standin.guilds))
+
+
 class ChatScript:
     """Members taking part in the chat, each step logged and awaited until the bot has recorded it."""
 
@@ -185,6 +242,7 @@ class ChatScript:
                        else f"says in #{self.chat.name}: {text}")
         message = await self.standin.say(user, self.chat, text, reply_to=reply_to)
         await self.recorded(message)
+        self.scene.flush_posts()  # a greeting for first-time chatters may have come due meanwhile
         return message
 
     async def edits(self, message: Message, text: str) -> None:
@@ -218,6 +276,7 @@ async def play_chat(standin: StandIn, sample: SampleServer, scene: SceneLog, bot
     """The series' first chat: started by the weekly trigger, answered, edited, closed and recapped."""
     script = ChatScript(standin, sample, scene, bot, clock)
     priya, marcus, lena, tomas, aisha, jonah, mei, rafael, grace = sample.members[:9]
+    # Greetings for first-time chatters go out two minutes after the first of them: wait for them like any post.
     kai = next(user for user in standin.users.values() if user.name == "Kai")  # the newcomer of the first scene
 
     # The series' scheduled event is the last thing set up after /chat create answers: then the start is set too.
@@ -257,6 +316,13 @@ async def play_chat(standin: StandIn, sample: SampleServer, scene: SceneLog, bot
     await script.bot_posts("**That's a wrap for #GetRealChat!**")
     script.move_clock(recap_due, "the recap is due")
     await script.bot_posts("**#GetRealChat recap**")
+    report = await standin.wait_for_message(
+        lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("After #GetRealChat"))
+    scene.flush_posts()
+    newest = next(user for user in standin.users.values() if user.name == "Raider 6")
+    scene.add(sample.moderator.name, "presses Watch on Raider 6's card")
+    await scene.reply(await standin.click(sample.moderator, report, f"review:{sample.guild.id}:{newest.id}:watch"))
+    await _slash(scene, standin, sample.moderator, "general", "report newcomers", status="unreviewed")
 
 
 async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> int:
@@ -281,20 +347,26 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
                     scene.add("Heartbeat", f"is online in {sample.guild.name} with "
                               f"{len(standin.global_commands)} slash commands")
                     await play_scene(standin, sample, scene)
+                    await play_newcomers(standin, sample, scene, bot, clock)
                     await play_chat(standin, sample, scene, bot, clock)
+                    newcomers = await bot.newcomers.report(sample.guild.id, NEWCOMER_DAYS)
             finally:
                 await bot.close()
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
-            _write_output(output, scene, standin, database)
+            _write_output(output, scene, standin, database, newcomers)
     print(f"Demo finished: {len(scene.lines)} steps; output in {output}/")
     return 0
 
 
-def _write_output(output: Path, scene: SceneLog, standin: StandIn, database: Path) -> None:
-    """scene.md (the readable log), posts.json (every bot post), heartbeat.db (the database it left), and
-    transcript.md and transcript.html (the transcripts the recap carried)."""
+def _write_output(output: Path, scene: SceneLog, standin: StandIn, database: Path,
+                  newcomers: list[NewcomerRow]) -> None:
+    """scene.md (the readable log), posts.json (every bot post), heartbeat.db (the database it left),
+    transcript.md and transcript.html (the transcripts the recap carried), newcomers.md and newcomers.csv."""
     output.mkdir(parents=True, exist_ok=True)
+    title = f"Newcomers in the demo server, last {NEWCOMER_DAYS} days"
+    (output / "newcomers.md").write_text(report_markdown(newcomers, title=title), encoding="utf-8")
+    (output / "newcomers.csv").write_text(report_csv(newcomers), encoding="utf-8")
     (output / "scene.md").write_text(
         "# Heartbeat demo\n\nEach line starts with the real seconds since the start and the bot's clock in the "
         f"server's time zone ({ZONE.key}), which the scene moves from {SCENE_START:%a %d %b %Y %H:%M %Z} "

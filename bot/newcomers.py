@@ -159,8 +159,11 @@ def report_page(guild_id: int, rows: list[NewcomerRow], days: int, status: str,
             button.item.row = row_index
             view.add_item(button)
     if pages > 1:
-        view.add_item(ReportPage(days, status, max(page - 1, 0), "Previous", disabled=page == 0))
-        view.add_item(ReportPage(days, status, min(page + 1, pages - 1), "Next", disabled=page == pages - 1))
+        for target, label, disabled in ((max(page - 1, 0), "Previous", page == 0),
+                                        (min(page + 1, pages - 1), "Next", page == pages - 1)):
+            paging = ReportPage(days, status, target, label, disabled=disabled)
+            paging.item.row = REPORT_PAGE_SIZE
+            view.add_item(paging)
     return content, [newcomer_embed(row) for row in shown], view
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -80,8 +81,8 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["heartbeat.db", "posts.json", "scene.md", "transcript.html",
-                                                     "transcript.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["heartbeat.db", "newcomers.csv", "newcomers.md", "posts.json",
+                                                     "scene.md", "transcript.html", "transcript.md"]
     scene = (out / "scene.md").read_text(encoding="utf-8")
     assert "Ana: /config channel kind:chat" in scene
     assert "Only members with the Manage Server permission" in scene
@@ -101,9 +102,24 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     # Every chat post exactly once, the recap last, with both transcripts attached.
     posts = json.loads((out / "posts.json").read_text(encoding="utf-8"))
     chat = [post for post in posts if post["channel"] == "getreal-chat" and not post["ephemeral"]]
-    heads = [post["content"].split("\n")[0].split(" ")[0] for post in chat]
+    heads = [post["content"].split("\n")[0].split(" ")[0] for post in chat if not post["content"].startswith("👋")]
     assert heads == ["@everyone", "**Welcome", "**Q1:**", "**Q2:**", "**Q3:**", "**Q4:**", "**Q5:**", "**Q6:**",
                      "**That's", "**#GetRealChat"]
+    # First-time chatters greeted in batches: each of the nine who posted exactly once (Grace only checked in).
+    greetings = [post["content"] for post in chat if post["content"].startswith("👋")]
+    greeted = [name for text in greetings for name in re.findall(r"<@(\d+)>", text)]
+    assert len(greeted) == len(set(greeted)) == 9 and len(greetings) == 4
+
+    # Newcomers: Kai welcomed with the next chat, greeted by Riley, a raid welcomed once and alerted once.
+    welcomes = [post["content"] for post in posts if post["channel"] == "welcome"]
+    assert len(welcomes) == 2 and "and 2 others!" in welcomes[1]
+    assert "can't ping @everyone, @here or a role" in scene
+    assert len([post for post in posts if "Join burst" in post["content"]]) == 1
+    newcomers = (out / "newcomers.md").read_text(encoding="utf-8")
+    kai = newcomers.split("## Kai")[1].split("\n## ")[0]
+    assert "Greeted by a human: Riley, 3 min later" in kai and "First chat: #GetRealChat on 2026-03-10" in kai
+    assert newcomers.count("account under 7 days old") == 3  # raiders 0, 3 and 6
+    assert "## Raider 6 (Watch)" in newcomers
     recaps = [post for post in posts if post["content"].startswith("**#GetRealChat recap**")]
     assert len(recaps) == 1
     assert recaps[0]["attachments"] == ["GetRealChat-2026-03-10.md", "GetRealChat-2026-03-10.html"]
@@ -128,7 +144,8 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
 
     with sqlite3.connect(out / "heartbeat.db") as db:
         assert db.execute("SELECT timezone FROM guild_config").fetchone() == ("America/New_York",)
-        assert db.execute("SELECT display_name FROM members").fetchall() == [("Kai",)]
+        joined = [row[0] for row in db.execute("SELECT display_name FROM members ORDER BY last_joined_at")]
+        assert joined == ["Kai", *(f"Raider {n}" for n in range(7))]
         assert db.execute("SELECT COUNT(*) FROM question").fetchone() == (6,)
         assert db.execute("SELECT status, starts_at FROM chat_session WHERE status != 'planned'").fetchall() == [
             ("ended", "2026-03-11T01:00:00.000000+00:00")]
