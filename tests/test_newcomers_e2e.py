@@ -387,3 +387,35 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
 async def _reported_at(bot, guild_id: int, due) -> bool:
     last = await bot.storage.get_meta(f"newcomer_report:{guild_id}")
     return last is not None and datetime.fromisoformat(last) >= due
+
+
+# -- restarts ---------------------------------------------------------------------------------------------
+
+async def test_a_welcome_and_a_greeting_waiting_at_a_stop_go_out_once_after_the_restart(
+        standin, sample, start_bot, clock):
+    bot = (await start_bot(clock=clock)).bot
+    await set_channels(standin, sample)
+    await create_series(standin, sample)
+    kai = await join(standin, sample, bot, "Kai")
+    await bot.close()  # before its welcome's few seconds are up
+
+    bot = (await start_bot(clock=clock)).bot
+    welcome = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)
+    assert f"<@{kai.id}>" in welcome.content
+    move_to(clock, START)
+    await bot_post(standin, sample, "**Welcome")
+    move_to(clock, START + MINUTE)
+    await standin.say(kai, sample.channels["chat"], "hello, first time!")
+    await bot.newcomers.wait_for(lambda: _queued(bot, 1))
+    await bot.close()
+
+    bot = (await start_bot(clock=clock)).bot
+    move_to(clock, START + 3 * MINUTE)
+    greeting = await bot_post(standin, sample, "👋")
+    assert f"<@{kai.id}>" in greeting.content
+    await bot.close()
+    bot = (await start_bot(clock=clock)).bot
+    move_to(clock, START + 12 * MINUTE)
+    await bot_post(standin, sample, "**Q3:**")
+    assert len(welcomes(standin, sample)) == 1
+    assert len([m for m in standin.bot_messages(sample.channels["chat"]) if m.content.startswith("👋")]) == 1
