@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     newcomers.add_argument("--days", type=int, metavar="N", default=NEWCOMER_DAYS,
                            help=f"members who joined in the last N days ({REPORT_DAYS.start}-{REPORT_DAYS.stop - 1}, "
                                 f"default {NEWCOMER_DAYS})")
+    newcomers.add_argument("--all", action="store_true",
+                           help="everyone the bot saw join, however long ago (instead of --days)")
     newcomers.add_argument("--status", choices=REPORT_STATUSES, default="all",
                            help="only newcomers with this review status (default all, unreviewed first)")
     args = parser.parse_args(argv)
@@ -172,7 +174,7 @@ async def _find_transcripts(database: Path, guild_id: int | None, series: str | 
 
 def print_newcomer_report(settings: Settings, args: argparse.Namespace) -> int:
     """Print the newcomer report of --guild in --format; an empty report is an answer too, so 0 unless refused."""
-    if args.days not in REPORT_DAYS:
+    if args.days not in REPORT_DAYS and not args.all:
         return _refuse(f"--days {args.days} is out of range: choose between {REPORT_DAYS.start} and "
                        f"{REPORT_DAYS.stop - 1} days.")
     database = Path(settings.database_path).expanduser()
@@ -182,7 +184,7 @@ def print_newcomer_report(settings: Settings, args: argparse.Namespace) -> int:
         return _refuse(f"there is no database at {database} yet: run the bot first, or set DATABASE_PATH "
                        "to the database it uses.")
     try:
-        rows = asyncio.run(_newcomer_rows(database, args.guild, args.days, args.status))
+        rows = asyncio.run(_newcomer_rows(database, args.guild, None if args.all else args.days, args.status))
     except (MigrationError, OSError, sqlite3.DatabaseError) as error:
         print(f"heartbeat: could not open the database at {database}: {error}", file=sys.stderr)
         return 1
@@ -191,14 +193,14 @@ def print_newcomer_report(settings: Settings, args: argparse.Namespace) -> int:
     elif args.format == "json":
         _write_stdout(report_json(rows))
     else:
-        span = f"last {args.days} days" if args.days != 1 else "last day"
+        span = "all joins" if args.all else f"last {args.days} days" if args.days != 1 else "last day"
         which = "" if args.status == "all" else f" ({args.status.replace('_', ' ')})"
         _write_stdout(report_markdown(rows, title=f"Newcomers in server {args.guild}, {span}{which}"))
     return 0
 
 
-async def _newcomer_rows(database: Path, guild_id: int, days: int, status: str) -> list[NewcomerRow]:
-    """The report's rows, counted back from now; names are the display names the database kept."""
+async def _newcomer_rows(database: Path, guild_id: int, days: int | None, status: str) -> list[NewcomerRow]:
+    """The report's rows, counted back from now (every join, if days is None); names as the database kept them."""
     from bot.newcomers import newcomer_report
     from bot.storage import Storage
 

@@ -176,6 +176,14 @@ def test_days_sets_how_far_back_the_report_looks(cli, database):
     assert list(sections(out)) == ["Cyd (Unreviewed)"]  # Bex joined a day and an hour ago
 
 
+def test_all_covers_every_join_however_old(cli, database):
+    code, out, err = cli("--guild", str(GUILD), "--format", "json", "--all", database=database)
+    assert code == 0, err
+    assert [row["user_id"] for row in json.loads(out)] == [CYD, DARA, BEX, AMARA]
+    code, out, err = cli("--guild", str(GUILD), "--all", database=database)
+    assert out.startswith(f"# Newcomers in server {GUILD}, all joins\n")
+
+
 def test_status_keeps_only_newcomers_with_that_review(cli, database):
     code, out, err = cli("--guild", str(GUILD), "--status", "unreviewed", database=database)
     assert code == 0, err
