@@ -16,7 +16,14 @@ from pathlib import Path
 
 import discord
 
-from bot.domain.newcomers import NEWCOMER_DAYS, REVIEW_STATUSES, NewcomerRow, report_csv, report_json, report_markdown
+from bot.domain.newcomers import (
+    NEWCOMER_DAYS,
+    REPORT_STATUSES,
+    NewcomerRow,
+    report_csv,
+    report_json,
+    report_markdown,
+)
 from bot.settings import Settings, SettingsError, load_settings, require_token
 from bot.storage import MigrationError
 
@@ -24,7 +31,6 @@ log = logging.getLogger("bot")
 
 # The same span and statuses as /report newcomers in Discord.
 REPORT_DAYS = range(1, 91)
-REPORT_STATUSES = ("all", "unreviewed", *REVIEW_STATUSES)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import io
 import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.series import local_day, upcoming_sessions
 from bot.runner import jump_url, nonce, slot_of
-from bot.storage import Storage
+from bot.storage import Newcomer, Storage, WelcomeConfig
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 
 REPORT_PAGE_SIZE = 4  # a message holds 5 rows of buttons: one per newcomer, one for paging
 WEEKLY_REPORT = timedelta(days=7)
-STATUS_CHOICES = ("all", "unreviewed", "reviewed", "follow_up", "watch")
 
 
 async def newcomer_report(storage: Storage, guild_id: int, *, now: datetime, days: int | None, status: str = "all",
@@ -101,6 +101,8 @@ class Review(discord.ui.DynamicItem[discord.ui.Button[Any]],
         bot: Heartbeat = interaction.client  # type: ignore[assignment]
         try:
             await check_moderator(interaction)
+            if interaction.guild_id != self.guild_id:  # a button copied from another server's report
+                raise AccessDenied("This button belongs to another server's report.")
         except AccessDenied as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
@@ -138,7 +140,10 @@ class ReportPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 def newcomer_embed(row: NewcomerRow) -> discord.Embed:
     """One newcomer, as moderators see them in Discord."""
-    embed = discord.Embed(title=f"{row.name} · {row.review}", description="\n".join(domain.describe_row(row)))
+    # A newcomer's own words must not render as a masked link or formatting in moderators' eyes.
+    shown = replace(row, name=discord.utils.escape_markdown(row.name),
+                    first_message=discord.utils.escape_markdown(row.first_message))
+    embed = discord.Embed(title=f"{shown.name} · {row.review}", description="\n".join(domain.describe_row(shown)))
     embed.set_footer(text=f"user {row.user_id}")
     return embed
 
@@ -176,12 +181,14 @@ class Newcomers:
 
     def __init__(self, bot: Heartbeat) -> None:
         self.bot = bot
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: dict[object, asyncio.Lock] = {}
         # Newcomers' recent posts, for "the same text in 3 channels within 10 minutes" (a short window: memory will do).
         self._recent: dict[tuple[int, int], deque[tuple[int, str, datetime]]] = {}
+        # (session, member) pairs already judged for a first-chat greeting: one query per person per chat.
+        self._judged: set[tuple[int, int]] = set()
         self._changed = asyncio.Condition()
 
-    def _lock(self, key: int) -> asyncio.Lock:
+    def _lock(self, key: object) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
 
     async def _notify(self) -> None:
@@ -203,7 +210,7 @@ class Newcomers:
         for session_id in await storage.sessions_with_waiting_greetings():
             await self._schedule_greeting(session_id)
         for guild in self.bot.guilds:
-            await self._schedule_weekly(guild.id)
+            await self.schedule_weekly(guild.id)
 
     # -- welcomes -------------------------------------------------------------------------------------
 
@@ -211,7 +218,8 @@ class Newcomers:
         """A member joined: record it, decide their welcome, watch for a burst."""
         guild_id, clock, defaults = member.guild.id, self.bot.clock, self.bot.settings.defaults
         joined_at = clock.from_real(member.joined_at) if member.joined_at else clock()
-        window = timedelta(seconds=defaults.welcome_burst_window_seconds)
+        alert = None
+        # Only database work under the lock (no Discord calls), so joins are recorded as fast as they come.
         async with self._lock(guild_id):
             before = await self.bot.storage.get_member(guild_id, member.id)
             previous = await self.bot.storage.get_newcomer(guild_id, member.id)
@@ -225,50 +233,57 @@ class Newcomers:
                                      new_account_age=timedelta(hours=defaults.new_account_hours))
             await self.bot.storage.set_arrival(guild_id, member.id, welcome)
             now = clock()
-            joins = await self.bot.storage.join_times(guild_id, since=now - window)
-            bursting = domain.in_burst(joins, now, joins=defaults.welcome_burst_joins, window=window)
-            config = await self.bot.storage.get_welcome_config(guild_id)
-            if not bursting and config.burst_since is not None:  # the last burst is over
-                config = await self.bot.storage.update_welcome_config(guild_id, burst_since=None)
+            bursting, config, joins = await self._burst(guild_id, now)
             if bursting and config.burst_since is None:
                 config = await self.bot.storage.update_welcome_config(guild_id, burst_since=now)
-                held = await self.bot.storage.count_held(guild_id, since=now - window)
-                await self.bot.runner.alert(guild_id, domain.burst_alert_text(len(joins), window, held))
-            if welcome == "waiting":
+                held = await self.bot.storage.count_held(guild_id, since=now - self._window)
+                alert = domain.burst_alert_text(joins, self._window, held)
+            if welcome == "waiting" and f"welcome:{guild_id}" not in self.bot.jobs.pending():
+                # An earlier join already set the post; moving it later would starve it in a steady trickle.
                 due = domain.welcome_due(now, bursting=bursting, last_welcome_at=config.last_welcome_at)
-                # An earlier join already set the post; a later due would starve it in a steady trickle.
-                if f"welcome:{guild_id}" not in self.bot.jobs.pending():
-                    self.bot.jobs.at(f"welcome:{guild_id}", due, self.send_welcomes, guild_id)
+                self.bot.jobs.at(f"welcome:{guild_id}", due, self.send_welcomes, guild_id)
+        if alert is not None:
+            await self.bot.runner.alert(guild_id, alert)
         log.info("%s joined server %d: welcome %s", member, guild_id, welcome)
         await self._notify()
 
+    @property
+    def _window(self) -> timedelta:
+        return timedelta(seconds=self.bot.settings.defaults.welcome_burst_window_seconds)
+
+    async def _burst(self, guild_id: int, now: datetime) -> tuple[bool, WelcomeConfig, int]:
+        """Whether a join burst is on now, the welcome config (a finished burst cleared), and the joins counted."""
+        joins = await self.bot.storage.join_times(guild_id, since=now - self._window)
+        bursting = domain.in_burst(joins, now, joins=self.bot.settings.defaults.welcome_burst_joins,
+                                   window=self._window)
+        config = await self.bot.storage.get_welcome_config(guild_id)
+        if not bursting and config.burst_since is not None:  # the last burst is over: the next one alerts again
+            config = await self.bot.storage.update_welcome_config(guild_id, burst_since=None)
+        return bursting, config, len(joins)
+
     async def left(self, guild_id: int, user_id: int) -> None:
         """A member left: recorded in the same order as joins, so a join-then-leave is never read backwards."""
+        now = self.bot.clock()
         async with self._lock(guild_id):
-            await self.bot.storage.record_member_leave(guild_id, user_id, self.bot.clock())
+            await self.bot.storage.record_member_leave(guild_id, user_id, now)
         await self._notify()
 
     async def send_welcomes(self, guild_id: int) -> None:
         """Post the waiting welcomes: one for one joiner, one combined post for several."""
-        async with self._lock(guild_id):
+        async with self._lock(("welcome", guild_id)):
             await self._send_welcomes(guild_id)
         await self._notify()
 
     async def _send_welcomes(self, guild_id: int) -> None:
-        storage, now, defaults = self.bot.storage, self.bot.clock(), self.bot.settings.defaults
+        storage, now = self.bot.storage, self.bot.clock()
         waiting = await storage.waiting_welcomes(guild_id)
         stale = [m.user_id for m in waiting if now - m.last_joined_at > domain.WELCOME_TOO_LATE]
         if stale:
             await storage.mark_welcomed(guild_id, stale, status="missed", at=now, message_id=None)
-        waiting = [m for m in waiting if m.user_id not in stale]
-        if not waiting:
+        ids = [m.user_id for m in waiting if m.user_id not in stale]
+        if not ids:
             return
-        window = timedelta(seconds=defaults.welcome_burst_window_seconds)
-        bursting = domain.in_burst(await storage.join_times(guild_id, since=now - window), now,
-                                   joins=defaults.welcome_burst_joins, window=window)
-        config = await storage.get_welcome_config(guild_id)
-        if not bursting and config.burst_since is not None:
-            config = await storage.update_welcome_config(guild_id, burst_since=None)
+        _, config, _ = await self._burst(guild_id, now)
         if config.burst_since is not None and config.last_welcome_at is not None \
                 and now < config.last_welcome_at + domain.BURST_WELCOME_INTERVAL:
             self.bot.jobs.at(f"welcome:{guild_id}", config.last_welcome_at + domain.BURST_WELCOME_INTERVAL,
@@ -276,9 +291,7 @@ class Newcomers:
             return
         guild_config = await storage.get_guild_config(guild_id)
         channel = self.bot.get_channel(guild_config.welcome_channel_id) if guild_config.welcome_channel_id else None
-        ids = [m.user_id for m in waiting]
-        mentions = [f"<@{user_id}>" for user_id in ids]
-        text = await self.welcome_text(guild_id, config.template, domain.welcome_names(mentions))
+        text = await self.welcome_text(guild_id, config.template, domain.welcome_names([f"<@{i}>" for i in ids]))
         message_id = None
         if isinstance(channel, discord.abc.Messageable):
             named = ids if len(ids) <= domain.NAMED_IN_COMBINED + 1 else ids[:domain.NAMED_IN_COMBINED]
@@ -290,15 +303,17 @@ class Newcomers:
             except discord.Forbidden:
                 await self.bot.runner.alert(guild_id, f"I could not post welcomes in <#{channel.id}>: "
                                                       "give me View Channel and Send Messages there.")
-            except discord.HTTPException as exc:
+            except Exception as exc:  # Discord errors and dropped connections alike: try again shortly
                 log.warning("Welcome in server %d failed (%s); trying again in 30 s", guild_id, exc)
                 self.bot.jobs.at(f"welcome:{guild_id}", now + timedelta(seconds=30), self.send_welcomes, guild_id)
                 return
-        if config.dm and config.burst_since is None:
-            await self._direct_welcomes(guild_id, ids, config.template)
-        await storage.mark_welcomed(guild_id, ids, status="welcomed" if message_id or config.dm else "missed",
-                                    at=now, message_id=message_id)
+        dm = config.dm and config.burst_since is None
+        # Recorded straight after the post, before any DM, so a stop in between cannot repeat the post.
+        await storage.mark_welcomed(guild_id, ids, status="welcomed" if message_id or dm else "missed", at=now,
+                                    message_id=message_id)
         await storage.update_welcome_config(guild_id, last_welcome_at=now)
+        if dm:
+            await self._direct_welcomes(guild_id, ids, config.template)
         log.info("Welcomed %d member(s) in server %d", len(ids), guild_id)
 
     async def _direct_welcomes(self, guild_id: int, user_ids: list[int], template: str | None) -> None:
@@ -309,7 +324,7 @@ class Newcomers:
                 continue
             try:
                 await member.send(await self.welcome_text(guild_id, template, member.display_name))
-            except discord.HTTPException as exc:  # closed DMs are common and not an error worth more than a line
+            except Exception as exc:  # closed DMs are common and not an error worth more than a line
                 log.info("Could not DM a welcome to %s: %s", member, exc)
 
     async def welcome_text(self, guild_id: int, template: str | None, member: str) -> str:
@@ -343,15 +358,25 @@ class Newcomers:
         at = self.bot.clock.from_real(message.created_at)
         newcomer = await storage.get_newcomer(guild_id, message.author.id)
         if newcomer is not None:
-            await self._watch(message, at)
+            await self._watch(message, newcomer, at)
+        mentions = len(message.raw_mentions) + len(message.raw_role_mentions) + int(message.mention_everyone)
+        if mentions >= domain.MASS_MENTIONS:
+            return  # pinging a crowd is not greeting anyone
         targets: list[int] = []
         reference = message.reference
         if reference is not None and isinstance(reference.resolved, discord.Message):
-            targets.append(reference.resolved.author.id)
+            replied = reference.resolved
+            if replied.author.id == getattr(self.bot.user, "id", None):  # "welcome!" under the bot's welcome post
+                targets += await storage.welcomed_in(guild_id, replied.id)
+            else:
+                targets.append(replied.author.id)
         targets += [user.id for user in message.mentions]
         changed = False
         for target in dict.fromkeys(targets):
-            if target == message.author.id or target == getattr(self.bot.user, "id", None):
+            if target == message.author.id:
+                continue
+            greeted = await storage.get_newcomer(guild_id, target)
+            if greeted is None or greeted.greeted_by is not None:
                 continue
             member = await storage.get_member(guild_id, target)
             if member is None or not timedelta(0) <= at - member.last_joined_at <= domain.GREETING_WINDOW:
@@ -363,22 +388,23 @@ class Newcomers:
         if changed:
             await self._notify()
 
-    async def _watch(self, message: discord.Message, at: datetime) -> None:
+    async def _watch(self, message: discord.Message, newcomer: Newcomer, at: datetime) -> None:
         assert message.guild is not None
         guild_id, user_id, storage = message.guild.id, message.author.id, self.bot.storage
         member = await storage.get_member(guild_id, user_id)
         if member is None or at - member.last_joined_at > timedelta(days=domain.NEWCOMER_DAYS):
             return
         text = message.content
-        await storage.note_first_message(guild_id, user_id, message_id=message.id, channel_id=message.channel.id,
-                                         at=at, text=domain.first_message_excerpt(text),
-                                         link=domain.has_link(text))
-        if len(message.raw_mentions) + len(message.raw_role_mentions) + int(message.mention_everyone) \
-                >= domain.MASS_MENTIONS:
+        if newcomer.first_message_id is None:
+            await storage.note_first_message(guild_id, user_id, message_id=message.id, channel_id=message.channel.id,
+                                             at=at, text=domain.first_message_excerpt(text),
+                                             link=domain.has_link(text))
+        mentions = len(message.raw_mentions) + len(message.raw_role_mentions) + int(message.mention_everyone)
+        if mentions >= domain.MASS_MENTIONS and not newcomer.mass_mentions:
             await storage.flag_newcomer(guild_id, user_id, "mass_mentions")
         recent = self._recent.setdefault((guild_id, user_id), deque(maxlen=50))
         recent.append((message.channel.id, domain.fingerprint(text), at))
-        if domain.repeated_across_channels(list(recent), at):
+        if not newcomer.repeated_text and domain.repeated_across_channels(list(recent), at):
             await storage.flag_newcomer(guild_id, user_id, "repeated_text")
         await self._notify()
 
@@ -386,6 +412,9 @@ class Newcomers:
 
     async def first_post(self, session_id: int, user_id: int, message_id: int, at: datetime) -> None:
         """Someone posted in a running chat: queue a greeting if it is their first chat in the server."""
+        if (session_id, user_id) in self._judged:
+            return
+        self._judged.add((session_id, user_id))
         if not await self.bot.storage.first_timers(session_id, user_id):
             return
         if await self.bot.storage.add_chat_greeting(session_id, user_id, message_id=message_id, at=at):
@@ -404,7 +433,7 @@ class Newcomers:
 
     async def greet(self, session_id: int) -> None:
         """Greet the waiting first-time chatters of a running chat in one post."""
-        async with self._lock(-session_id):
+        async with self._lock(("greet", session_id)):
             await self._greet(session_id)
         await self._notify()
 
@@ -421,20 +450,34 @@ class Newcomers:
         if last is not None and now < last + domain.GREETING_INTERVAL:
             await self._schedule_greeting(session_id)
             return
+        # Accounts too new to welcome publicly are not pinged here either; they are in the moderators' report.
+        held = {user_id for user_id in waiting
+                if (n := await storage.get_newcomer(session.guild_id, user_id)) and n.welcome == "held"}
+        named = [user_id for user_id in waiting if user_id not in held][:domain.NAMED_IN_GREETING]
+        channel = self.bot.get_channel(session.channel_id)
+        if not named or not isinstance(channel, discord.abc.Messageable):
+            await storage.mark_greeted(session_id, waiting, status="missed", at=now, message_id=None)
+            return
         config, welcome = await storage.get_guild_config(session.guild_id), await storage.get_welcome_config(
             session.guild_id)
         helper = config.helper_role_id if welcome.ping_helpers else None
-        channel = self.bot.get_channel(session.channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            return
-        text = domain.greeting_text(session.hashtag, [f"<@{user_id}>" for user_id in waiting], helper)
+        shown = [f"<@{user_id}>" for user_id in waiting if user_id not in held]
         try:
-            message = await channel.send(text, nonce=nonce(f"greet:{session_id}:{waiting[0]}"),
+            message = await channel.send(domain.greeting_text(session.hashtag, shown, helper),
+                                         nonce=nonce(f"greet:{session_id}:{waiting[0]}"),
                                          allowed_mentions=discord.AllowedMentions(
-                                             users=[discord.Object(i) for i in waiting],
+                                             users=[discord.Object(i) for i in named],
                                              roles=[discord.Object(helper)] if helper else False))
         except discord.HTTPException as exc:
-            log.warning("Greeting first-time chatters in session %d failed: %s; trying again in 30 s", session_id, exc)
+            if exc.status == 429 or exc.status >= 500:
+                log.warning("Greeting first-timers in session %d failed: %s; trying again in 30 s", session_id, exc)
+                self.bot.jobs.at(f"greet:{session_id}", now + timedelta(seconds=30), self.greet, session_id)
+            else:  # refused for good (a permission, a limit): retrying would only repeat it
+                log.warning("Greeting first-timers in session %d refused: %s", session_id, exc)
+                await storage.mark_greeted(session_id, waiting, status="missed", at=now, message_id=None)
+            return
+        except Exception as exc:  # a dropped connection
+            log.warning("Greeting first-timers in session %d failed: %s; trying again in 30 s", session_id, exc)
             self.bot.jobs.at(f"greet:{session_id}", now + timedelta(seconds=30), self.greet, session_id)
             return
         await storage.mark_greeted(session_id, waiting, status="greeted", at=now, message_id=message.id)
@@ -457,7 +500,6 @@ class Newcomers:
         """Record a moderator's review and show it on the newcomer's card."""
         now = self.bot.clock()
         await self.bot.storage.review_newcomer(guild_id, user_id, status, reviewer_id=interaction.user.id, at=now)
-        label = domain.REVIEW_LABELS[status]
         rows = await self.report(guild_id, None, only=user_id)
         message = interaction.message
         if message is not None and rows:
@@ -465,7 +507,8 @@ class Newcomers:
                       for embed in message.embeds]
             await interaction.response.edit_message(embeds=embeds)
         else:
-            await interaction.response.send_message(f"Marked <@{user_id}> {label}.", ephemeral=True)
+            await interaction.response.send_message(f"Marked <@{user_id}> {domain.REVIEW_LABELS[status]}.",
+                                                    ephemeral=True)
         log.info("%s marked newcomer %d in server %d: %s", interaction.user, user_id, guild_id, status)
         await self._notify()
 
@@ -481,24 +524,27 @@ class Newcomers:
         if not waiting:
             return
         content, embeds, view = report_page(guild_id, waiting, days, "unreviewed", 0)
-        content = f"{why}: {len(waiting)} newcomer(s) to review. All of them are in the CSV; " \
-                  "`/report newcomers` pages through them.\n" + content
+        content = f"{why}: {len(waiting)} newcomer(s) to review. The CSV lists everyone who joined in the last " \
+                  f"{days} days; `/report newcomers` pages through them.\n" + content
         try:
             await channel.send(content, embeds=embeds, view=view, file=report_file(rows, f"newcomers-{days}d"))
-        except discord.HTTPException as exc:
+        except Exception as exc:
             log.warning("Could not post the newcomer report in server %d: %s", guild_id, exc)
 
-    async def _schedule_weekly(self, guild_id: int) -> None:
+    async def schedule_weekly(self, guild_id: int) -> None:
+        """Set the weekly newcomer report, a week after the last one (or after the bot first saw the server)."""
         key = f"newcomer_report:{guild_id}"
         last = await self.bot.storage.get_meta(key)
-        if last is None:  # counted from the first start, so the first weekly report comes a week later
-            await self.bot.storage.set_meta(key, self.bot.clock().isoformat())
+        if last is None:
             last = self.bot.clock().isoformat()
+            await self.bot.storage.set_meta(key, last)
         self.bot.jobs.at(f"report:{guild_id}", datetime.fromisoformat(last) + WEEKLY_REPORT, self.weekly, guild_id)
 
     async def weekly(self, guild_id: int) -> None:
         """The weekly newcomer report."""
         await self.bot.storage.set_meta(f"newcomer_report:{guild_id}", self.bot.clock().isoformat())
-        await self.post_report(guild_id, "Weekly newcomer report")
-        await self._schedule_weekly(guild_id)
-        await self._notify()
+        try:
+            await self.post_report(guild_id, "Weekly newcomer report")
+        finally:
+            await self.schedule_weekly(guild_id)
+            await self._notify()

@@ -20,6 +20,10 @@ class Members(commands.Cog):
             await self.bot.newcomers.arrived(member)
 
     @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.bot.newcomers.schedule_weekly(guild.id)
+
+    @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         # The raw event fires even for members the cache never held.
         await self.bot.newcomers.left(payload.guild_id, payload.user.id)

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import typing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,8 +20,8 @@ import pytest
 
 from bot.__main__ import REPORT_STATUSES, main
 from bot.domain.newcomers import CSV_COLUMNS
-from bot.newcomers import STATUS_CHOICES
 from bot.storage import Storage
+from cogs.moderation import Status
 
 ROOT = Path(__file__).resolve().parent.parent
 GUILD, OTHER_GUILD = 111, 222
@@ -192,7 +193,7 @@ def test_status_keeps_only_newcomers_with_that_review(cli, database):
 
     code, out, _ = cli("--guild", str(GUILD), "--status", "watch", "--format", "json", database=database)
     assert code == 0 and [row["user_id"] for row in json.loads(out)] == [BEX]
-    assert REPORT_STATUSES == STATUS_CHOICES  # the same choices as /report newcomers
+    assert typing.get_args(Status) == REPORT_STATUSES  # the same choices as /report newcomers
 
 
 def test_no_newcomers_is_an_empty_report_not_an_error(cli, database):

@@ -233,6 +233,27 @@ async def test_first_time_chatters_a_minute_apart_share_one_greeting_and_are_gre
     assert len([m for m in standin.bot_messages(chat) if m.content.startswith("👋")]) == 1
 
 
+async def test_a_crowd_of_first_timers_gets_one_greeting_naming_twenty_and_new_accounts_are_not_pinged(
+        standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    await create_series(standin, sample)
+    young = await join(standin, sample, bot, "Young", account_age=timedelta(hours=3))
+    crowd = [await join(standin, sample, bot, f"Guest {n}") for n in range(30)]
+    move_to(clock, START)
+    await bot_post(standin, sample, "**Welcome")
+    chat = sample.channels["chat"]
+    for user in [young, *crowd]:
+        await standin.say(user, chat, "hello everyone!")
+    await bot.newcomers.wait_for(lambda: _queued(bot, 31))
+
+    move_to(clock, START + 2 * MINUTE)
+    greeting = await bot_post(standin, sample, "👋")
+    assert len(greeting.content) <= 2000
+    assert greeting.pinged_users == {user.id for user in crowd[:20]} and young.id not in greeting.pinged_users
+    assert "and 10 others!" in greeting.content and f"<@{young.id}>" not in greeting.content
+    assert await bot.storage.waiting_greetings((await bot.storage.sessions_with_status("running"))[0].id) == []
+
+
 async def _queued(bot, count: int) -> bool:
     session = (await bot.storage.sessions_with_status("running"))[0]
     waiting = await bot.storage.waiting_greetings(session.id)
@@ -262,6 +283,24 @@ async def test_a_human_reply_to_a_newcomer_is_recorded_with_greeter_and_delay(st
     rows = {row["user_id"]: row for row in await report_rows(standin, sample, days=7)}
     assert rows[str(kai.id)]["greeted_by"] == "Riley" and rows[str(kai.id)]["greeted_after"] == "3 min"
     assert rows[str(kai.id)]["first_message"] == "hi everyone, just found this place"
+
+
+async def test_replying_to_the_bots_welcome_greets_and_a_mass_mention_does_not(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    general, welcome_channel = sample.channels["general"], sample.channels["welcome"]
+    kai = await join(standin, sample, bot, "Kai")
+    lea = await join(standin, sample, bot, "Lea")
+    move_to(clock, BEFORE + 10 * SECOND)
+    welcome = await standin.wait_for_message(lambda m: m.channel_id == welcome_channel.id)
+    crowd = " ".join(f"<@{m.id}>" for m in [kai, lea, *sample.members[:3]])
+    await standin.say(sample.members[5], general, f"{crowd} check out my stream!")  # 5 mentions: not a greeting
+    move_to(clock, BEFORE + 2 * MINUTE)
+    await standin.say(sample.helper, welcome_channel, "welcome both of you!", reply_to=welcome)
+
+    kai_greeted = await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, kai.id))
+    lea_greeted = await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, lea.id))
+    assert kai_greeted.greeted_by == lea_greeted.greeted_by == sample.helper.id
+    assert await bot.storage.greetings_by(sample.guild.id, sample.members[5].id) == []
 
 
 async def _first_message(bot, guild_id: int, user_id: int):

@@ -382,3 +382,33 @@ async def test_members_are_per_guild_and_times_normalised_to_utc(storage: Storag
     assert not await storage.record_member_leave(GUILD + 2, USER, T0)
     with pytest.raises(ValueError, match="joined_at"):
         await storage.record_member_join(GUILD, USER + 1, "Bo", T0, datetime(2025, 1, 1))  # noqa: DTZ001
+
+
+async def test_migration_4_keeps_the_activity_ledger_and_admits_greetings(tmp_path: Path) -> None:
+    """Rebuilding the activity table (to allow 'greeting') keeps every row, id and index of a version-3 database."""
+    early = tmp_path / "early"
+    early.mkdir()
+    for migration in sorted(MIGRATIONS_DIR.glob("*.sql"))[:3]:
+        (early / migration.name).write_text(migration.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "hb.db"
+    async with await Storage.open(path, migrations_dir=early) as storage:
+        assert await storage.schema_version() == 3
+    with _sqlite(path) as conn:
+        conn.execute("INSERT INTO activity (id, guild_id, user_id, kind, session_id, occurred_at) "
+                     "VALUES (7, 1, 2, 'checkin', NULL, '2026-03-10T01:00:00.000000+00:00')")
+        conn.execute("INSERT INTO activity (id, guild_id, user_id, kind, message_id, target_user_id, occurred_at) "
+                     "VALUES (8, 1, 2, 'reply', 99, 3, '2026-03-10T01:01:00.000000+00:00')")
+        conn.commit()
+
+    async with await Storage.open(path) as storage:
+        assert await storage.schema_version() == len(discover_migrations())
+    with _sqlite(path) as conn:
+        assert conn.execute("SELECT id, kind, message_id, target_user_id FROM activity ORDER BY id").fetchall() == [
+            (7, "checkin", None, None), (8, "reply", 99, 3)]
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'activity' "
+                                                   "AND type = 'index'")}
+        assert {"activity_once", "activity_member"} <= indexes
+        conn.execute("INSERT INTO activity (guild_id, user_id, kind, target_user_id, occurred_at) "
+                     "VALUES (1, 3, 'greeting', 2, '2026-03-10T01:02:00.000000+00:00')")
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO activity (guild_id, user_id, kind, occurred_at) VALUES (1, 3, 'nonsense', 'x')")

@@ -44,7 +44,18 @@ REPEAT_WINDOW = timedelta(minutes=10)
 FIRST_MESSAGE_CHARS = 200
 
 REVIEW_STATUSES = ("reviewed", "follow_up", "watch")
+#: What a report can be filtered by.
+REPORT_STATUSES = ("all", "unreviewed", *REVIEW_STATUSES)
 REVIEW_LABELS = {"reviewed": "Reviewed", "follow_up": "Follow up", "watch": "Watch", None: "Unreviewed"}
+
+MESSAGE_LIMIT = 2000
+# The longest each placeholder can become: a combined welcome's names, a 100-character server name, two
+# timestamps, a 50-character hashtag, a channel mention.
+_LONGEST_VALUES = {"member": "<@12345678901234567890>, <@12345678901234567890> and 99999 others", "server": "x" * 100,
+                   "next_chat": "<t:99999999999:F> (<t:99999999999:R>)", "hashtag": "x" * 50,
+                   "channel": "<#12345678901234567890>"}
+# A greeting names at most this many first-timers, then "and N others" (Discord allows 2000 characters).
+NAMED_IN_GREETING = 20
 
 _PING = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
 _LINK = re.compile(r"https?://|www\.|discord(?:app)?\.(?:gg|com/invite|me)/", re.IGNORECASE)
@@ -73,6 +84,10 @@ def check_template(text: str) -> str:
             continue
         if name not in PLACEHOLDERS or spec or conversion:
             raise UserError(f"`{{{name}}}` is not a placeholder I know; use {allowed}.")
+    longest = len(template.format(**_LONGEST_VALUES))
+    if longest > MESSAGE_LIMIT:
+        raise UserError(f"With long names filled in, this welcome could reach {longest} characters, past Discord's "
+                        f"{MESSAGE_LIMIT}: use fewer placeholders.")
     return template
 
 
@@ -137,7 +152,9 @@ def burst_alert_text(joins: int, window: timedelta, held: int) -> str:
 # -- first-time chatters ----------------------------------------------------------------------------------
 
 def greeting_text(hashtag: str, mentions: list[str], helper_role_id: int | None) -> str:
-    """The in-chat greeting for one batch of first-time chatters."""
+    """The in-chat greeting for one batch of first-time chatters (the first 20 named, the rest counted)."""
+    if len(mentions) > NAMED_IN_GREETING:
+        mentions = [*mentions[:NAMED_IN_GREETING], f"{len(mentions) - NAMED_IN_GREETING} others"]
     helpers = f" <@&{helper_role_id}>, come say hello!" if helper_role_id else ""
     return (f"👋 A warm welcome to your first #{hashtag}, {listing(mentions)}! Answer any question with A1:, A2: … "
             f"and reply to others freely.{helpers}")
@@ -171,7 +188,8 @@ def first_message_excerpt(text: str) -> str:
 
 
 def stage(answered_chat_days: dict[int, datetime], *, hosted: bool) -> str:
-    """lurker, participant, regular or leader from the chats answered in (session → when), per the defaults."""
+    """lurker, participant, regular or leader from the chats answered in (session → when), as the README's
+    table says; helper needs thanks, which are not recorded yet."""
     if hosted:
         return "leader"
     months = {(day.year, day.month) for day in answered_chat_days.values()}

@@ -40,7 +40,7 @@ __all__ = [
     "Member",
     "Newcomer",
     "NewcomerChat",
-    "Review",
+    "NewcomerReview",
     "WelcomeConfig",
     "MigrationError",
     "SchemaTooNewError",
@@ -331,7 +331,7 @@ class Newcomer:
 
 
 @dataclass(frozen=True)
-class Review:
+class NewcomerReview:
     """A moderator's latest review of a newcomer."""
 
     status: str
@@ -1067,7 +1067,9 @@ class Storage:
         async with self.transaction() as conn:
             cursor = await conn.execute("UPDATE chat_message SET deleted = 1 WHERE message_id = ?", (message_id,))
             found = cursor.rowcount == 1
-            await conn.execute("DELETE FROM activity WHERE message_id = ?", (message_id,))
+            # As for an edit, a greeting credited for the message stays: the newcomer was greeted.
+            await conn.execute("DELETE FROM activity WHERE message_id = ? AND kind IN ('message', 'answer', 'reply')",
+                               (message_id,))
         return found
 
     async def add_reaction(self, message_id: int, delta: int) -> None:
@@ -1184,6 +1186,14 @@ class Storage:
                 "ON CONFLICT (guild_id, user_id) DO UPDATE SET welcome = excluded.welcome",
                 (guild_id, user_id, welcome))
 
+    async def welcomed_in(self, guild_id: int, message_id: int) -> list[int]:
+        """The members a welcome post welcomed (replying to it greets them)."""
+        async with self._reading() as conn, conn.execute(
+                "SELECT user_id FROM newcomer WHERE guild_id = ? AND welcome_message_id = ?",
+                (guild_id, message_id)) as cursor:
+            rows = await cursor.fetchall()
+        return [int(row[0]) for row in rows]
+
     async def get_newcomer(self, guild_id: int, user_id: int) -> Newcomer | None:
         """A member's first steps, if the bot saw them join."""
         row = await self._fetchone("SELECT * FROM newcomer WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
@@ -1284,14 +1294,14 @@ class Storage:
                 "INSERT INTO newcomer_review (guild_id, user_id, status, reviewer_id, reviewed_at) "
                 "VALUES (?, ?, ?, ?, ?)", (guild_id, user_id, status, reviewer_id, _to_text(at, "at")))
 
-    async def latest_reviews(self, guild_id: int) -> dict[int, Review]:
+    async def latest_reviews(self, guild_id: int) -> dict[int, NewcomerReview]:
         """Each reviewed newcomer's latest review."""
         async with self._reading() as conn, conn.execute(
                 "SELECT user_id, status, reviewer_id, reviewed_at FROM newcomer_review r WHERE guild_id = ? "
                 "AND id = (SELECT MAX(id) FROM newcomer_review WHERE guild_id = r.guild_id AND user_id = r.user_id)",
                 (guild_id,)) as cursor:
             rows = await cursor.fetchall()
-        return {int(row[0]): Review(row[1], row[2], _required(_from_text(row[3]))) for row in rows}
+        return {int(row[0]): NewcomerReview(row[1], row[2], _required(_from_text(row[3]))) for row in rows}
 
     async def newcomers_since(self, guild_id: int, since: datetime) -> list[tuple[Member, Newcomer]]:
         """Members who (last) joined at or after `since`, with their first steps."""

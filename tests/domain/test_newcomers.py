@@ -700,3 +700,16 @@ def test_report_markdown_one_section_per_row() -> None:
 
 def test_report_markdown_empty() -> None:
     assert report_markdown([], title="Newcomers") == "# Newcomers\n\nNo newcomers in this period.\n"
+
+
+def test_a_template_that_could_render_past_discords_limit_is_refused() -> None:
+    template = "{server} " * 40  # 360 characters, but 40 server names of up to 100 characters each
+    with pytest.raises(UserError, match="past Discord's 2000"):
+        check_template(template)
+    assert check_template("{server} " * 10) == ("{server} " * 10).strip()
+
+
+def test_a_greeting_names_twenty_and_counts_the_rest() -> None:
+    mentions = [f"<@{n}>" for n in range(1, 31)]
+    text = greeting_text("GetRealChat", mentions, None)
+    assert "<@20>" in text and "<@21>" not in text and "and 10 others!" in text
