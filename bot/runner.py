@@ -541,6 +541,8 @@ class ChatRunner:
             await storage.post_not_sent(key, "no longer timely", status="skipped")
             return
         if post.kind == "closing":
+            # First-timers still waiting for their greeting get it now, while the chat is still open.
+            await self.bot.newcomers.greet(session.id)
             await storage.finish_session(session.id, now)
             await self._event_moves(session, "end")
         what = running.describe_post(post.kind, session.hashtag, post.question_number)

@@ -254,6 +254,19 @@ async def test_a_crowd_of_first_timers_gets_one_greeting_naming_twenty_and_new_a
     assert await bot.storage.waiting_greetings((await bot.storage.sessions_with_status("running"))[0].id) == []
 
 
+async def test_a_first_timer_in_the_last_minute_is_greeted_before_the_closing_post(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 3)
+    late = sample.members[2]
+    move_to(clock, START + 29 * MINUTE)
+    await standin.say(late, sample.channels["chat"], "A3: sorry I'm late!")
+    await bot.newcomers.wait_for(lambda: _queued(bot, 1))
+    move_to(clock, START + 30 * MINUTE)
+    closing = await bot_post(standin, sample, "**That")
+    greeting = await bot_post(standin, sample, "👋")
+    assert f"<@{late.id}>" in greeting.content and greeting.id < closing.id
+
+
 async def _queued(bot, count: int) -> bool:
     session = (await bot.storage.sessions_with_status("running"))[0]
     waiting = await bot.storage.waiting_greetings(session.id)
