@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.changes import Changes
 from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.series import local_day, upcoming_sessions
@@ -186,21 +187,12 @@ class Newcomers:
         self._recent: dict[tuple[int, int], deque[tuple[int, str, datetime]]] = {}
         # (session, member) pairs already judged for a first-chat greeting: one query per person per chat.
         self._judged: set[tuple[int, int]] = set()
-        self._changed = asyncio.Condition()
+        self._changes = Changes()
+        self._notify = self._changes.notify
+        self.wait_for = self._changes.wait_for
 
     def _lock(self, key: object) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
-
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        """Wait until `await predicate()` is truthy, re-checking whenever something here is recorded."""
-        async with asyncio.timeout(timeout), self._changed:
-            while not (result := await predicate()):
-                await self._changed.wait()
-            return result
 
     async def restore(self) -> None:
         """Rebuild jobs for waiting welcomes, waiting greetings and weekly reports."""

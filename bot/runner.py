@@ -14,12 +14,12 @@ import hashlib
 import io
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.changes import Changes
 from bot.domain import running
 from bot.domain.answers import resolve_answer
 from bot.domain.errors import UserError
@@ -130,7 +130,9 @@ class ChatRunner:
         self._series_locks: dict[int, asyncio.Lock] = {}
         self._deleted: deque[int] = deque(maxlen=1000)
         # Woken whenever a post or a message is recorded: what the demo and tests wait on.
-        self._changed = asyncio.Condition()
+        self._changes = Changes()
+        self._notify = self._changes.notify
+        self.wait_for = self._changes.wait_for
 
     @property
     def grace(self) -> timedelta:
@@ -138,17 +140,6 @@ class ChatRunner:
 
     def _lock(self, session_id: int) -> asyncio.Lock:
         return self._locks.setdefault(session_id, asyncio.Lock())
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
-
-    async def wait_for(self, predicate: Callable[[], Awaitable[Any]], timeout: float = 5.0) -> Any:
-        """Wait until `await predicate()` is truthy, re-checking whenever a post or message is recorded."""
-        async with asyncio.timeout(timeout), self._changed:
-            while not (result := await predicate()):
-                await self._changed.wait()
-            return result
 
     # -- start-up -------------------------------------------------------------------------------------
 

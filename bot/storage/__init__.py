@@ -517,6 +517,12 @@ class Storage:
         async with self._reading() as conn, conn.execute(sql, parameters) as cursor:
             return await cursor.fetchone()
 
+    async def _ids(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[int]:
+        """Run a query whose rows are one id each, and return the ids in order."""
+        async with self._reading() as conn, conn.execute(sql, parameters) as cursor:
+            rows = await cursor.fetchall()
+        return [int(row[0]) for row in rows]
+
     async def schema_version(self) -> int:
         """Return the database's schema version (PRAGMA user_version)."""
         async with self._reading() as conn:
@@ -1101,11 +1107,8 @@ class Storage:
 
     async def checked_in(self, session_id: int) -> list[int]:
         """Who pressed "I'm here" in a session, in the order they did."""
-        async with self._reading() as conn, conn.execute(
-                "SELECT user_id FROM activity WHERE session_id = ? AND kind = 'checkin' ORDER BY occurred_at",
-                (session_id,)) as cursor:
-            rows = await cursor.fetchall()
-        return [int(row[0]) for row in rows]
+        return await self._ids("SELECT user_id FROM activity WHERE session_id = ? AND kind = 'checkin' "
+                               "ORDER BY occurred_at", (session_id,))
 
     async def first_timers(self, session_id: int, user_id: int | None = None) -> list[int]:
         """Who posted in this session and had never posted in or checked in to an earlier chat in the server
@@ -1118,9 +1121,7 @@ class Storage:
         parameters: tuple[int, ...] = (session_id,)
         if user_id is not None:
             sql, parameters = sql + " AND a.user_id = ?", (session_id, user_id)
-        async with self._reading() as conn, conn.execute(sql, parameters) as cursor:
-            rows = await cursor.fetchall()
-        return [int(row[0]) for row in rows]
+        return await self._ids(sql, parameters)
 
     # --- transcripts --------------------------------------------------------------------------------
 
@@ -1188,11 +1189,8 @@ class Storage:
 
     async def welcomed_in(self, guild_id: int, message_id: int) -> list[int]:
         """The members a welcome post welcomed (replying to it greets them)."""
-        async with self._reading() as conn, conn.execute(
-                "SELECT user_id FROM newcomer WHERE guild_id = ? AND welcome_message_id = ?",
-                (guild_id, message_id)) as cursor:
-            rows = await cursor.fetchall()
-        return [int(row[0]) for row in rows]
+        return await self._ids("SELECT user_id FROM newcomer WHERE guild_id = ? AND welcome_message_id = ?",
+                               (guild_id, message_id))
 
     async def get_newcomer(self, guild_id: int, user_id: int) -> Newcomer | None:
         """A member's first steps, if the bot saw them join."""
@@ -1226,10 +1224,7 @@ class Storage:
 
     async def guilds_with_waiting_welcomes(self) -> list[int]:
         """Servers whose welcome desk has someone waiting (rebuilt into jobs at start-up)."""
-        async with self._reading() as conn, conn.execute(
-                "SELECT DISTINCT guild_id FROM newcomer WHERE welcome = 'waiting'") as cursor:
-            rows = await cursor.fetchall()
-        return [int(row[0]) for row in rows]
+        return await self._ids("SELECT DISTINCT guild_id FROM newcomer WHERE welcome = 'waiting'")
 
     async def mark_welcomed(self, guild_id: int, user_ids: list[int], *, status: str, at: datetime,
                             message_id: int | None) -> None:
@@ -1280,11 +1275,8 @@ class Storage:
 
     async def greetings_by(self, guild_id: int, user_id: int) -> list[int]:
         """Whom a member greeted in their first week (their greeting helpful acts), oldest first."""
-        async with self._reading() as conn, conn.execute(
-                "SELECT target_user_id FROM activity WHERE guild_id = ? AND user_id = ? AND kind = 'greeting' "
-                "ORDER BY occurred_at", (guild_id, user_id)) as cursor:
-            rows = await cursor.fetchall()
-        return [int(row[0]) for row in rows]
+        return await self._ids("SELECT target_user_id FROM activity WHERE guild_id = ? AND user_id = ? "
+                               "AND kind = 'greeting' ORDER BY occurred_at", (guild_id, user_id))
 
     async def review_newcomer(self, guild_id: int, user_id: int, status: str, *, reviewer_id: int,
                               at: datetime) -> None:
@@ -1352,10 +1344,7 @@ class Storage:
 
     async def sessions_with_waiting_greetings(self) -> list[int]:
         """Sessions with first-time chatters still to greet (rebuilt into jobs at start-up)."""
-        async with self._reading() as conn, conn.execute(
-                "SELECT DISTINCT session_id FROM chat_greeting WHERE status = 'waiting'") as cursor:
-            rows = await cursor.fetchall()
-        return [int(row[0]) for row in rows]
+        return await self._ids("SELECT DISTINCT session_id FROM chat_greeting WHERE status = 'waiting'")
 
     async def mark_greeted(self, session_id: int, user_ids: list[int], *, status: str, at: datetime,
                            message_id: int | None) -> None:
