@@ -2,7 +2,7 @@
 flags noticed in newcomers' messages, and the moderators' newcomer report with its review buttons.
 
 What is waiting (a welcome, a greeting) lives in the database and is rebuilt into jobs at every start, so a
-restart neither drops nor repeats one.
+restart does not drop one; each is marked done the moment it is posted, and carries a nonce, so it is not repeated.
 """
 
 from __future__ import annotations
