@@ -75,3 +75,9 @@ async def start_bot(standin: StandIn, settings: Settings) -> AsyncIterator[Calla
 @pytest.fixture
 async def heartbeat(start_bot: Callable[..., object]) -> Running:
     return await start_bot()  # type: ignore[misc]
+
+
+@pytest.fixture
+async def bot(start_bot: Callable[..., object], clock: object) -> object:
+    """The bot on the test module's `clock` fixture (each chat test module sets its own instant)."""
+    return (await start_bot(clock=clock)).bot  # type: ignore[attr-defined,misc]

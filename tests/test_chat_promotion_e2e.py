@@ -19,11 +19,6 @@ def clock() -> Clock:
     return Clock.frozen(MONDAY)
 
 
-@pytest.fixture
-async def bot(start_bot, clock):
-    return (await start_bot(clock=clock)).bot
-
-
 async def create(standin, sample, **options):
     await slash(standin, sample.admin, "config role", kind="host", role=sample.roles["hosts"])
     defaults = {"name": "GetRealChat", "hashtag": "GetRealChat", "channel": sample.channels["chat"],

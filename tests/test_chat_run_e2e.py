@@ -30,11 +30,6 @@ def clock() -> Clock:
     return Clock.frozen(BEFORE)
 
 
-@pytest.fixture
-async def bot(start_bot, clock):
-    return (await start_bot(clock=clock)).bot
-
-
 async def slash(standin: StandIn, user, command: str, where=None, **options):
     """Run a slash command (in #general unless `where` is given) and return the bot's reply."""
     general = next(c for c in standin.channels.values() if c.name == "general")

@@ -35,11 +35,6 @@ def clock() -> Clock:
     return Clock.frozen(BEFORE)
 
 
-@pytest.fixture
-async def bot(start_bot, clock):
-    return (await start_bot(clock=clock)).bot
-
-
 async def set_channels(standin: StandIn, sample: SampleServer) -> None:
     for kind, name in (("welcome", "welcome"), ("moderator", "mod-log")):
         reply = await slash(standin, sample.admin, "config channel", kind=kind, channel=sample.channels[name])
