@@ -22,7 +22,8 @@ from bot.changes import Changes
 from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.series import local_day, upcoming_sessions
-from bot.runner import jump_url, nonce, slot_of
+from bot.plans import slot_of
+from bot.posting import alert_hosts, jump_url, nonce
 from bot.storage import Newcomer, Storage, WelcomeConfig
 
 if TYPE_CHECKING:
@@ -191,6 +192,10 @@ class Newcomers:
         self._notify = self._changes.notify
         self.wait_for = self._changes.wait_for
 
+    async def _alert(self, guild_id: int, text: str) -> None:
+        """Tell the server's hosts something went wrong (see bot/posting.py)."""
+        await alert_hosts(self.bot.storage, self.bot, guild_id, text)
+
     def _lock(self, key: object) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
 
@@ -235,7 +240,7 @@ class Newcomers:
                 due = domain.welcome_due(now, bursting=bursting, last_welcome_at=config.last_welcome_at)
                 self.bot.jobs.at(f"welcome:{guild_id}", due, self.send_welcomes, guild_id)
         if alert is not None:
-            await self.bot.runner.alert(guild_id, alert)
+            await self._alert(guild_id, alert)
         log.info("%s joined server %d: welcome %s", member, guild_id, welcome)
         await self._notify()
 
@@ -293,7 +298,7 @@ class Newcomers:
                                                  users=[discord.Object(i) for i in named]))
                 message_id = message.id
             except discord.Forbidden:
-                await self.bot.runner.alert(guild_id, f"I could not post welcomes in <#{channel.id}>: "
+                await self._alert(guild_id, f"I could not post welcomes in <#{channel.id}>: "
                                                       "give me View Channel and Send Messages there.")
             except Exception as exc:  # Discord errors and dropped connections alike: try again shortly
                 log.warning("Welcome in server %d failed (%s); trying again in 30 s", guild_id, exc)

@@ -10,7 +10,6 @@ nonce made from the key, so neither a retry nor a crash between sending and reco
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import logging
 from collections import deque
@@ -33,9 +32,10 @@ from bot.domain.recap import (
     transcript_markdown,
 )
 from bot.domain.running import PlannedPost, post_key
-from bot.domain.schedule import WeeklySlot
 from bot.domain.series import local_day, upcoming_sessions
 from bot.domain.timeline import ChatPlan, next_question_due
+from bot.plans import plan_of, session_plan, slot_of
+from bot.posting import alert_hosts, describe_error, jump_url, nonce
 from bot.storage import ChatSession, ScheduledPost, Series, StoredMessage, Transcript
 
 if TYPE_CHECKING:
@@ -86,39 +86,11 @@ class NotifyMe(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"notify
         await interaction.response.send_message(text, ephemeral=True)
 
 
-def nonce(key: str) -> str:
-    """Discord's nonce (25 characters at most) for a scheduled post: the same key always gives the same nonce."""
-    return hashlib.sha256(key.encode()).hexdigest()[:25]
-
-
-def plan_of(series: Series) -> ChatPlan:
-    """A series' chat plan."""
-    return ChatPlan(duration=timedelta(seconds=series.duration_seconds),
-                    spacing=timedelta(seconds=series.spacing_seconds),
-                    first_question=timedelta(seconds=series.first_question_seconds), pacing=series.pacing)
-
-
-def session_plan(session: ChatSession) -> ChatPlan:
-    """The plan a running session was started with."""
-    assert session.duration_seconds and session.spacing_seconds and session.pacing
-    return ChatPlan(duration=timedelta(seconds=session.duration_seconds),
-                    spacing=timedelta(seconds=session.spacing_seconds), first_question=timedelta(0),
-                    pacing=session.pacing)
-
-
-def slot_of(series: Series) -> WeeklySlot:
-    return WeeklySlot(weekday=series.weekday, local_time=series.local_time, zone=series.timezone)
-
-
 def transcript_files(session: ChatSession, transcript: Transcript) -> list[discord.File]:
     """A chat's transcripts as attachments, named for the hashtag and the local day it ran."""
     stem = f"{session.hashtag}-{local_day(session.started_at or session.starts_at, session.timezone).isoformat()}"
     return [discord.File(io.BytesIO(transcript.markdown.encode()), filename=f"{stem}.md"),
             discord.File(io.BytesIO(transcript.html.encode()), filename=f"{stem}.html")]
-
-
-def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
-    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
 class ChatRunner:
@@ -137,6 +109,10 @@ class ChatRunner:
     @property
     def grace(self) -> timedelta:
         return timedelta(seconds=self.bot.settings.defaults.misfire_grace_seconds)
+
+    async def _alert(self, guild_id: int, text: str) -> None:
+        """Tell the server's hosts something went wrong (see bot/posting.py)."""
+        await alert_hosts(self.bot.storage, self.bot, guild_id, text)
 
     def _lock(self, session_id: int) -> asyncio.Lock:
         return self._locks.setdefault(session_id, asyncio.Lock())
@@ -277,7 +253,7 @@ class ChatRunner:
         for session in await self.bot.storage.future_sessions(series.id, now - timedelta(days=8)):
             if session.status == "planned" and running.is_too_late(session.starts_at, now, self.grace):
                 await self.bot.storage.set_session_status(session.id, "skipped")
-                await self.alert(session.guild_id, running.skipped_text(
+                await self._alert(session.guild_id, running.skipped_text(
                     f"the #{session.hashtag} session due {discord.utils.format_dt(session.starts_at, 'F')}",
                     session.channel_id, now - session.starts_at) + " A host can run it now with `/chat start`.")
 
@@ -306,7 +282,7 @@ class ChatRunner:
         finally:
             await self.schedule_series(series.id)  # a missed one is skipped and the hosts told; then the next
         if problem is not None:
-            await self.alert(session.guild_id, f"The #{session.hashtag} session due "
+            await self._alert(session.guild_id, f"The #{session.hashtag} session due "
                              f"{discord.utils.format_dt(session.starts_at, 'F')} did not start: {problem}")
 
     # -- starting and steering ------------------------------------------------------------------------
@@ -541,7 +517,7 @@ class ChatRunner:
         if post.kind in ("opening", "question") and not post.attempts \
                 and running.is_too_late(post.due_at, now, self.grace):
             await storage.post_not_sent(key, "overdue after an outage", status="skipped")
-            await self.alert(session.guild_id, running.skipped_text(what, post.channel_id, now - post.due_at))
+            await self._alert(session.guild_id, running.skipped_text(what, post.channel_id, now - post.due_at))
             if post.kind == "question":
                 await self._after_question(session, post, now)
             return
@@ -568,7 +544,7 @@ class ChatRunner:
                     and running.is_too_late(post.due_at, now, self.grace):
                 # Interrupted mid-send by a crash, not a retry: after a long outage it is stale like any other.
                 await storage.post_not_sent(key, "overdue after an outage", status="skipped")
-                await self.alert(session.guild_id, running.skipped_text(what, post.channel_id, now - post.due_at))
+                await self._alert(session.guild_id, running.skipped_text(what, post.channel_id, now - post.due_at))
                 return
         attempt = await storage.begin_attempt(key)
         if attempt is None:
@@ -586,7 +562,7 @@ class ChatRunner:
 
     async def _failed(self, session: ChatSession, post: ScheduledPost, what: str, exc: Exception) -> None:
         """Retry with backoff; after the last try, give up and tell the hosts in the moderator channel."""
-        error = _describe_error(exc)
+        error = describe_error(exc)
         delay = running.retry_delay(post.attempts)
         if delay is not None:
             log.warning("Posting %s failed (try %d): %s; retrying in %s", post.key, post.attempts, error, delay)
@@ -595,7 +571,7 @@ class ChatRunner:
             return
         log.error("Posting %s failed %d times; giving up: %s", post.key, post.attempts, error)
         await self.bot.storage.post_not_sent(post.key, error, status="failed")
-        await self.alert(session.guild_id, running.alert_text(what, post.channel_id, error, post.attempts))
+        await self._alert(session.guild_id, running.alert_text(what, post.channel_id, error, post.attempts))
         if post.kind == "question":
             await self._after_question(session, post, self.bot.clock())
 
@@ -822,30 +798,3 @@ class ChatRunner:
         if not fresh:
             return f"You're already checked in to #{session.hashtag}."
         return f"You're checked in to #{session.hashtag}. Welcome! Answer with A1:, A2: … whenever you like."
-
-    # -- telling the hosts ----------------------------------------------------------------------------
-
-    async def alert(self, guild_id: int, text: str) -> None:
-        """Tell the hosts (and moderators) in the moderator channel; log it if there is none."""
-        config = await self.bot.storage.get_guild_config(guild_id)
-        channel = self.bot.get_channel(config.moderator_channel_id) if config.moderator_channel_id else None
-        log.warning("Alert for server %d: %s", guild_id, text)
-        if not isinstance(channel, discord.TextChannel):
-            return
-        mentions = discord.AllowedMentions.none()
-        if config.host_role_id:
-            text = f"<@&{config.host_role_id}> {text}"
-            mentions = discord.AllowedMentions(roles=[discord.Object(config.host_role_id)])
-        try:
-            await channel.send(text[:2000], allowed_mentions=mentions)
-        except discord.HTTPException as exc:
-            log.error("Could not alert the moderator channel of server %d: %s", guild_id, exc)
-
-
-def _describe_error(exc: Exception) -> str:
-    """One line for hosts: what Discord said, without a traceback."""
-    if isinstance(exc, discord.Forbidden):
-        return "the bot is missing a permission there (Discord said 403 Missing Permissions)"
-    if isinstance(exc, discord.HTTPException):
-        return f"Discord answered {exc.status}: {exc.text or exc.response.reason}"
-    return str(exc) or type(exc).__name__

@@ -30,7 +30,8 @@ from bot.domain.series import (
     upcoming_sessions,
 )
 from bot.domain.timeline import DEFAULT_SPACING, format_duration, validate_plan
-from bot.runner import plan_of, slot_of, transcript_files
+from bot.plans import plan_of, slot_of
+from bot.runner import transcript_files
 from bot.storage import ChatSession, DuplicateName, Series
 
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]

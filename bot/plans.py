@@ -1,0 +1,29 @@
+"""A stored series or session seen as the domain's weekly slot and chat plan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.schedule import WeeklySlot
+from bot.domain.timeline import ChatPlan
+from bot.storage import ChatSession, Series
+
+
+def slot_of(series: Series) -> WeeklySlot:
+    """A series' weekly slot in its own time zone."""
+    return WeeklySlot(weekday=series.weekday, local_time=series.local_time, zone=series.timezone)
+
+
+def plan_of(series: Series) -> ChatPlan:
+    """A series' chat plan."""
+    return ChatPlan(duration=timedelta(seconds=series.duration_seconds),
+                    spacing=timedelta(seconds=series.spacing_seconds),
+                    first_question=timedelta(seconds=series.first_question_seconds), pacing=series.pacing)
+
+
+def session_plan(session: ChatSession) -> ChatPlan:
+    """The plan a running session was started with."""
+    assert session.duration_seconds and session.spacing_seconds and session.pacing
+    return ChatPlan(duration=timedelta(seconds=session.duration_seconds),
+                    spacing=timedelta(seconds=session.spacing_seconds), first_question=timedelta(0),
+                    pacing=session.pacing)

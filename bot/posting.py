@@ -1,0 +1,48 @@
+"""What every service that posts to Discord shares: nonces, jump links, error sentences and host alerts."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import discord
+
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+def nonce(key: str) -> str:
+    """Discord's nonce (25 characters at most) for a keyed post: the same key always gives the same nonce."""
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
+
+
+def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    """The link that opens a message in Discord."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def describe_error(exc: Exception) -> str:
+    """One line for hosts: what Discord said, without a traceback."""
+    if isinstance(exc, discord.Forbidden):
+        return "the bot is missing a permission there (Discord said 403 Missing Permissions)"
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord answered {exc.status}: {exc.text or exc.response.reason}"
+    return str(exc) or type(exc).__name__
+
+
+async def alert_hosts(storage: Storage, client: discord.Client, guild_id: int, text: str) -> None:
+    """Tell the hosts (and moderators) in the moderator channel; log it if there is none."""
+    config = await storage.get_guild_config(guild_id)
+    channel = client.get_channel(config.moderator_channel_id) if config.moderator_channel_id else None
+    log.warning("Alert for server %d: %s", guild_id, text)
+    if not isinstance(channel, discord.TextChannel):
+        return
+    mentions = discord.AllowedMentions.none()
+    if config.host_role_id:
+        text = f"<@&{config.host_role_id}> {text}"
+        mentions = discord.AllowedMentions(roles=[discord.Object(config.host_role_id)])
+    try:
+        await channel.send(text[:2000], allowed_mentions=mentions)
+    except discord.HTTPException as exc:
+        log.error("Could not alert the moderator channel of server %d: %s", guild_id, exc)
