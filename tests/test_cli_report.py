@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import REPORT_STATUSES, main
-from bot.domain.newcomers import CSV_COLUMNS
+from bot.__main__ import main
+from bot.domain.newcomers import CSV_COLUMNS, REPORT_STATUSES
 from bot.storage import Storage
 from cogs.moderation import Status
 

@@ -7,6 +7,7 @@ and the times in the output are the same at every run.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -31,7 +32,7 @@ from bot.settings import Settings
 from bot.standin import InteractionRecord, Message, StandIn, User
 from bot.standin.sample import SampleServer, build_sample
 
-EXAMPLE_QUESTIONS = Path(__file__).resolve().parent.parent / "config" / "questions" / "example.toml"
+EXAMPLE_QUESTIONS = Path(__file__).resolve().parents[2] / "config" / "questions" / "example.toml"
 
 # The scene's server runs on New York time; its weekly chat is on Tuesdays at 21:00 (EDT since 8 March).
 ZONE = ZoneInfo("America/New_York")
@@ -323,6 +324,18 @@ async def play_chat(standin: StandIn, sample: SampleServer, scene: SceneLog, bot
     scene.add(sample.moderator.name, "presses Watch on Raider 6's card")
     await scene.reply(await standin.click(sample.moderator, report, f"review:{sample.guild.id}:{newest.id}:watch"))
     await _slash(scene, standin, sample.moderator, "general", "report newcomers", status="unreviewed")
+
+
+def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the subcommand and its options."""
+    demo = modes.add_parser("demo", help="rehearse a scene offline against a local Discord stand-in")
+    demo.add_argument("--output", type=Path, default=Path("demo-output"), help="folder for what the demo produced")
+    demo.add_argument("--quiet", action="store_true", help="print only the summary line")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Play the scene and write demo-output/."""
+    return asyncio.run(run_demo(settings, args.output, quiet=args.quiet))
 
 
 async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> int:

@@ -1,0 +1,74 @@
+"""`python -m bot report newcomers`: the moderators' newcomer report, printed from the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.cli._output import existing_database, fail, refuse, write_stdout
+from bot.domain.newcomers import (
+    NEWCOMER_DAYS,
+    REPORT_STATUSES,
+    NewcomerRow,
+    report_csv,
+    report_json,
+    report_markdown,
+)
+from bot.newcomers import newcomer_report
+from bot.settings import Settings
+from bot.storage import MigrationError, Storage
+
+# The same span as /report newcomers in Discord.
+REPORT_DAYS = range(1, 91)
+
+
+def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the subcommand, its one report and their options."""
+    report = modes.add_parser("report", help="print a moderators' report",
+                              description="Print reports from the database (DATABASE_PATH); needs no token.")
+    reports = report.add_subparsers(dest="report", metavar="{newcomers}", required=True)
+    newcomers = reports.add_parser("newcomers", help="each newcomer's first steps, greetings, flags and review",
+                                   description="Print the newcomer report of one server, as /report newcomers "
+                                               "shows it in Discord.")
+    newcomers.add_argument("--guild", type=int, metavar="ID", required=True, help="the server's id")
+    newcomers.add_argument("--format", choices=("md", "csv", "json"), default="md",
+                           help="Markdown (default), CSV or JSON")
+    newcomers.add_argument("--days", type=int, metavar="N", default=NEWCOMER_DAYS,
+                           help=f"members who joined in the last N days ({REPORT_DAYS.start}-{REPORT_DAYS.stop - 1}, "
+                                f"default {NEWCOMER_DAYS})")
+    newcomers.add_argument("--all", action="store_true",
+                           help="everyone the bot saw join, however long ago (instead of --days)")
+    newcomers.add_argument("--status", choices=REPORT_STATUSES, default="all",
+                           help="only newcomers with this review status (default all, unreviewed first)")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the newcomer report of --guild in --format; an empty report is an answer too, so 0 unless refused."""
+    if args.days not in REPORT_DAYS and not args.all:
+        return refuse(f"--days {args.days} is out of range: choose between {REPORT_DAYS.start} and "
+                      f"{REPORT_DAYS.stop - 1} days.")
+    database = existing_database(settings)
+    if database is None:
+        return 2
+    try:
+        rows = asyncio.run(_newcomer_rows(database, args.guild, None if args.all else args.days, args.status))
+    except (MigrationError, OSError, sqlite3.DatabaseError) as error:
+        return fail(f"could not open the database at {database}: {error}")
+    if args.format == "csv":
+        write_stdout(report_csv(rows))
+    elif args.format == "json":
+        write_stdout(report_json(rows))
+    else:
+        span = "all joins" if args.all else f"last {args.days} days" if args.days != 1 else "last day"
+        which = "" if args.status == "all" else f" ({args.status.replace('_', ' ')})"
+        write_stdout(report_markdown(rows, title=f"Newcomers in server {args.guild}, {span}{which}"))
+    return 0
+
+
+async def _newcomer_rows(database: Path, guild_id: int, days: int | None, status: str) -> list[NewcomerRow]:
+    """The report's rows, counted back from now (every join, if days is None); names as the database kept them."""
+    async with await Storage.open(database) as storage:
+        return await newcomer_report(storage, guild_id, now=datetime.now(UTC), days=days, status=status)

@@ -1,0 +1,63 @@
+"""`python -m bot` or `python -m bot run`: connect to Discord with DISCORD_TOKEN and serve until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+import discord
+
+from bot.cli._output import fail
+from bot.client import Heartbeat, use_discord_at
+from bot.settings import Settings, require_token
+from bot.storage import MigrationError
+
+log = logging.getLogger("bot")
+
+
+def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the subcommand."""
+    modes.add_parser("run", help="connect to Discord with DISCORD_TOKEN (the default)")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Connect to Discord and run until SIGINT or SIGTERM."""
+    token = require_token(settings)
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
+    if settings.discord_url:
+        use_discord_at(settings.discord_url)
+    try:
+        asyncio.run(_serve(settings, token))
+    except discord.LoginFailure:
+        return fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Bot page of the "
+                    "Developer Portal into .env.")
+    except (MigrationError, OSError) as error:
+        return fail(f"could not open the database at {settings.database_path}: {error}")
+    except discord.PrivilegedIntentsRequired:
+        return fail("enable the Server Members and Message Content intents on the Bot page of the "
+                    "Developer Portal, then start again.")
+    return 0
+
+
+async def _serve(settings: Settings, token: str) -> None:
+    """Run the bot; a signal closes it cleanly (scheduler stopped, database flushed and closed)."""
+    bot = Heartbeat(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = asyncio.create_task(bot.start(token))
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            runner.result()
+        else:
+            log.info("Signal received; shutting down")
+    finally:
+        stopper.cancel()
+        await bot.close()
+        if not runner.done():
+            runner.cancel()
