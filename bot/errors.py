@@ -11,9 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import UserError
+from bot.domain.text import excerpt
 from bot.permissions import display_name
 
 log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 2000
 
 
 def _missing_bot_permissions(error: Exception) -> str:
@@ -41,7 +44,7 @@ ERROR_TABLE: list[tuple[type[BaseException], Callable[[Exception], str]]] = [
      lambda e: f"Slow down: try again in {getattr(e, 'retry_after', 0):.0f} seconds."),
     (app_commands.CheckFailure, lambda e: str(e) if str(e) else "You can't use that command here."),
     (app_commands.TransformerError,
-     lambda e: f"'{getattr(e, 'value', '')}' is not something I can use there: pick one from the list."),
+     lambda e: f"'{excerpt(str(getattr(e, 'value', '')))}' is not something I can use there: pick one from the list."),
     (discord.Forbidden, _forbidden),
 ]
 
@@ -70,6 +73,8 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
         log.error("Unexpected error [ref %s] in %s", reference, _describe(interaction), exc_info=unwrap(error))
         message = (f"Something went wrong on my side (reference {reference}). "
                    "Please check whether your change took effect, try again, or give an admin that reference.")
+    # A reply past Discord's limit is refused outright, leaving the user with no answer at all.
+    message = message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)

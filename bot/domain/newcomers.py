@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.errors import UserError
+from bot.domain.text import excerpt, require_visible
 
 WELCOME_MAX_LENGTH = 500
 PLACEHOLDERS = ("member", "server", "next_chat", "hashtag", "channel")
@@ -71,6 +72,7 @@ def check_template(text: str) -> str:
     if len(template) > WELCOME_MAX_LENGTH:
         raise UserError(f"The welcome is {len(template)} characters; keep it to {WELCOME_MAX_LENGTH} "
                         "(short welcomes get read).")
+    require_visible(template, "welcome")
     if _PING.search(template):
         raise UserError("A welcome can't ping @everyone, @here or a role: remove that mention.")
     try:
@@ -82,8 +84,12 @@ def check_template(text: str) -> str:
     for _, name, spec, conversion in fields:
         if name is None:
             continue
-        if name not in PLACEHOLDERS or spec or conversion:
-            raise UserError(f"`{{{name}}}` is not a placeholder I know; use {allowed}.")
+        if conversion or spec:
+            written = excerpt(f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}")
+            raise UserError(f"`{written}` has a conversion or format after the name, which welcomes don't allow: "
+                            f"write placeholders plainly, like `{{member}}`.")
+        if name not in PLACEHOLDERS:
+            raise UserError(f"`{{{excerpt(name)}}}` is not a placeholder I know; use {allowed}.")
     longest = len(template.format(**_LONGEST_VALUES))
     if longest > MESSAGE_LIMIT:
         raise UserError(f"With long names filled in, this welcome could reach {longest} characters, past Discord's "

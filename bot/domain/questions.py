@@ -31,6 +31,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from bot.domain.errors import UserError
+from bot.domain.text import excerpt, require_visible
 
 # Questions are posted as "Q1: <question> #Hashtag"; 300 keeps that readable and far below Discord's
 # 2000-character message limit even with a long hashtag.
@@ -89,7 +90,7 @@ def clean_question(text: str) -> str:
         raise UserError("A question can't be empty: type the question itself, such as “What made you move?”.")
     if len(cleaned) > MAX_QUESTION_LENGTH:
         raise UserError(f"That question is {_too_long(len(cleaned))}.")
-    return cleaned
+    return require_visible(cleaned, "question")
 
 
 def _checked(text: str, where: str) -> str:
@@ -101,7 +102,7 @@ def _checked(text: str, where: str) -> str:
         raise UserError(f"{where} has numbering but no question: write the question after it or delete it.")
     if len(cleaned) > MAX_QUESTION_LENGTH:
         raise UserError(f"{where} is {_too_long(len(cleaned))}.")
-    return cleaned
+    return require_visible(cleaned, "question")
 
 
 def _check_count(count: int, name: str, how: str) -> None:
@@ -150,7 +151,7 @@ def _toml_label(data: dict[str, Any], key: str, name: str, limit: int) -> str | 
     cleaned = " ".join(value.split())
     if len(cleaned) > limit:
         raise UserError(f"The {key} in {name} is {len(cleaned)} characters; keep it to {limit} or fewer.")
-    return cleaned or None
+    return require_visible(cleaned, key) or None
 
 
 def _parse_toml(name: str, text: str) -> QuestionSet:
@@ -160,10 +161,14 @@ def _parse_toml(name: str, text: str) -> QuestionSet:
     except tomllib.TOMLDecodeError as error:
         where, problem = _describe_toml_error(error)
         raise UserError(f"{name} is not valid TOML{where} ({problem}): fix it and upload the file again.") from None
+    except RecursionError:
+        # tomllib parses nested arrays and tables recursively; a hostile file can nest them thousands deep.
+        raise UserError(f"{name} nests lists or tables too deeply: a question file is one flat list, "
+                        'like questions = ["What made you move?"].') from None
     unknown = [key for key in data if key not in _TOML_KEYS]
     if unknown:
         raise UserError(
-            f"{name} has an unknown key '{unknown[0]}': use only questions, topic and guest, one set per file."
+            f"{name} has an unknown key '{excerpt(unknown[0])}': use only questions, topic and guest, one set per file."
         )
     questions = data.get("questions")
     if not isinstance(questions, list):
@@ -185,7 +190,7 @@ def _parse_toml(name: str, text: str) -> QuestionSet:
 def parse_question_file(filename: str, data: bytes) -> QuestionSet:
     """Read an uploaded .txt, .md or .toml question file into a QuestionSet, or raise UserError."""
     path = PurePosixPath(filename.replace("\\", "/"))
-    name = path.name or "That file"
+    name = excerpt(path.name) if path.name else "That file"
     suffix = path.suffix.lower()
     if suffix not in TEXT_EXTENSIONS + TOML_EXTENSIONS:
         raise UserError(f"{name} is not a question file I can read: {_FILE_TYPES}.")

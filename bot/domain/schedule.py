@@ -28,6 +28,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from bot.domain.errors import UserError
+from bot.domain.text import excerpt
 
 UTC = dt.UTC
 
@@ -69,7 +70,7 @@ def parse_zone(name: str) -> zoneinfo.ZoneInfo:
     folded = _zones_by_folded_name()
     canonical = folded.get(cleaned.casefold()) or folded.get(cleaned.replace(" ", "_").casefold())
     if canonical is None:
-        raise UserError(f"Unknown time zone '{cleaned}': use an IANA name such as America/New_York.")
+        raise UserError(f"Unknown time zone '{excerpt(cleaned)}': use an IANA name such as America/New_York.")
     return zoneinfo.ZoneInfo(canonical)
 
 
@@ -113,7 +114,7 @@ def parse_local_time(text: str) -> dt.time:
         hour = int(match["hour"])
         minute = int(match["minute"] or 0)
         if not 1 <= hour <= 12 or minute > 59:
-            raise UserError(f"'{cleaned}' is not a valid time: {_TIME_FORMS}.")
+            raise UserError(f"'{excerpt(cleaned)}' is not a valid time: {_TIME_FORMS}.")
         # 12 am is midnight and 12 pm is noon.
         hour %= 12
         if match["half"].lower() == "p":
@@ -122,11 +123,11 @@ def parse_local_time(text: str) -> dt.time:
     match = _TIME_24H.fullmatch(cleaned) or _TIME_H.fullmatch(cleaned)
     if match is None:
         # A bare "9" could mean morning or evening; ask rather than guess.
-        raise UserError(f"'{cleaned}' is not a time I understand: {_TIME_FORMS}.")
+        raise UserError(f"'{excerpt(cleaned)}' is not a time I understand: {_TIME_FORMS}.")
     hour = int(match["hour"])
     minute = int(match.groupdict().get("minute") or 0)
     if hour > 23 or minute > 59:
-        raise UserError(f"'{cleaned}' is not a valid time: {_TIME_FORMS}.")
+        raise UserError(f"'{excerpt(cleaned)}' is not a valid time: {_TIME_FORMS}.")
     return dt.time(hour, minute)
 
 
@@ -174,7 +175,7 @@ def parse_duration(text: str) -> dt.timedelta:
             unit = _DURATION_UNITS.get(match[2]) if match else None
             # "1h1h" is more likely a slip than a wish for two hours; refuse rather than add.
             if match is None or unit is None or unit in amounts:
-                raise UserError(f"'{text.strip()}' is not a duration I understand: {_DURATION_FORMS}.")
+                raise UserError(f"'{excerpt(text)}' is not a duration I understand: {_DURATION_FORMS}.")
             amounts[unit] = int(match[1])
             position = match.end()
     # Compare in seconds before building the timedelta, so absurd numbers cannot overflow it.
@@ -187,7 +188,7 @@ def parse_duration(text: str) -> dt.timedelta:
     if seconds == 0:
         raise UserError(f"A duration must be longer than zero: {_DURATION_FORMS}.")
     if seconds > MAX_DURATION.total_seconds():
-        raise UserError(f"'{text.strip()}' is too long: durations can be at most {MAX_DURATION.days} days.")
+        raise UserError(f"'{excerpt(text)}' is too long: durations can be at most {MAX_DURATION.days} days.")
     return dt.timedelta(seconds=seconds)
 
 
@@ -205,7 +206,7 @@ def parse_weekday(text: str) -> int:
         # Two letters already tell every day apart ("tu" vs "th", "sa" vs "su").
         if len(cleaned) >= 2 and (full.startswith(cleaned) or cleaned == full + "s"):
             return number
-    raise UserError(f"'{text.strip()}' is not a day of the week: use a name such as Tuesday or Tue.")
+    raise UserError(f"'{excerpt(text)}' is not a day of the week: use a name such as Tuesday or Tue.")
 
 
 @dataclass(frozen=True)

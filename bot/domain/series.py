@@ -19,6 +19,7 @@ from bot.domain.schedule import (
     parse_weekday,
     parse_zone,
 )
+from bot.domain.text import excerpt, require_visible
 from bot.domain.timeline import ChatPlan, validate_plan
 
 T = TypeVar("T")
@@ -36,7 +37,7 @@ def _one_line(text: str, what: str, limit: int, when_empty: str) -> str:
         raise UserError(when_empty)
     if len(cleaned) > limit:
         raise UserError(f"That {what} is {len(cleaned)} characters; keep it to {limit} or fewer.")
-    return cleaned
+    return require_visible(cleaned, what)
 
 
 def clean_name(text: str) -> str:
@@ -48,7 +49,7 @@ def clean_hashtag(text: str) -> str:
     """A hashtag without its '#': a letter, then letters, digits or underscores (2-50 in all)."""
     tag = text.strip().lstrip("#")
     if not HASHTAG.fullmatch(tag):
-        raise UserError(f"'{text.strip()}' is not a usable hashtag: use letters, digits and underscores, "
+        raise UserError(f"'{excerpt(text)}' is not a usable hashtag: use letters, digits and underscores, "
                         "starting with a letter, such as #GetRealChat.")
     return tag
 
@@ -68,6 +69,9 @@ def upcoming_sessions(slot: WeeklySlot, after: datetime, count: int,
 
 def session_on(slot: WeeklySlot, on: date, now: datetime) -> datetime:
     """The start of the series' session on a local date, which must be in the future and within a year."""
+    # Judged on the date first: the start of a date near year 9999 cannot even be computed in UTC.
+    if on > (now + PLANNING_HORIZON).date() + timedelta(days=1):
+        raise UserError(f"{on.isoformat()} is more than a year away: pick a nearer date.")
     start = local_start(slot, on)
     if start <= now:
         raise UserError(f"{on.isoformat()} is in the past: pick a date still to come.")
@@ -92,7 +96,7 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise UserError(f"'{text.strip()}' is not a date: write it as YYYY-MM-DD, such as 2026-12-01.") from None
+        raise UserError(f"'{excerpt(text)}' is not a date: write it as YYYY-MM-DD, such as 2026-12-01.") from None
 
 
 @dataclass(frozen=True)

@@ -125,15 +125,25 @@ def test_check_template_allows_user_mention_and_plain_at() -> None:
     ("Hi {member[0]}", "`{member[0]}`"),
     ("Hi {0}", "`{0}`"),
     ("Hi {}", "`{}`"),
-    ("Hi {member:>10}", "`{member}`"),
-    ("Hi {member!r}", "`{member}`"),
-    ("Hi {member!s:^5}", "`{member}`"),
 ])
-def test_check_template_rejects_unknown_and_formatted_fields(text: str, shown: str) -> None:
+def test_check_template_rejects_unknown_fields(text: str, shown: str) -> None:
     with pytest.raises(UserError, match="is not a placeholder I know") as caught:
         check_template(text)
     assert shown in str(caught.value)
     assert "{member}, {server}, {next_chat}, {hashtag}, {channel}" in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("Hi {member:>10}", "`{member:>10}`"),
+    ("Hi {member!r}", "`{member!r}`"),
+    ("Hi {member!s:^5}", "`{member!s:^5}`"),
+    ("Hi {nobody!r}", "`{nobody!r}`"),
+])
+def test_check_template_says_conversions_and_formats_are_not_allowed(text: str, shown: str) -> None:
+    with pytest.raises(UserError, match="conversion or format after the name") as caught:
+        check_template(text)
+    assert shown in str(caught.value)
+    assert "`{member}`" in str(caught.value)
 
 
 @pytest.mark.parametrize("text", ["Hi {member", "Hi member}", "Hi { member", "Welcome {member}}", "{"])

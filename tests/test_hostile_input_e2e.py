@@ -1,0 +1,85 @@
+"""End to end: input built to break replies (too long, invisible, nested, far-off dates) gets one clear sentence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.clock import Clock
+from bot.standin import StandIn
+from bot.standin.sample import SampleServer
+
+NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+DISCORD_MESSAGE_LIMIT = 2000
+
+
+@pytest.fixture
+async def bot(start_bot):
+    return (await start_bot(clock=Clock.frozen(NOW))).bot
+
+
+async def run(standin: StandIn, sample: SampleServer, command: str, **options):
+    return await (await standin.slash(sample.admin, sample.channels["general"], command, **options)).reply()
+
+
+async def create(standin: StandIn, sample: SampleServer, **options):
+    defaults = {"name": "GetRealChat", "hashtag": "#GetRealChat", "channel": sample.channels["chat"],
+                "weekday": "Tuesday", "time": "21:00", "zone": "America/New_York"}
+    return await run(standin, sample, "chat create", **{**defaults, **options})
+
+
+@pytest.mark.parametrize("option", ["zone", "time", "weekday", "hashtag"])
+async def test_an_option_of_thousands_of_characters_gets_a_short_answer_quoting_a_clipped_excerpt(
+        standin, sample, bot, option):
+    reply = await create(standin, sample, **{option: "Z" * 3000})
+    assert reply.ephemeral and len(reply.text) < 300
+    assert "Z" * 30 in reply.text and "Z" * 100 not in reply.text and "…" in reply.text
+    assert await bot.storage.list_series(sample.guild.id) == []
+
+
+async def test_an_unknown_series_name_of_thousands_of_characters_gets_an_answer(standin, sample, bot):
+    await create(standin, sample)
+    reply = await run(standin, sample, "chat questions add", text="What brought you here?", series="S" * 3000)
+    assert reply.ephemeral and len(reply.text) <= DISCORD_MESSAGE_LIMIT
+    assert "no series called" in reply.text
+
+
+@pytest.mark.parametrize(("command", "options"), [
+    ("chat create", {"name": "\u200b\u200e\u200b"}),
+    ("chat questions add", {"text": "\u2066\u200b\u2069"}),
+    ("chat questions add", {"text": "Q1: \u3164\u3164"}),
+])
+async def test_invisible_names_and_questions_are_refused(standin, sample, bot, command, options):
+    if command != "chat create":
+        await create(standin, sample)
+    before = await bot.storage.list_series(sample.guild.id)
+    reply = await (create(standin, sample, **options) if command == "chat create"
+                   else run(standin, sample, command, **options))
+    assert reply.ephemeral and "only invisible characters" in reply.text
+    assert await bot.storage.list_series(sample.guild.id) == before
+    if before:
+        assert "No questions yet" in (await run(standin, sample, "chat questions list")).text
+
+
+async def test_an_invisible_welcome_is_refused_and_a_conversion_is_named(standin, sample, bot):
+    invisible = await run(standin, sample, "welcome set", template="\u200b\u200b")
+    assert "only invisible characters" in invisible.text
+    conversion = await run(standin, sample, "welcome set", template="Hi {member!r}!")
+    assert "`{member!r}` has a conversion or format" in conversion.text
+    assert (await bot.storage.get_welcome_config(sample.guild.id)).template is None
+
+
+async def test_a_question_file_nested_hundreds_deep_gets_a_sentence_and_changes_nothing(standin, sample, bot):
+    await create(standin, sample)
+    deep = ("questions = " + "[" * 5000 + "]" * 5000).encode()
+    reply = await run(standin, sample, "chat questions import", file=("deep.toml", deep))
+    assert reply.ephemeral and "nests lists or tables too deeply" in reply.text
+    assert "No questions yet" in (await run(standin, sample, "chat questions list")).text
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "9999-12-28"])
+async def test_a_date_near_the_end_of_the_calendar_gets_a_sentence(standin, sample, bot, date):
+    await create(standin, sample, weekday="Friday")
+    reply = await run(standin, sample, "chat skip", date=date)
+    assert reply.ephemeral and "more than a year away" in reply.text
