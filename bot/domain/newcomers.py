@@ -336,7 +336,7 @@ def report_csv(rows: list[NewcomerRow]) -> str:
 
 def _inert(value: object) -> object:
     """A member's name or message could start with '=' and run as a formula in a spreadsheet: quote it."""
-    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def report_json(rows: list[NewcomerRow]) -> str:

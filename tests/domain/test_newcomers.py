@@ -669,6 +669,14 @@ def test_report_csv_round_trips() -> None:
     assert quiet["review"] == "Unreviewed"
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_report_csv_cells_that_a_spreadsheet_would_run_are_made_inert(start: str) -> None:
+    row = report_row(facts(name=f"{start}HYPERLINK(\"x\")", first_message_text=f"{start}cmd|' /C calc'!A0"))
+    parsed = dict(zip(CSV_COLUMNS, list(csv.reader(io.StringIO(report_csv([row]))))[1], strict=True))
+    assert parsed["name"] == f"'{start}HYPERLINK(\"x\")"
+    assert parsed["first_message"] == f"'{start}cmd|' /C calc'!A0"
+
+
 def test_report_csv_empty_is_just_the_header() -> None:
     assert list(csv.reader(io.StringIO(report_csv([])))) == [list(CSV_COLUMNS)]
 
