@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -42,3 +43,15 @@ def existing_database(settings: Settings) -> Path | None:
                "to the database it uses.")
         return None
     return database
+
+
+def database_failure(path: Path | str, error: BaseException) -> str:
+    """One sentence for a database that could not be opened: what is wrong with it and what to do."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        return f"{path} is a folder, not a database file: set DATABASE_PATH to a file such as data/heartbeat.db."
+    reason = str(error) or type(error).__name__
+    if isinstance(error, sqlite3.DatabaseError) and ("not a database" in reason or "malformed" in reason):
+        return (f"{path} is not a usable Heartbeat database (SQLite says: {reason}); nothing in it was changed. "
+                "Restore it from a backup, or move it aside to start with an empty one.")
+    return f"could not open the database at {path}: {reason}"

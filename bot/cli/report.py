@@ -8,7 +8,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli._output import existing_database, fail, refuse, write_stdout
+from bot.cli._output import database_failure, existing_database, fail, refuse, write_stdout
 from bot.domain.newcomers import (
     NEWCOMER_DAYS,
     REPORT_STATUSES,
@@ -56,7 +56,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         rows = asyncio.run(_newcomer_rows(database, args.guild, None if args.all else args.days, args.status))
     except (MigrationError, OSError, sqlite3.DatabaseError) as error:
-        return fail(f"could not open the database at {database}: {error}")
+        return fail(database_failure(database, error))
     if args.format == "csv":
         write_stdout(report_csv(rows))
     elif args.format == "json":

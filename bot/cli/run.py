@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import logging
 import signal
+import sqlite3
 
 import discord
 
-from bot.cli._output import fail
+from bot.cli._output import database_failure, fail
 from bot.client import Heartbeat, use_discord_at
 from bot.settings import Settings, require_token
 from bot.storage import MigrationError
@@ -33,8 +34,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except discord.LoginFailure:
         return fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Bot page of the "
                     "Developer Portal into .env.")
-    except (MigrationError, OSError) as error:
-        return fail(f"could not open the database at {settings.database_path}: {error}")
+    except (MigrationError, OSError, sqlite3.DatabaseError) as error:
+        return fail(database_failure(settings.database_path, error))
     except discord.PrivilegedIntentsRequired:
         return fail("enable the Server Members and Message Content intents on the Bot page of the "
                     "Developer Portal, then start again.")

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from bot.cli._output import existing_database, fail, refuse, write_stdout
+from bot.cli._output import database_failure, existing_database, fail, refuse, write_stdout
 from bot.domain.errors import UserError
 from bot.domain.series import local_day, parse_date
 from bot.settings import Settings
@@ -47,7 +47,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         found = asyncio.run(_find_transcripts(database, args.guild, args.series, day))
     except (MigrationError, OSError, sqlite3.DatabaseError) as error:
-        return fail(f"could not open the database at {database}: {error}")
+        return fail(database_failure(database, error))
     if not found:
         wanted = "".join([f" of series '{args.series}'" if args.series else "",
                           f" on {day.isoformat()}" if day else "", f" in server {args.guild}" if args.guild else ""])

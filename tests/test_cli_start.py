@@ -1,0 +1,76 @@
+"""`python -m bot` meeting a damaged database at start: one sentence, exit 1, and the file left as it was."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.standin import StandIn
+from bot.standin.sample import build_sample
+from bot.storage import Storage
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "MTIzNDU2Nzg5.Gx1y2z.this-is-the-secret-part"
+
+
+async def heartbeat_database(path: Path) -> bytes:
+    """The bytes of a real Heartbeat database with a few hundred kilobytes in it."""
+    async with await Storage.open(path) as storage:
+        for number in range(300):
+            await storage.set_meta(f"filler:{number}", "x" * 500)
+    return path.read_bytes()
+
+
+def garbage(path: Path, real: bytes) -> None:
+    path.write_bytes(b"this is not a database\n" * 100)
+
+
+def truncated(path: Path, real: bytes) -> None:
+    path.write_bytes(real[: len(real) // 3])
+
+
+def zeroed_header(path: Path, real: bytes) -> None:
+    path.write_bytes(bytes(100) + real[100:])
+
+
+def folder(path: Path, real: bytes) -> None:
+    path.mkdir()
+
+
+def fingerprint(path: Path) -> str:
+    return "folder" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(("damage", "says"), [
+    (garbage, "is not a usable Heartbeat database (SQLite says: file is not a database)"),
+    (truncated, "is not a usable Heartbeat database (SQLite says: database disk image is malformed)"),
+    (zeroed_header, "is not a usable Heartbeat database (SQLite says: file is not a database)"),
+    (folder, "is a folder, not a database file: set DATABASE_PATH to a file"),
+])
+async def test_a_damaged_database_stops_the_bot_with_one_sentence_and_is_not_touched(
+        tmp_path: Path, damage: Callable[[Path, bytes], None], says: str):
+    real = await heartbeat_database(tmp_path / "real.db")
+    database = tmp_path / "heartbeat.db"
+    damage(database, real)
+    before = fingerprint(database)
+    async with StandIn(token=SECRET) as standin:
+        build_sample(standin)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HEARTBEAT_", "DATABASE_"))}
+        env.update(DISCORD_TOKEN=SECRET, HEARTBEAT_DISCORD_URL=standin.url, DATABASE_PATH=str(database),
+                   PYTHONPATH=str(ROOT))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, error = await asyncio.wait_for(process.communicate(), 30)
+    stderr = error.decode()
+    assert process.returncode == 1
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith(f"heartbeat: {database}") and says in last
+    assert fingerprint(database) == before
