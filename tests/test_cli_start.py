@@ -1,10 +1,12 @@
-"""`python -m bot` meeting a damaged database at start: one sentence, exit 1, and the file left as it was."""
+"""`python -m bot` at start: a damaged database or a second process on it gets one sentence and exit 1."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import os
+import signal
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +49,19 @@ def fingerprint(path: Path) -> str:
     return "folder" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def bot_env(standin: StandIn, database: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HEARTBEAT_", "DATABASE_"))}
+    env.update(DISCORD_TOKEN=SECRET, HEARTBEAT_DISCORD_URL=standin.url, DATABASE_PATH=str(database),
+               PYTHONPATH=str(ROOT))
+    return env
+
+
+async def start(standin: StandIn, database: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=database.anchor, env=bot_env(standin, database),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
 @pytest.mark.parametrize(("damage", "says"), [
     (garbage, "is not a usable Heartbeat database (SQLite says: file is not a database)"),
     (truncated, "is not a usable Heartbeat database (SQLite says: database disk image is malformed)"),
@@ -61,12 +76,7 @@ async def test_a_damaged_database_stops_the_bot_with_one_sentence_and_is_not_tou
     before = fingerprint(database)
     async with StandIn(token=SECRET) as standin:
         build_sample(standin)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HEARTBEAT_", "DATABASE_"))}
-        env.update(DISCORD_TOKEN=SECRET, HEARTBEAT_DISCORD_URL=standin.url, DATABASE_PATH=str(database),
-                   PYTHONPATH=str(ROOT))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        process = await start(standin, database)
         _, error = await asyncio.wait_for(process.communicate(), 30)
     stderr = error.decode()
     assert process.returncode == 1
@@ -74,3 +84,34 @@ async def test_a_damaged_database_stops_the_bot_with_one_sentence_and_is_not_tou
     last = stderr.strip().splitlines()[-1]
     assert last.startswith(f"heartbeat: {database}") and says in last
     assert fingerprint(database) == before
+
+
+async def test_a_second_process_on_the_same_database_is_refused_and_the_files_are_the_owners_alone(tmp_path: Path):
+    database = tmp_path / "data" / "heartbeat.db"
+    async with StandIn(token=SECRET) as standin:
+        build_sample(standin)
+        first = await start(standin, database)
+        try:
+            await standin.wait_ready(timeout=30)
+            second = await start(standin, database)
+            _, error = await asyncio.wait_for(second.communicate(), 30)
+            assert second.returncode == 1
+            last = error.decode().strip().splitlines()[-1]
+            assert last == (f"heartbeat: another Heartbeat (process {first.pid}) is already running on {database}: "
+                            "stop it first, or give this one its own DATABASE_PATH.")
+            for path in (database, database.with_name("heartbeat.db-wal"), database.with_name("heartbeat.db.lock")):
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        finally:
+            first.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(first.communicate(), 30)
+    assert first.returncode == 0
+
+    async with StandIn(token=SECRET) as standin:  # once the first has stopped, the lock is free again
+        build_sample(standin)
+        again = await start(standin, database)
+        try:
+            await standin.wait_ready(timeout=30)
+        finally:
+            again.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(again.communicate(), 30)
+    assert again.returncode == 0

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sqlite3
 
 import discord
 
+from bot.cli._lock import AlreadyRunning, instance_lock
 from bot.cli._output import database_failure, fail
 from bot.client import Heartbeat, use_discord_at
 from bot.settings import Settings, require_token
@@ -26,11 +28,16 @@ def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Connect to Discord and run until SIGINT or SIGTERM."""
     token = require_token(settings)
+    # The database holds what members said: files the bot creates (database, journal, lock) are the owner's alone.
+    os.umask(0o077)
     discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
     if settings.discord_url:
         use_discord_at(settings.discord_url)
     try:
-        asyncio.run(_serve(settings, token))
+        with instance_lock(settings.database_path):
+            asyncio.run(_serve(settings, token))
+    except AlreadyRunning as error:
+        return fail(str(error))
     except discord.LoginFailure:
         return fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Bot page of the "
                     "Developer Portal into .env.")

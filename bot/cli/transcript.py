@@ -74,6 +74,7 @@ def _write_files(found: list[Found], out: Path, extension: str) -> list[Path]:
         used.add(name)
         path = out / f"{name}.{extension}"
         path.write_text(texts[extension], encoding="utf-8")
+        path.chmod(0o600)  # a transcript holds what members said: readable by its owner only
         paths.append(path)
     return paths
 
