@@ -1,4 +1,4 @@
-"""Joins and leaves: each join is recorded and welcomed (see bot/newcomers.py); leaves are recorded."""
+"""Joins and leaves: each join is recorded and welcomed (see bot/newcomers/); leaves are recorded."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.access import check_moderator
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
-from bot.domain.newcomers import NEWCOMER_DAYS
+from bot.domain.newcomers import NEWCOMER_DAYS, join_flags
 from bot.newcomers import report_file, report_page
 
 Status = Literal["all", "unreviewed", "reviewed", "follow_up", "watch"]
@@ -42,16 +42,11 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
             await interaction.response.send_message(f"Nobody joined in the last {days} days.", ephemeral=True)
             return
         lines: list[str] = []
+        new_account_age = timedelta(hours=self.bot.settings.defaults.new_account_hours)
         for member in members:
-            account_age = member.last_joined_at - member.account_created_at
-            age_days = account_age.days
-            flags = []
-            if account_age < timedelta(hours=self.bot.settings.defaults.new_account_hours):
-                flags.append("new account")
-            if member.join_count > 1:
-                flags.append(f"joined {member.join_count} times")
-            if not member.present:
-                flags.append("left")
+            flags = join_flags(joined_at=member.last_joined_at, account_created_at=member.account_created_at,
+                               join_count=member.join_count, present=member.present, new_account_age=new_account_age)
+            age_days = (member.last_joined_at - member.account_created_at).days
             line = (f"<@{member.user_id}> joined {discord.utils.format_dt(member.last_joined_at, 'R')}, "
                     f"account {age_days} days old" + (f" — {', '.join(flags)}" if flags else ""))
             # An embed description holds 4096 characters: during a raid, show what fits and count the rest.

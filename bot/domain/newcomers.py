@@ -268,6 +268,19 @@ def flags(facts: NewcomerFacts) -> list[str]:
     return found
 
 
+def join_flags(*, joined_at: datetime, account_created_at: datetime, join_count: int, present: bool,
+               new_account_age: timedelta) -> list[str]:
+    """What the joins report notes beside a join: a new account, joining more than once, having left."""
+    found = []
+    if joined_at - account_created_at < new_account_age:
+        found.append("new account")
+    if join_count > 1:
+        found.append(f"joined {join_count} times")
+    if not present:
+        found.append("left")
+    return found
+
+
 def greeting_delay(facts: NewcomerFacts) -> timedelta | None:
     """How long after the newcomer's first message (or their join, if they had not spoken) a human greeted them."""
     if facts.greeted_at is None:

@@ -1,0 +1,166 @@
+"""The moderators' newcomer report: gathered from storage, reviewed card by card, posted weekly and after chats."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.domain import newcomers as domain
+from bot.domain.newcomers import NewcomerFacts, NewcomerRow
+from bot.domain.series import local_day
+from bot.newcomers._views import card_index, newcomer_embed, report_file, report_page
+from bot.posting import jump_url
+from bot.storage import Member, Newcomer, NewcomerChat, NewcomerReview, Storage
+
+if TYPE_CHECKING:
+    from bot.client import Heartbeat
+
+log = logging.getLogger(__name__)
+
+WEEKLY_REPORT = timedelta(days=7)
+
+
+async def newcomer_report(storage: Storage, guild_id: int, *, now: datetime, days: int | None, status: str = "all",
+                          name_of: Callable[[int], str | None] = lambda _: None,
+                          only: int | None = None) -> list[NewcomerRow]:
+    """The newcomers who joined in the last `days` days (ever, if None; one member, if `only`), unreviewed first.
+
+    Names come from `name_of` (the server as it is now) when it knows them, else from what was stored.
+    """
+    facts = await newcomer_facts(storage, guild_id, now=now, days=days, name_of=name_of, only=only)
+    return [domain.report_row(f) for f in facts if domain.matches_status(f, status)]
+
+
+async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days: int | None,
+                         name_of: Callable[[int], str | None] = lambda _: None,
+                         only: int | None = None) -> list[NewcomerFacts]:
+    """What is known of each newcomer `newcomer_report` covers (whatever their review), in the report's order."""
+    since = now - timedelta(days=days) if days is not None else datetime(1970, 1, 1, tzinfo=UTC)
+    pairs = [pair for pair in await storage.newcomers_since(guild_id, since) if only in (None, pair[0].user_id)]
+    reviews = await storage.latest_reviews(guild_id)
+    stored_names = {member.user_id: member.display_name for member, _ in pairs}
+
+    async def name(user_id: int) -> str:
+        found = name_of(user_id) or stored_names.get(user_id)
+        if found is None and (member := await storage.get_member(guild_id, user_id)) is not None:
+            found = member.display_name
+        return found or f"member {user_id}"
+
+    facts = []
+    for member, newcomer in pairs:
+        # One query per newcomer: a server's fortnight of joins is small; batch it if reports grow slow.
+        chats = await storage.chats_of(guild_id, member.user_id)
+        review = reviews.get(member.user_id)
+        facts.append(_facts(guild_id, member, newcomer, chats, review, name=await name(member.user_id),
+                            greeter=await name(newcomer.greeted_by) if newcomer.greeted_by else None,
+                            reviewer=await name(review.reviewer_id) if review else None))
+    return domain.report_order(facts)
+
+
+def _facts(guild_id: int, member: Member, newcomer: Newcomer, chats: list[NewcomerChat],
+           review: NewcomerReview | None, *, name: str, greeter: str | None, reviewer: str | None) -> NewcomerFacts:
+    """One newcomer's stored rows as the facts the report is made from."""
+    first = chats[0] if chats else None
+    return NewcomerFacts(
+        user_id=member.user_id, name=name, joined_at=member.last_joined_at,
+        account_created_at=member.account_created_at, join_count=member.join_count, left_at=member.left_at,
+        first_message_at=newcomer.first_message_at, first_message_text=newcomer.first_message_text,
+        first_message_url=jump_url(guild_id, newcomer.first_channel_id, newcomer.first_message_id)
+        if newcomer.first_message_id and newcomer.first_channel_id else None,
+        link_in_first=newcomer.link_in_first, mass_mentions=newcomer.mass_mentions,
+        repeated_text=newcomer.repeated_text,
+        first_chat=f"#{first.hashtag} on {local_day(first.started_at, first.timezone).isoformat()}" if first else None,
+        chats_attended=len(chats), greeter_id=newcomer.greeted_by, greeter_name=greeter,
+        greeted_at=newcomer.greeted_at,
+        stage=domain.stage({c.session_id: c.started_at for c in chats if c.answered},
+                           hosted=any(c.hosted for c in chats)),
+        review=review.status if review else None, reviewed_by=reviewer,
+        reviewed_at=review.reviewed_at if review else None)
+
+
+class Reports:
+    """The report for `/report newcomers` and its buttons, and the posts to moderators (job `report:<server>`)."""
+
+    def __init__(self, bot: Heartbeat, notify: Callable[[], Awaitable[None]]) -> None:
+        self.bot = bot
+        self._notify = notify
+
+    async def restore(self) -> None:
+        """Set the weekly report of every server the bot is in."""
+        for guild in self.bot.guilds:
+            await self.schedule_weekly(guild.id)
+
+    def _name_of(self, guild_id: int) -> Callable[[int], str | None]:
+        """Names as the server shows them now (None for someone it doesn't hold)."""
+        guild = self.bot.get_guild(guild_id)
+
+        def name_of(user_id: int) -> str | None:
+            member = guild.get_member(user_id) if guild else None
+            return member.display_name if member else None
+
+        return name_of
+
+    async def report(self, guild_id: int, days: int | None, status: str = "all",
+                     only: int | None = None) -> list[NewcomerRow]:
+        """The newcomer report with names as the server shows them now."""
+        return await newcomer_report(self.bot.storage, guild_id, now=self.bot.clock(), days=days, status=status,
+                                     name_of=self._name_of(guild_id), only=only)
+
+    async def review(self, interaction: discord.Interaction, guild_id: int, user_id: int, status: str) -> None:
+        """Record a moderator's review and show it on the newcomer's card."""
+        now = self.bot.clock()
+        await self.bot.storage.review_newcomer(guild_id, user_id, status, reviewer_id=interaction.user.id, at=now)
+        rows = await self.report(guild_id, None, only=user_id)
+        message = interaction.message
+        if message is not None and rows:
+            card = card_index(message, guild_id, user_id)
+            embeds = [newcomer_embed(rows[0]) if index == card else embed for index, embed in enumerate(message.embeds)]
+            await interaction.response.edit_message(embeds=embeds)
+        else:
+            await interaction.response.send_message(f"Marked <@{user_id}> {domain.REVIEW_LABELS[status]}.",
+                                                    ephemeral=True)
+        log.info("%s marked newcomer %d in server %d: %s", interaction.user, user_id, guild_id, status)
+        await self._notify()
+
+    async def post_report(self, guild_id: int, why: str) -> None:
+        """Post the unreviewed newcomers (first 14 days) to the moderator channel; nothing if there are none."""
+        config = await self.bot.storage.get_guild_config(guild_id)
+        channel = self.bot.get_channel(config.moderator_channel_id) if config.moderator_channel_id else None
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        days = domain.NEWCOMER_DAYS
+        facts = await newcomer_facts(self.bot.storage, guild_id, now=self.bot.clock(), days=days,
+                                     name_of=self._name_of(guild_id))
+        rows = [domain.report_row(f) for f in facts]
+        waiting = [row for f, row in zip(facts, rows, strict=True) if domain.matches_status(f, "unreviewed")]
+        if not waiting:
+            return
+        content, embeds, view = report_page(guild_id, waiting, days, "unreviewed", 0)
+        content = f"{why}: {len(waiting)} newcomer(s) to review. The CSV lists everyone who joined in the last " \
+                  f"{days} days; `/report newcomers` pages through them.\n" + content
+        try:
+            await channel.send(content, embeds=embeds, view=view, file=report_file(rows, f"newcomers-{days}d"))
+        except Exception as exc:
+            log.warning("Could not post the newcomer report in server %d: %s", guild_id, exc)
+
+    async def schedule_weekly(self, guild_id: int) -> None:
+        """Set the weekly newcomer report, a week after the last one (or after the bot first saw the server)."""
+        key = f"newcomer_report:{guild_id}"
+        last = await self.bot.storage.get_meta(key)
+        if last is None:
+            last = self.bot.clock().isoformat()
+            await self.bot.storage.set_meta(key, last)
+        self.bot.jobs.at(f"report:{guild_id}", datetime.fromisoformat(last) + WEEKLY_REPORT, self.weekly, guild_id)
+
+    async def weekly(self, guild_id: int) -> None:
+        """The weekly newcomer report."""
+        await self.bot.storage.set_meta(f"newcomer_report:{guild_id}", self.bot.clock().isoformat())
+        try:
+            await self.post_report(guild_id, "Weekly newcomer report")
+        finally:
+            await self.schedule_weekly(guild_id)
+            await self._notify()

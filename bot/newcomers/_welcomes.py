@@ -1,0 +1,189 @@
+"""The welcome desk: joins and leaves recorded, join bursts noticed, and welcomes posted (combined) and DMed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.domain import newcomers as domain
+from bot.domain.series import upcoming_sessions
+from bot.newcomers._caches import KeyedLocks
+from bot.plans import slot_of
+from bot.posting import alert_hosts, nonce
+from bot.storage import WelcomeConfig
+
+if TYPE_CHECKING:
+    from bot.client import Heartbeat
+
+log = logging.getLogger(__name__)
+
+RETRY_WELCOME = timedelta(seconds=30)
+
+
+class Welcomes:
+    """Records joins and leaves in order, and posts the waiting welcomes under the job `welcome:<server>`."""
+
+    def __init__(self, bot: Heartbeat, notify: Callable[[], Awaitable[None]]) -> None:
+        self.bot = bot
+        self._notify = notify
+        self._locks = KeyedLocks()
+
+    async def restore(self) -> None:
+        """Post the welcomes still waiting from before a restart (those now too late are dropped then)."""
+        for guild_id in await self.bot.storage.guilds_with_waiting_welcomes():
+            self.bot.jobs.at(f"welcome:{guild_id}", self.bot.clock(), self.send_welcomes, guild_id)
+
+    async def arrived(self, member: discord.Member) -> None:
+        """A member joined: record it, decide their welcome, watch for a burst."""
+        guild_id, clock, defaults = member.guild.id, self.bot.clock, self.bot.settings.defaults
+        joined_at = clock.from_real(member.joined_at) if member.joined_at else clock()
+        alert = None
+        # Only database work under the lock (no Discord calls), so joins are recorded as fast as they come.
+        async with self._locks(guild_id):
+            before = await self.bot.storage.get_member(guild_id, member.id)
+            previous = await self.bot.storage.get_newcomer(guild_id, member.id)
+            recorded = await self.bot.storage.record_member_join(guild_id, member.id, member.display_name,
+                                                                 clock.from_real(member.created_at), joined_at)
+            if before is not None and recorded.join_count == before.join_count:
+                return  # a replayed join
+            welcome = domain.arrival(previously_welcomed=previous is not None and previous.welcomed_at is not None,
+                                     left_at=before.left_at if before else None, joined_at=joined_at,
+                                     account_created_at=recorded.account_created_at,
+                                     new_account_age=timedelta(hours=defaults.new_account_hours))
+            await self.bot.storage.set_arrival(guild_id, member.id, welcome)
+            alert = await self._plan_welcome(guild_id, welcome)
+        if alert is not None:
+            await self._alert(guild_id, alert)
+        log.info("%s joined server %d: welcome %s", member, guild_id, welcome)
+        await self._notify()
+
+    async def _plan_welcome(self, guild_id: int, welcome: str) -> str | None:
+        """Set the welcome job for a join (unless one is set already); the burst alert to raise, if one starts."""
+        now, alert = self.bot.clock(), None
+        bursting, config, joins = await self._burst(guild_id, now)
+        if bursting and config.burst_since is None:
+            config = await self.bot.storage.update_welcome_config(guild_id, burst_since=now)
+            held = await self.bot.storage.count_held(guild_id, since=now - self._window)
+            alert = domain.burst_alert_text(joins, self._window, held)
+        if welcome == "waiting" and f"welcome:{guild_id}" not in self.bot.jobs.pending():
+            # An earlier join already set the post; moving it later would starve it in a steady trickle.
+            due = domain.welcome_due(now, bursting=bursting, last_welcome_at=config.last_welcome_at)
+            self.bot.jobs.at(f"welcome:{guild_id}", due, self.send_welcomes, guild_id)
+        return alert
+
+    @property
+    def _window(self) -> timedelta:
+        return timedelta(seconds=self.bot.settings.defaults.welcome_burst_window_seconds)
+
+    async def _burst(self, guild_id: int, now: datetime) -> tuple[bool, WelcomeConfig, int]:
+        """Whether a join burst is on now, the welcome config (a finished burst cleared), and the joins counted."""
+        joins = await self.bot.storage.join_times(guild_id, since=now - self._window)
+        bursting = domain.in_burst(joins, now, joins=self.bot.settings.defaults.welcome_burst_joins,
+                                   window=self._window)
+        config = await self.bot.storage.get_welcome_config(guild_id)
+        if not bursting and config.burst_since is not None:  # the last burst is over: the next one alerts again
+            config = await self.bot.storage.update_welcome_config(guild_id, burst_since=None)
+        return bursting, config, len(joins)
+
+    async def _alert(self, guild_id: int, text: str) -> None:
+        """Tell the server's hosts something went wrong (see bot/posting.py)."""
+        await alert_hosts(self.bot.storage, self.bot, guild_id, text)
+
+    async def left(self, guild_id: int, user_id: int) -> None:
+        """A member left: recorded in the same order as joins, so a join-then-leave is never read backwards."""
+        now = self.bot.clock()
+        async with self._locks(guild_id):
+            await self.bot.storage.record_member_leave(guild_id, user_id, now)
+        await self._notify()
+
+    async def send_welcomes(self, guild_id: int) -> None:
+        """Post the waiting welcomes: one for one joiner, one combined post for several."""
+        async with self._locks(("welcome", guild_id)):
+            await self._send_welcomes(guild_id)
+        await self._notify()
+
+    async def _send_welcomes(self, guild_id: int) -> None:
+        storage, now = self.bot.storage, self.bot.clock()
+        waiting = await storage.waiting_welcomes(guild_id)
+        stale = [m.user_id for m in waiting if now - m.last_joined_at > domain.WELCOME_TOO_LATE]
+        if stale:
+            await storage.mark_welcomed(guild_id, stale, status="missed", at=now, message_id=None)
+        ids = [m.user_id for m in waiting if m.user_id not in stale]
+        if not ids:
+            return
+        _, config, _ = await self._burst(guild_id, now)
+        if config.burst_since is not None and config.last_welcome_at is not None \
+                and now < config.last_welcome_at + domain.BURST_WELCOME_INTERVAL:
+            self.bot.jobs.at(f"welcome:{guild_id}", config.last_welcome_at + domain.BURST_WELCOME_INTERVAL,
+                             self.send_welcomes, guild_id)
+            return
+        carry_on, message_id = await self._post_welcome(guild_id, ids, config.template, now)
+        if not carry_on:
+            return
+        dm = config.dm and config.burst_since is None
+        # Recorded straight after the post, before any DM, so a stop in between cannot repeat the post.
+        await storage.mark_welcomed(guild_id, ids, status="welcomed" if message_id or dm else "missed", at=now,
+                                    message_id=message_id)
+        await storage.update_welcome_config(guild_id, last_welcome_at=now)
+        if dm:
+            await self._direct_welcomes(guild_id, ids, config.template)
+        log.info("Welcomed %d member(s) in server %d", len(ids), guild_id)
+
+    async def _post_welcome(self, guild_id: int, ids: list[int], template: str | None,
+                            now: datetime) -> tuple[bool, int | None]:
+        """Post one welcome naming `ids` in the welcome channel: (False if it is to be tried again, the post's id)."""
+        guild_config = await self.bot.storage.get_guild_config(guild_id)
+        channel = self.bot.get_channel(guild_config.welcome_channel_id) if guild_config.welcome_channel_id else None
+        if not isinstance(channel, discord.abc.Messageable):
+            return True, None
+        text = await self.welcome_text(guild_id, template, domain.welcome_names([f"<@{i}>" for i in ids]))
+        named = ids if len(ids) <= domain.NAMED_IN_COMBINED + 1 else ids[:domain.NAMED_IN_COMBINED]
+        try:
+            message = await channel.send(text, nonce=nonce(f"welcome:{guild_id}:{ids[0]}:{len(ids)}"),
+                                         allowed_mentions=discord.AllowedMentions(
+                                             users=[discord.Object(i) for i in named]))
+        except discord.Forbidden:
+            await self._alert(guild_id, f"I could not post welcomes in <#{channel.id}>: "
+                                        "give me View Channel and Send Messages there.")
+            return True, None
+        except Exception as exc:  # Discord errors and dropped connections alike: try again shortly
+            log.warning("Welcome in server %d failed (%s); trying again in 30 s", guild_id, exc)
+            self.bot.jobs.at(f"welcome:{guild_id}", now + RETRY_WELCOME, self.send_welcomes, guild_id)
+            return False, None
+        return True, message.id
+
+    async def _direct_welcomes(self, guild_id: int, user_ids: list[int], template: str | None) -> None:
+        guild = self.bot.get_guild(guild_id)
+        for user_id in user_ids:
+            member = guild.get_member(user_id) if guild else None
+            if member is None:
+                continue
+            try:
+                await member.send(await self.welcome_text(guild_id, template, member.display_name))
+            except Exception as exc:  # closed DMs are common and not an error worth more than a line
+                log.info("Could not DM a welcome to %s: %s", member, exc)
+
+    async def welcome_text(self, guild_id: int, template: str | None, member: str) -> str:
+        """A welcome filled in for this server and its next chat."""
+        guild = self.bot.get_guild(guild_id)
+        start, hashtag, channel_id = await self.next_chat(guild_id)
+        return domain.render_welcome(template or domain.DEFAULT_WELCOME, member=member,
+                                     server=guild.name if guild else "the server", next_chat=start, hashtag=hashtag,
+                                     channel_id=channel_id)
+
+    async def next_chat(self, guild_id: int) -> tuple[datetime | None, str | None, int | None]:
+        """The server's next planned chat: when, its hashtag and channel (Nones if nothing is planned)."""
+        storage, now = self.bot.storage, self.bot.clock()
+        found: tuple[datetime | None, str | None, int | None] = (None, None, None)
+        for series in await storage.list_series(guild_id):
+            if series.paused:
+                continue
+            skipped = await storage.skipped_starts(series.id)
+            for start in upcoming_sessions(slot_of(series), now, 1, skipped):
+                if found[0] is None or start < found[0]:
+                    found = (start, series.hashtag, series.channel_id)
+        return found
