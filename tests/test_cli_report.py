@@ -228,7 +228,8 @@ def test_a_file_that_is_not_a_database_exits_1(cli, tmp_path):
     bogus.write_text("not a database, just some notes\n" * 100)
     code, out, err = cli("--guild", str(GUILD), database=bogus)
     assert code == 1 and out == ""
-    assert err.startswith(f"heartbeat: could not open the database at {bogus}: ")
+    assert err.startswith(f"heartbeat: {bogus} is not a usable Heartbeat database (SQLite says: file is not a "
+                          "database); nothing in it was changed.")
     assert "Traceback" not in err
 
 
