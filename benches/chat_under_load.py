@@ -163,7 +163,7 @@ async def measure(name: str, standin: StandIn, sample: SampleServer, bot: Heartb
     async def recap_posted() -> bool:
         recap = await bot.storage.get_post(post_key(session.id, "recap"))
         return recap is not None and recap.status != "pending"
-    await bot.runner.wait_for(recap_posted, timeout=15)
+    await bot.chats.wait_for(recap_posted, timeout=15)
     recorded = await settled_count(bot, session.id, sent)
     lateness = []
     for question in questions:

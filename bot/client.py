@@ -6,16 +6,17 @@ import asyncio
 import hashlib
 import json
 import logging
+from datetime import timedelta
 
 import discord
 import yarl
 from discord.ext import commands
 
 from bot import errors
+from bot.chats import Chats, CheckIn, NotifyMe
 from bot.clock import Clock
 from bot.jobs import Jobs
 from bot.newcomers import Newcomers, ReportPage, Review
-from bot.runner import ChatRunner, CheckIn, NotifyMe
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -75,7 +76,7 @@ class Heartbeat(commands.Bot):
         self.clock = clock or Clock()
         self.jobs = Jobs(self.clock)
         self._storage: Storage | None = None
-        self.runner = ChatRunner(self)
+        self._chats: Chats | None = None
         self.newcomers = Newcomers(self)
         self._restored = False
         # Set at READY: what tests and the demo wait on instead of polling.
@@ -89,11 +90,27 @@ class Heartbeat(commands.Bot):
             raise RuntimeError("storage is not open yet")
         return self._storage
 
+    @property
+    def chats(self) -> Chats:
+        """Running chats (scheduling, promotion, delivery, the live session, capture), made once storage is open."""
+        if self._chats is None:
+            raise RuntimeError("chats are not set up yet")
+        return self._chats
+
+    @property
+    def runner(self) -> Chats:
+        """The previous name of `chats`, kept while callers move over."""
+        return self.chats
+
     async def setup_hook(self) -> None:
         """Open and migrate storage, start the scheduler, load the cogs, sync commands if they changed."""
         self._storage = await Storage.open(self.settings.database_path)
         log.info("Database %s at schema version %d", self.settings.database_path,
                  await self._storage.schema_version())
+        # Made here, not in __init__: every part is handed the open database.
+        self._chats = Chats(client=self, storage=self._storage, clock=self.clock, jobs=self.jobs,
+                            grace=timedelta(seconds=self.settings.defaults.misfire_grace_seconds),
+                            newcomers=self.newcomers)
         self.jobs.start()
         self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage)
         for name in COGS:
@@ -127,9 +144,9 @@ class Heartbeat(commands.Bot):
         try:
             if not self._restored:
                 self._restored = True
-                await self.runner.restore()
+                await self.chats.scheduling.restore()
                 await self.newcomers.restore()
-            await self.runner.catch_up()
+            await self.chats.scheduling.catch_up()
         except Exception:
             log.exception("Rebuilding scheduled chats failed; they will not run until the next start")
         self.connected.set()

@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import host_only
+from bot.chats import transcript_files
 from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain import questions as question_list
@@ -30,8 +31,8 @@ from bot.domain.series import (
     upcoming_sessions,
 )
 from bot.domain.timeline import DEFAULT_SPACING, format_duration, validate_plan
+from bot.errors import report
 from bot.plans import plan_of, slot_of
-from bot.runner import transcript_files
 from bot.storage import ChatSession, DuplicateName, Series
 
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -66,20 +67,18 @@ class ConfirmDelete(discord.ui.View):
             await self.asked.edit_original_response(content=f"Kept **{self.series.name}** (no answer in time).",
                                                     view=None)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.host_id:
             raise UserError("Only the host who asked to delete this series can confirm it.")
         return True
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception,  # type: ignore[override]
+    async def on_error(self, interaction: discord.Interaction, error: Exception,
                        item: discord.ui.Item[ConfirmDelete]) -> None:
-        from bot.errors import report
-
         await report(interaction, error)
 
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger, custom_id="chat-delete-confirm")
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmDelete]) -> None:
-        await self.cog.bot.runner.retire_series(self.series)
+        await self.cog.bot.chats.scheduling.retire_series(self.series)
         await self.cog.bot.storage.delete_series(self.series.id)
         self.stop()
         await interaction.response.edit_message(
@@ -190,7 +189,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             f"Created {describe(series, await self._next_starts(series, 3))}\n{plan}.\n"
             "Add questions with `/chat questions add` or `/chat questions import`.", ephemeral=True)
         # Reply first: the scheduled event and reminders that follow talk to Discord, which can be slow.
-        await self.bot.runner.schedule_series(series.id)
+        await self.bot.chats.scheduling.schedule_series(series.id)
 
     @app_commands.command(name="list", description="Every chat series here, with its next three sessions")
     async def list_series(self, interaction: discord.Interaction) -> None:
@@ -247,7 +246,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             raise UserError(f"A series called '{spec.name}' already exists: pick another name.") from None
         await interaction.response.send_message(
             f"Updated {describe(updated, await self._next_starts(updated, 3))}", ephemeral=True)
-        await self.bot.runner.schedule_series(updated.id)
+        await self.bot.chats.scheduling.schedule_series(updated.id)
 
     @app_commands.command(name="pause", description="Stop a series from running until resumed")
     @app_commands.describe(series="Which series")
@@ -257,7 +256,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         await self.bot.storage.update_series(chosen.id, {"paused": True})
         await interaction.response.send_message(f"Paused **{chosen.name}**: no sessions run until "
                                                 "`/chat resume`.", ephemeral=True)
-        await self.bot.runner.schedule_series(chosen.id)
+        await self.bot.chats.scheduling.schedule_series(chosen.id)
 
     @app_commands.command(name="resume", description="Let a paused series run again")
     @app_commands.describe(series="Which series")
@@ -266,7 +265,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         chosen = await self.bot.storage.update_series((await self._series(interaction, series)).id, {"paused": False})
         await interaction.response.send_message(
             f"Resumed {describe(chosen, await self._next_starts(chosen, 3))}", ephemeral=True)
-        await self.bot.runner.schedule_series(chosen.id)
+        await self.bot.chats.scheduling.schedule_series(chosen.id)
 
     @app_commands.command(name="skip", description="Skip one session of a series")
     @app_commands.describe(date="The local date of the session to skip, YYYY-MM-DD", series="Which series")
@@ -280,7 +279,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         await interaction.response.send_message(
             f"Skipping {when(session.starts_at)}. {describe(chosen, await self._next_starts(chosen, 3))}",
             ephemeral=True)
-        await self.bot.runner.schedule_series(chosen.id)
+        await self.bot.chats.scheduling.schedule_series(chosen.id)
 
     @app_commands.command(name="delete", description="Delete a series (asks you to confirm)")
     @app_commands.describe(series="Which series")
@@ -295,7 +294,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
 
     async def _live(self, interaction: discord.Interaction) -> ChatSession:
         assert interaction.guild_id is not None
-        return await self.bot.runner.live_session(interaction.guild_id, interaction.channel_id)
+        return await self.bot.chats.live.current(interaction.guild_id, interaction.channel_id)
 
     @app_commands.command(name="start", description="Start a chat now: a series' next session, or an ad hoc chat")
     @app_commands.describe(series="Which series (its next session starts now)", topic="Today's topic",
@@ -322,7 +321,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 timezone=config.timezone or self.bot.settings.defaults.timezone, starts_at=self.bot.clock(),
                 topic=clean_topic(topic) if topic else None)
             try:
-                started = await self.bot.runner.start(session, plan, started_by=interaction.user.id)
+                started = await self.bot.chats.live.start(session, plan, started_by=interaction.user.id)
             except UserError:
                 await self.bot.storage.delete_session(session.id)  # nothing stored half-way
                 raise
@@ -337,7 +336,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 await self.bot.storage.replace_questions(session.id, await self.bot.storage.questions(session.id),
                                                          topic=clean_topic(topic))
                 session = await self.bot.storage.get_session(session.id) or session
-            started = await self.bot.runner.start(session, plan_of(chosen), started_by=interaction.user.id)
+            started = await self.bot.chats.live.start(session, plan_of(chosen), started_by=interaction.user.id)
             count = len(await self.bot.storage.questions(started.id))
             extra = f"{count} question{'' if count == 1 else 's'} ready." if count else \
                 "No questions are loaded: post them with `/chat next text:…`."
@@ -352,14 +351,14 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     async def next(self, interaction: discord.Interaction, text: str | None = None) -> None:
         session = await self._live(interaction)
         await interaction.response.defer(ephemeral=True)
-        number = await self.bot.runner.next_question(session, text)
+        number = await self.bot.chats.live.next_question(session, text)
         await interaction.followup.send(f"Posted Q{number} in <#{session.channel_id}>.", ephemeral=True)
 
     @app_commands.command(name="hold", description="Hold the question clock (no new questions until continue)")
     @host_only
     async def hold(self, interaction: discord.Interaction) -> None:
         session = await self._live(interaction)
-        await self.bot.runner.hold(session)
+        await self.bot.chats.live.hold(session)
         await interaction.response.send_message(
             f"Holding #{session.hashtag}: no new questions until `/chat continue`.", ephemeral=True)
 
@@ -367,7 +366,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @host_only
     async def carry_on(self, interaction: discord.Interaction) -> None:
         session = await self._live(interaction)
-        held_for = await self.bot.runner.carry_on(session)
+        held_for = await self.bot.chats.live.carry_on(session)
         await interaction.response.send_message(
             f"Carrying on with #{session.hashtag}; the rest of the chat moved {format_duration(held_for)} later.",
             ephemeral=True)
@@ -377,7 +376,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @host_only
     async def extend(self, interaction: discord.Interaction, by: str) -> None:
         session = await self._live(interaction)
-        ends = await self.bot.runner.extend(session, parse_duration(by))
+        ends = await self.bot.chats.live.extend(session, parse_duration(by))
         await interaction.response.send_message(
             f"#{session.hashtag} now ends {discord.utils.format_dt(ends, 't')}.", ephemeral=True)
 
@@ -386,13 +385,14 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     async def end(self, interaction: discord.Interaction) -> None:
         session = await self._live(interaction)
         await interaction.response.defer(ephemeral=True)
-        await self.bot.runner.end(session)
+        await self.bot.chats.live.end(session)
         await interaction.followup.send(f"Ended #{session.hashtag}; the recap follows within a minute.",
                                         ephemeral=True)
 
     @app_commands.command(name="notify", description="Get pinged before each chat (run again to stop)")
     async def notify(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(await self.bot.runner.toggle_notify(interaction.user), ephemeral=True)
+        await interaction.response.send_message(await self.bot.chats.promotion.toggle_notify(interaction.user),
+                                                ephemeral=True)
 
     @app_commands.command(name="transcript", description="The recap and transcript of a past chat")
     @app_commands.describe(date="The chat's local date, YYYY-MM-DD (default: the latest)", series="Which series")
@@ -474,8 +474,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         await self.bot.storage.replace_questions(session.id, parsed.questions, topic=parsed.topic, guest=parsed.guest)
         session = await self.bot.storage.get_session(session.id) or session
         await interaction.response.send_message(embed=_question_listing(session, parsed.questions), ephemeral=True)
-        if session.series_id is not None:
-            await self.bot.runner.schedule_series(session.series_id)  # the event shows the new topic and guest
+        if session.series_id is not None:  # the event shows the new topic and guest
+            await self.bot.chats.scheduling.schedule_series(session.series_id)
 
     @questions.command(name="list", description="Show a session's questions")
     @app_commands.describe(series="Which series", date="Session date, YYYY-MM-DD (default: the next one)")

@@ -43,7 +43,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Set up H
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return await check_admin(interaction)
 
     async def _save(self, interaction: discord.Interaction, changes: dict[str, int | str | None]) -> GuildConfig:

@@ -1,4 +1,4 @@
-"""What people say: in a running chat the runner records messages, edits, deletes and reactions; anywhere in the
+"""What people say: in a running chat its messages, edits, deletes and reactions are captured; anywhere in the
 server, newcomers' first messages and the members who greet them are noted."""
 
 from __future__ import annotations
@@ -17,31 +17,31 @@ class Live(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        await self.bot.runner.capture(message)
+        await self.bot.chats.capture.record(message)
         await self.bot.newcomers.observe(message)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        await self.bot.runner.recapture(payload.message)
+        await self.bot.chats.capture.recapture(payload.message)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self.bot.runner.forget(payload.message_id)
+        await self.bot.chats.capture.forget(payload.message_id)
 
     @commands.Cog.listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         for message_id in payload.message_ids:
-            await self.bot.runner.forget(message_id)
+            await self.bot.chats.capture.forget(message_id)
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.user_id != getattr(self.bot.user, "id", None):
-            await self.bot.runner.react(payload.message_id, +1)
+            await self.bot.chats.capture.react(payload.message_id, +1)
 
     @commands.Cog.listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.user_id != getattr(self.bot.user, "id", None):
-            await self.bot.runner.react(payload.message_id, -1)
+            await self.bot.chats.capture.react(payload.message_id, -1)
 
 
 async def setup(bot: Heartbeat) -> None:

@@ -75,7 +75,7 @@ async def retry_until_settled(bot, clock: Clock, key: str):
         async def tried_again(before=attempts):
             post = await bot.storage.get_post(key)
             return post if post.status != "pending" or (post.attempts > before and post.last_error) else None
-        post = await bot.runner.wait_for(tried_again)
+        post = await bot.chats.wait_for(tried_again)
         if post.status != "pending":
             return post
         attempts = post.attempts
@@ -96,7 +96,7 @@ async def stored(bot, session: int, count: int):
     async def enough():
         messages = await bot.storage.session_messages(session)
         return messages if len(messages) >= count else None
-    return await bot.runner.wait_for(enough)
+    return await bot.chats.wait_for(enough)
 
 
 async def test_weekly_trigger_runs_the_chat_with_questions_in_order_at_their_offsets(standin, sample, bot, clock):
@@ -187,13 +187,13 @@ async def test_edits_re_evaluate_and_deletes_remove_answers(standin, sample, bot
     async def re_evaluated():
         kept = {m.message_id: m.question_number for m in await bot.storage.session_messages(session)}
         return kept == {answer.id: 2, chatter.id: 1}
-    await bot.runner.wait_for(re_evaluated)
+    await bot.chats.wait_for(re_evaluated)
 
     await standin.delete(answer)
 
     async def removed():
         return [m.message_id for m in await bot.storage.session_messages(session)] == [chatter.id]
-    await bot.runner.wait_for(removed)
+    await bot.chats.wait_for(removed)
     async with bot.storage._reading() as conn, conn.execute(
             "SELECT COUNT(*) FROM activity WHERE message_id = ?", (answer.id,)) as cursor:
         assert (await cursor.fetchone())[0] == 0
@@ -228,7 +228,7 @@ async def test_the_recap_and_transcript_are_right_for_a_scripted_chat(standin, s
 
     async def reactions_counted():
         return (await bot.storage.get_message(a1.id)).reactions == 2
-    await bot.runner.wait_for(reactions_counted)
+    await bot.chats.wait_for(reactions_counted)
 
     await slash(standin, sample.host, "chat end", where=chat)
     move_to(clock, clock.now() + timedelta(seconds=30))
@@ -294,7 +294,7 @@ async def test_a_post_sent_but_not_recorded_before_a_crash_is_not_posted_again(s
     async def reconciled():
         post = await second.storage.get_post(post_key(session, "question", 2))
         return post.status == "posted"
-    await second.runner.wait_for(reconciled)
+    await second.chats.wait_for(reconciled)
     assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q2:*") == 1
 
 
@@ -332,7 +332,7 @@ async def test_discord_acting_on_a_request_it_answered_500_does_not_double_post(
 
     async def recorded():
         return (await bot.storage.get_post(post_key(session, "question", 1))).status == "posted"
-    await bot.runner.wait_for(recorded)
+    await bot.chats.wait_for(recorded)
     assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q1:*") == 1
 
 
@@ -495,7 +495,7 @@ async def test_adaptive_pacing_waits_for_answers_to_die_down(standin, sample, bo
     async def recorded():
         post = await bot.storage.get_post(post_key(session, "question", 3))
         return post if post.status == "posted" else None
-    assert (await bot.runner.wait_for(recorded)).posted_at == START + 5 * MINUTE + timedelta(seconds=30)
+    assert (await bot.chats.wait_for(recorded)).posted_at == START + 5 * MINUTE + timedelta(seconds=30)
 
 
 async def test_extending_a_fixed_chat_schedules_the_prepared_questions_that_now_fit(standin, sample, bot, clock):

@@ -1,0 +1,179 @@
+"""The live session: a chat's lifecycle once started (start, next, hold, continue, extend, end)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.chats._delivery import Delivery
+from bot.chats._locks import Locks
+from bot.chats._promotion import ScheduledEvents
+from bot.clock import Clock
+from bot.domain import running
+from bot.domain.errors import UserError
+from bot.domain.questions import insert_question
+from bot.domain.running import PlannedPost, post_key
+from bot.domain.timeline import ChatPlan
+from bot.plans import session_plan
+from bot.storage import ChatSession, ScheduledPost, Storage
+
+log = logging.getLogger(__name__)
+
+# Re-plan a series' next session after a change (series_id). Scheduling's `schedule_series`.
+ReplanSeries = Callable[[int], Awaitable[None]]
+
+
+class LiveSession:
+    """Starts a chat and steers it while it runs; every change is written first, then its posts are rescheduled."""
+
+    def __init__(self, storage: Storage, clock: Clock, *, locks: Locks, delivery: Delivery, events: ScheduledEvents,
+                 replan_series: ReplanSeries) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._locks = locks
+        self._delivery = delivery
+        self._events = events
+        self._replan_series = replan_series
+
+    async def current(self, guild_id: int, channel_id: int | None = None) -> ChatSession:
+        """The chat running in a channel (or the server's only running chat), or a UserError."""
+        running_now = [s for s in await self._storage.sessions_with_status("running") if s.guild_id == guild_id]
+        if channel_id is not None:
+            here = [s for s in running_now if s.channel_id == channel_id]
+            running_now = here or running_now
+        if not running_now:
+            raise UserError("No chat is running here: start one with `/chat start`.")
+        if len(running_now) > 1:
+            raise UserError(f"{len(running_now)} chats are running: run this in the channel of the one you mean.")
+        return running_now[0]
+
+    async def start(self, session: ChatSession, plan: ChatPlan, *, started_by: int | None,
+                    at: datetime | None = None) -> ChatSession:
+        """Start a planned session (timed from `at`, default now): schedule its opening, questions, closing, recap."""
+        now = at or self._clock()
+        busy = [s for s in await self._storage.sessions_with_status("running") if s.channel_id == session.channel_id]
+        if busy:
+            raise UserError(f"#{busy[0].hashtag} is already running in <#{session.channel_id}>: "
+                            "end it with `/chat end` first.")
+        questions = await self._storage.questions(session.id)
+        posts = running.plan_posts(plan, session.id, now, len(questions))
+        started = await self._storage.start_session(
+            session.id, started_at=now, started_by=started_by, channel_id=session.channel_id,
+            duration_seconds=int(plan.duration.total_seconds()), spacing_seconds=int(plan.spacing.total_seconds()),
+            pacing=plan.pacing, posts=posts)
+        if started is None:
+            raise UserError("That session has already run or been skipped.")
+        log.info("Started #%s (session %d) in channel %d", started.hashtag, started.id, started.channel_id)
+        for post in posts:
+            self._delivery.schedule(post.key, post.due_at)
+        if started.series_id is not None:
+            await self._replan_series(started.series_id)
+        await self._events.move(started, "start")
+        return started
+
+    async def next_question(self, session: ChatSession, text: str | None) -> int:
+        """Post the next question now (a new one, if text is given); later ones follow at the usual spacing."""
+        if session.held_at is not None:
+            raise UserError("The chat is on hold: `/chat continue` first, then `/chat next`.")
+        async with self._locks(session.id):
+            posted = await self._asked(session.id)
+            # After the last question asked, even if one before it was skipped in an outage.
+            number = max((p.question_number or 0 for p in posted), default=0) + 1
+            if text is not None:
+                await self._storage.change_questions(session.id, lambda qs: insert_question(qs, text, number))
+            if number > len(await self._storage.questions(session.id)):
+                raise UserError(f"There is no Q{number} yet: give its text with the `text` option.")
+            now = self._clock()
+            await self._storage.plan_questions(session.id, session.channel_id, await self._question_plan(
+                session, number, now, asked_before=[p.question_number or 0 for p in posted]))
+        await self._reschedule(session.id)  # the questions after it moved too
+        await self._delivery.run_post(post_key(session.id, "question", number))
+        return number
+
+    async def hold(self, session: ChatSession) -> None:
+        """Stop the question clock (the room is busy, or the host needs a moment)."""
+        if session.held_at is not None:
+            raise UserError("The chat is already on hold: `/chat continue` carries on.")
+        await self._storage.update_session_times(session.id, held_at=self._clock())
+
+    async def carry_on(self, session: ChatSession) -> timedelta:
+        """Restart the question clock; the rest of the chat moves later by as long as it was held."""
+        async with self._locks(session.id):
+            session = await self._storage.get_session(session.id) or session
+            if session.held_at is None:
+                raise UserError("The chat is not on hold.")
+            held_for = self._clock() - session.held_at
+            await self._storage.shift_session(session.id, held_for)
+            await self._storage.update_session_times(session.id, held_at=None)
+        await self._reschedule(session.id)
+        return held_for
+
+    async def extend(self, session: ChatSession, by: timedelta) -> datetime:
+        """Make the chat longer: the closing and recap move later, and (fixed pacing) more questions may fit."""
+        if not timedelta(0) < by <= running.MAX_EXTENSION:
+            raise UserError("Extend by between 1 minute and 2 hours, e.g. `15m`.")
+        async with self._locks(session.id):
+            session = await self._storage.get_session(session.id) or session
+            for kind in ("closing", "recap"):
+                post = await self._storage.get_post(post_key(session.id, kind))
+                if post is not None:
+                    await self._storage.set_post_due(post.key, post.due_at + by)
+            assert session.ends_at is not None
+            await self._storage.update_session_times(session.id, ends_at=session.ends_at + by)
+            await self._fill_questions(session)
+        await self._reschedule(session.id)
+        return session.ends_at + by
+
+    async def end(self, session: ChatSession) -> None:
+        """Close the chat now: unasked questions are dropped, the closing post goes out, the recap follows."""
+        now = self._clock()
+        async with self._locks(session.id):
+            await self._storage.set_post_due(post_key(session.id, "closing"), now)
+            await self._storage.set_post_due(post_key(session.id, "recap"), now + running.RECAP_DELAY)
+            await self._storage.update_session_times(session.id, ends_at=now)
+        await self._reschedule(session.id)
+        await self._delivery.run_post(post_key(session.id, "closing"))
+
+    async def _asked(self, session_id: int) -> list[ScheduledPost]:
+        """A session's questions that went out, in order."""
+        return [p for p in await self._storage.session_posts(session_id)
+                if p.kind == "question" and p.status == "posted"]
+
+    async def _question_plan(self, session: ChatSession, number: int, due: datetime, *,
+                             asked_before: list[int]) -> list[PlannedPost]:
+        """Question `number` at `due`, then (fixed pacing) the rest at the spacing while they fit before the end."""
+        fresh = await self._storage.get_session(session.id) or session
+        plan = session_plan(fresh)
+        count = len(await self._storage.questions(session.id))
+        assert fresh.ends_at is not None
+        wanted = [PlannedPost(post_key(session.id, "question", number), "question", due, number)]
+        if plan.pacing == "fixed":
+            for later in range(number + 1, count + 1):
+                at = due + (later - number) * plan.spacing
+                if at >= fresh.ends_at:
+                    break
+                wanted.append(PlannedPost(post_key(session.id, "question", later), "question", at, later))
+        return [post for post in wanted if post.question_number not in asked_before]
+
+    async def _fill_questions(self, session: ChatSession) -> None:
+        """Fixed pacing, after an extension: schedule the prepared questions that now fit before the end."""
+        fresh = await self._storage.get_session(session.id) or session
+        if fresh.pacing != "fixed" or fresh.ends_at is None:
+            return
+        scheduled = [p for p in await self._storage.session_posts(session.id)
+                     if p.kind == "question" and p.status in ("pending", "posted") and p.question_number]
+        if not scheduled:
+            return
+        last = max(scheduled, key=lambda p: p.question_number or 0)
+        assert last.question_number is not None
+        at = (last.posted_at or last.due_at) + session_plan(fresh).spacing
+        if last.question_number < len(await self._storage.questions(session.id)) and at < fresh.ends_at:
+            await self._storage.add_posts(session.id, session.channel_id, await self._question_plan(
+                fresh, last.question_number + 1, at, asked_before=[]))
+
+    async def _reschedule(self, session_id: int) -> None:
+        """Put every pending post of a session back on the job queue at its (possibly moved) time."""
+        for post in await self._storage.session_posts(session_id):
+            if post.status == "pending":
+                self._delivery.schedule(post.key, post.due_at)

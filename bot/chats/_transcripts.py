@@ -1,0 +1,74 @@
+"""Transcripts: a finished chat's recap, Markdown and HTML built from what was recorded, stored, and attached."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+
+from bot.clock import Clock
+from bot.domain.recap import (
+    ChatMessage,
+    ChatQuestion,
+    ChatRecord,
+    recap_stats,
+    recap_text,
+    transcript_html,
+    transcript_markdown,
+)
+from bot.domain.series import local_day
+from bot.posting import jump_url
+from bot.storage import ChatSession, Storage, Transcript
+
+
+def transcript_files(session: ChatSession, transcript: Transcript) -> list[discord.File]:
+    """A chat's transcripts as attachments, named for the hashtag and the local day it ran."""
+    stem = f"{session.hashtag}-{local_day(session.started_at or session.starts_at, session.timezone).isoformat()}"
+    return [discord.File(io.BytesIO(transcript.markdown.encode()), filename=f"{stem}.md"),
+            discord.File(io.BytesIO(transcript.html.encode()), filename=f"{stem}.html")]
+
+
+class Transcripts:
+    """Builds and stores a session's recap and transcripts (names come from the server as it is now)."""
+
+    def __init__(self, storage: Storage, client: discord.Client, clock: Clock) -> None:
+        self._storage = storage
+        self._client = client
+        self._clock = clock
+
+    async def build(self, session: ChatSession) -> Transcript:
+        """Build, store and return a session's recap and transcripts from what was recorded."""
+        questions = await self._questions(session)
+        messages = [ChatMessage(message_id=m.message_id, author_id=m.author_id, author_name=m.author_name,
+                                content=m.content, created_at=m.created_at, question_number=m.question_number,
+                                reply_to_author_id=m.reply_to_author_id, reactions=m.reactions,
+                                jump_url=jump_url(session.guild_id, session.channel_id, m.message_id))
+                    for m in await self._storage.session_messages(session.id)]
+        checked_in = await self._storage.checked_in(session.id)
+        record = ChatRecord(series_name=session.series_name, hashtag=session.hashtag, topic=session.topic,
+                            guest=session.guest, starts_at=session.started_at or session.starts_at,
+                            ended_at=session.ended_at or self._clock(), zone=session.timezone,
+                            questions=questions, messages=messages, checked_in=checked_in,
+                            first_timers=await self._storage.first_timers(session.id),
+                            names=self._names(session, messages, checked_in))
+        transcript = Transcript(session_id=session.id, recap=recap_text(record, recap_stats(record)),
+                                markdown=transcript_markdown(record), html=transcript_html(record),
+                                created_at=self._clock())
+        await self._storage.save_transcript(transcript)
+        return transcript
+
+    async def _questions(self, session: ChatSession) -> list[ChatQuestion]:
+        """The questions that went out, with when and as which message."""
+        posts = {p.question_number: p for p in await self._storage.session_posts(session.id) if p.kind == "question"}
+        return [ChatQuestion(n, text, posts[n].posted_at, posts[n].message_id)
+                for n, text in enumerate(await self._storage.questions(session.id), 1)
+                if n in posts and posts[n].status == "posted"]
+
+    def _names(self, session: ChatSession, messages: list[ChatMessage], checked_in: list[int]) -> dict[int, str]:
+        """Who said what by the name they wrote under; members who only checked in, by their name here now."""
+        names = {m.author_id: m.author_name for m in messages}
+        guild = self._client.get_guild(session.guild_id)
+        for user_id in checked_in:
+            member = guild.get_member(user_id) if guild else None
+            names.setdefault(user_id, member.display_name if member else f"member {user_id}")
+        return names
