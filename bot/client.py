@@ -97,11 +97,6 @@ class Heartbeat(commands.Bot):
             raise RuntimeError("chats are not set up yet")
         return self._chats
 
-    @property
-    def runner(self) -> Chats:
-        """The previous name of `chats`, kept while callers move over."""
-        return self.chats
-
     async def setup_hook(self) -> None:
         """Open and migrate storage, start the scheduler, load the cogs, sync commands if they changed."""
         self._storage = await Storage.open(self.settings.database_path)

@@ -235,7 +235,7 @@ class ChatScript:
         async def stored() -> bool:
             kept = await self.bot.storage.get_message(message.id)
             return kept is not None and kept.content == message.content
-        await self.bot.runner.wait_for(stored)
+        await self.bot.chats.wait_for(stored)
 
     async def says(self, user: User, text: str, *, reply_to: Message | None = None, to: str = "") -> Message:
         self.clock.advance(ANSWER_GAP)  # people take a moment to type
@@ -261,7 +261,7 @@ class ChatScript:
         async def counted() -> bool:
             kept = await self.bot.storage.get_message(message.id)
             return kept is not None and kept.reactions > before
-        await self.bot.runner.wait_for(counted)
+        await self.bot.chats.wait_for(counted)
 
     async def checks_in(self, user: User, opening: Message) -> None:
         button = next(cid for cid in opening.custom_ids() if cid.startswith("checkin:"))
