@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
@@ -909,8 +910,6 @@ class StandIn:
 
     async def _put_reaction(self, request: web.Request, body: Any, files: Any, channel_id: str, message_id: str,
                             emoji: str) -> web.Response:
-        from urllib.parse import unquote
-
         self.messages[int(message_id)].reactions.setdefault(unquote(emoji), set()).add(self.bot_user.id)
         return self._json(None, 204)
 
