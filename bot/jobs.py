@@ -27,9 +27,9 @@ class Jobs:
         # What is wanted, in bot time, so a moved clock (demo, tests) can re-time every job.
         self._wanted: dict[str, tuple[datetime, Callable[..., Awaitable[Any]], tuple[Any, ...]]] = {}
         self._running: set[asyncio.Task[Any]] = set()
-        # No misfire limit: a job that comes due late (a busy loop) still runs, and the runner decides from
+        # No misfire limit: a job that comes due late (a busy loop) still runs, and the chat decides from
         # the database whether an overdue post is still wanted. Several instances may run, because a job
-        # may reschedule its own id (a retry) before it returns; the runner serialises each chat itself.
+        # may reschedule its own id (a retry) before it returns; the chat serialises its own work per session.
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 10, "misfire_grace_time": None})
 
