@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import Clock
-from tests.test_chat_run_e2e import move_to, slash
+from tests.helpers import move_to, slash
 
 # Monday 9 March 2026, 20:00 in New York: a day and an hour before Tuesday's 21:00 chat (01:00 UTC on the 11th).
 MONDAY = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)

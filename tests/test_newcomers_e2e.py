@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.standin import StandIn
 from bot.standin.model import Message
 from bot.standin.sample import SampleServer
-from tests.test_chat_run_e2e import (
+from tests.helpers import (
     BEFORE,
     MINUTE,
     START,

@@ -1,0 +1,86 @@
+"""Helpers the chat end-to-end tests share: a series with three questions, moving the bot's clock through it,
+and waiting for what the bot posts and records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.clock import Clock
+from bot.standin import StandIn
+from bot.standin.model import Message
+from bot.standin.sample import SampleServer
+
+# Tuesday 10 March 2026, 20:58 in New York (EDT since the 8th): two minutes before the chat.
+BEFORE = datetime(2026, 3, 11, 0, 58, tzinfo=UTC)
+START = datetime(2026, 3, 11, 1, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+QUESTIONS = ["What made you move?", "What surprised you most?", "What would you tell yourself a year ago?"]
+
+
+async def slash(standin: StandIn, user, command: str, where=None, **options):
+    """Run a slash command (in #general unless `where` is given) and return the bot's reply."""
+    general = next(c for c in standin.channels.values() if c.name == "general")
+    return await (await standin.slash(user, where or general, command, **options)).reply()
+
+
+async def create_series(standin: StandIn, sample: SampleServer, **options) -> None:
+    defaults = {"name": "GetRealChat", "hashtag": "GetRealChat", "channel": sample.channels["chat"],
+                "weekday": "Tuesday", "time": "21:00", "zone": "America/New_York", "duration": "30m",
+                "spacing": "5m", "first_question": "2m"}
+    await slash(standin, sample.admin, "config role", kind="host", role=sample.roles["hosts"])
+    reply = await slash(standin, sample.host, "chat create", **{**defaults, **options})
+    assert reply.text.startswith("Created"), reply.text
+    await standin.wait_until(lambda: sample.guild.scheduled_events)  # scheduling follows the reply
+    for question in QUESTIONS:
+        await slash(standin, sample.host, "chat questions add", text=question)
+
+
+def move_to(clock: Clock, instant: datetime) -> None:
+    clock.advance(instant - clock.now())
+
+
+async def bot_post(standin: StandIn, sample: SampleServer, starts: str, after: int = 0) -> Message:
+    return await standin.wait_for_message(
+        lambda m: m.channel_id == sample.channels["chat"].id and m.content.startswith(starts), after=after)
+
+
+async def play_until_question(standin: StandIn, sample: SampleServer, clock: Clock, last: int) -> list[Message]:
+    """Move the clock through the chat's start and its questions up to Q`last`, returning the question posts."""
+    move_to(clock, START)
+    await bot_post(standin, sample, "**Welcome")
+    posts = []
+    for number in range(1, last + 1):
+        move_to(clock, START + 2 * MINUTE + (number - 1) * 5 * MINUTE)
+        posts.append(await bot_post(standin, sample, f"**Q{number}:**"))
+    return posts
+
+
+async def retry_until_settled(bot, clock: Clock, key: str):
+    """Move the clock through each retry's backoff, one attempt at a time, until the post is posted or failed."""
+    attempts = 0
+    while True:
+        async def tried_again(before=attempts):
+            post = await bot.storage.get_post(key)
+            return post if post.status != "pending" or (post.attempts > before and post.last_error) else None
+        post = await bot.chats.wait_for(tried_again)
+        if post.status != "pending":
+            return post
+        attempts = post.attempts
+        move_to(clock, clock.now() + timedelta(seconds=90))
+
+
+def chat_posts(standin: StandIn, sample: SampleServer) -> list[Message]:
+    return standin.bot_messages(sample.channels["chat"])
+
+
+async def session_id(bot) -> int:
+    running = await bot.storage.sessions_with_status("running") or await bot.storage.sessions_with_status("ended")
+    return running[0].id
+
+
+async def stored(bot, session: int, count: int):
+    """Wait until the bot has recorded `count` messages for the session."""
+    async def enough():
+        messages = await bot.storage.session_messages(session)
+        return messages if len(messages) >= count else None
+    return await bot.chats.wait_for(enough)
