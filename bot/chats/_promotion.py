@@ -75,7 +75,13 @@ class ScheduledEvents:
             return
         try:
             event = await guild.fetch_scheduled_event(session.event_id)
-            await (event.start() if step == "start" else event.end())
+            # Discord allows only scheduled → active → completed, and moves external events itself; someone may
+            # also have ended or cancelled it by hand. Move it only where that step is allowed (discord.py raises
+            # ValueError otherwise), so the chat itself never waits on its advertisement.
+            if step == "start" and event.status is discord.EventStatus.scheduled:
+                await event.start()
+            elif step == "end" and event.status is discord.EventStatus.active:
+                await event.end()
         except discord.HTTPException as exc:
             log.warning("Could not %s the scheduled event of session %d: %s", step, session.id, exc)
 

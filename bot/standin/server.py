@@ -354,6 +354,12 @@ class StandIn:
                 data["member"] = guild.members[user.id].payload()
         await self._dispatch("MESSAGE_REACTION_ADD", data, INTENT_GUILD_MESSAGE_REACTIONS)
 
+    async def set_event_status(self, guild: Guild, event_id: int, status: int) -> None:
+        """Someone (or Discord itself) moves a scheduled event: 2 active, 3 completed, 4 canceled."""
+        event = guild.scheduled_events[event_id]
+        event["status"] = status
+        await self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
+
     async def slash(self, user: User, channel: Channel, command: str, /, **options: Any) -> InteractionRecord:
         """A member runs a slash command, e.g. slash(admin, ch, "config channel", kind="chat", channel=ch)."""
         path = command.split()
