@@ -78,6 +78,15 @@ async def test_duplicate_name_is_refused(standin, sample, bot):
     assert len(await bot.storage.list_series(sample.guild.id)) == 1
 
 
+
+async def test_renaming_a_series_to_a_name_in_use_is_refused(standin, sample, bot):
+    await create(standin, sample)
+    await create(standin, sample, name="Night Owls", hashtag="#NightOwls", weekday="Friday")
+    reply = await run(standin, sample, sample.admin, "chat edit", series="Night Owls", name="getrealchat")
+    assert reply.text == "A series called 'getrealchat' already exists: pick another name."
+    names = [s.name for s in await bot.storage.list_series(sample.guild.id)]
+    assert names == ["GetRealChat", "Night Owls"]
+
 async def test_non_host_cannot_create_or_change_a_series(standin, sample, bot):
     member = sample.members[4]
     reply = await create(standin, sample, user=member)
@@ -115,6 +124,17 @@ async def test_skip_pause_resume_and_edit(standin, sample, bot):
     series = await bot.storage.find_series(sample.guild.id, "GetRealChat")
     assert series is not None and series.spacing_seconds == 480
 
+
+
+async def test_a_session_already_running_cannot_be_skipped(standin, sample, bot):
+    await create(standin, sample)
+    started = await run(standin, sample, sample.admin, "chat start")  # tonight's, early
+    assert "Started **#GetRealChat**" in started.text
+    refused = await run(standin, sample, sample.admin, "chat skip", date="2026-03-03")
+    assert refused.ephemeral and refused.text == "The 2026-03-03 session is already running."
+    (running,) = await bot.storage.sessions_with_status("running")
+    assert running.starts_at == TUESDAYS_9PM_NEW_YORK[0]
+    assert await bot.storage.skipped_starts(running.series_id) == []
 
 async def test_delete_asks_for_confirmation_from_the_same_host(standin, sample, bot):
     await create(standin, sample)

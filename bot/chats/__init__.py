@@ -2,6 +2,7 @@
 
 Each part has one job and is given what it uses when it is made:
 
+- `SeriesEditor` (`_series.py`): series stored as hosts set them up or change them, their sessions following.
 - `Scheduling` (`_scheduling.py`): series → sessions → jobs; rebuilds them at READY and reads back what was missed.
 - `Promotion` and `ScheduledEvents` (`_promotion.py`): reminders, the notify role, Discord scheduled events.
 - `Delivery` (`_delivery.py`): every keyed post exactly once; the kinds of post are one table (`_kinds.py`).
@@ -26,6 +27,7 @@ from bot.chats._locks import Locks
 from bot.chats._pacing import Pacing
 from bot.chats._promotion import Promotion, ScheduledEvents
 from bot.chats._scheduling import Scheduling
+from bot.chats._series import SeriesEditor
 from bot.chats._session import LiveSession
 from bot.chats._transcripts import Transcripts, transcript_files
 from bot.chats._views import CHECKIN_PREFIX, CheckIn, NotifyMe
@@ -65,6 +67,7 @@ class Chats:
         self.wait_for = changes.wait_for
         sessions = Locks()  # one chat at a time: delivery, the live session and the start job share them
         alert = partial(alert_hosts, storage, client)
+        self.series = SeriesEditor(storage, clock)
         self.transcripts = Transcripts(storage, client, clock)
         self.events = ScheduledEvents(storage, client, clock)
         self.capture = Capture(storage, clock, first_post=newcomers.first_post, notify=changes.notify)

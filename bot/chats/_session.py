@@ -14,9 +14,10 @@ from bot.domain import running
 from bot.domain.errors import UserError
 from bot.domain.questions import insert_question
 from bot.domain.running import PlannedPost, post_key
+from bot.domain.series import upcoming_sessions
 from bot.domain.timeline import ChatPlan
-from bot.plans import session_plan
-from bot.storage import ChatSession, ScheduledPost, Storage
+from bot.plans import plan_of, session_plan, slot_of
+from bot.storage import ChatSession, ScheduledPost, Series, Storage
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,26 @@ class LiveSession:
             await self._replan_series(started.series_id)
         await self._events.move(started, "start")
         return started
+
+    async def start_series(self, series: Series, *, topic: str | None, started_by: int) -> ChatSession:
+        """Start a series' chat now: tonight's if missed within its hour, else the next, under a new topic if given."""
+        session = await self._tonights_or_next(series)
+        if topic:
+            await self._storage.replace_questions(session.id, await self._storage.questions(session.id), topic=topic)
+            session = await self._storage.get_session(session.id) or session
+        return await self.start(session, plan_of(series), started_by=started_by)
+
+    async def start_adhoc(self, *, guild_id: int, channel_id: int, hashtag: str, plan: ChatPlan, timezone: str,
+                          topic: str | None, started_by: int) -> ChatSession:
+        """Start a chat outside any series now; if it cannot start, nothing of it is kept."""
+        session = await self._storage.create_adhoc_session(
+            guild_id=guild_id, channel_id=channel_id, name=hashtag, hashtag=hashtag, timezone=timezone,
+            starts_at=self._clock(), topic=topic)
+        try:
+            return await self.start(session, plan, started_by=started_by)
+        except UserError:
+            await self._storage.delete_session(session.id)  # nothing stored half-way
+            raise
 
     async def next_question(self, session: ChatSession, text: str | None) -> int:
         """Post the next question now (a new one, if text is given); later ones follow at the usual spacing."""
@@ -134,6 +155,20 @@ class LiveSession:
             await self._storage.update_session_times(session.id, ends_at=now)
         await self._reschedule(session.id)
         await self._delivery.run_post(post_key(session.id, "closing"))
+
+    async def _tonights_or_next(self, series: Series) -> ChatSession:
+        """A session missed within its own hour (an outage, a busy channel), else the next one to come."""
+        now = self._clock()
+        recent = await self._storage.future_sessions(series.id, now - timedelta(seconds=series.duration_seconds))
+        missed = [s for s in recent if s.starts_at <= now]
+        if missed:
+            # Skipped by the weekly trigger (blocked or missed), whose alert told the hosts to run it with /chat start.
+            if missed[0].status == "skipped":
+                await self._storage.set_session_status(missed[0].id, "planned")
+            return await self._storage.get_session(missed[0].id) or missed[0]
+        skipped = await self._storage.skipped_starts(series.id)
+        start = upcoming_sessions(slot_of(series), self._clock(), 1, skipped)[0]
+        return await self._storage.session_for(series, start)
 
     async def _asked(self, session_id: int) -> list[ScheduledPost]:
         """A session's questions that went out, in order."""

@@ -7,16 +7,10 @@ import io
 import discord
 
 from bot.clock import Clock
-from bot.domain.recap import (
-    ChatMessage,
-    ChatQuestion,
-    ChatRecord,
-    recap_stats,
-    recap_text,
-    transcript_html,
-    transcript_markdown,
-)
+from bot.domain.chat_record import ChatMessage, ChatQuestion, ChatRecord
+from bot.domain.recap import recap_stats, recap_text
 from bot.domain.series import local_day
+from bot.domain.transcript import transcript_html, transcript_markdown
 from bot.posting import jump_url
 from bot.storage import ChatSession, Storage, Transcript
 

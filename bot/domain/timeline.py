@@ -178,6 +178,12 @@ def validate_plan(
     )
 
 
+def adhoc_plan(duration: dt.timedelta) -> ChatPlan:
+    """The plan of an ad hoc chat lasting `duration`: Q1 at the start, then one every 10 minutes or half the chat."""
+    # An ad hoc chat has no prepared questions; the spacing only paces the ones a host adds while it runs.
+    return validate_plan(duration=duration, spacing=min(DEFAULT_SPACING, duration / 2), first_question="0")
+
+
 def questions_that_fit(plan: ChatPlan) -> int:
     """Return how many fixed-paced questions start strictly before the chat ends."""
     # ceil((duration - first_question) / spacing), in exact integer timedelta arithmetic.

@@ -14,6 +14,7 @@ from bot.domain.schedule import parse_duration
 from bot.domain.timeline import (
     DEFAULT_QUIET_FOR,
     ChatPlan,
+    adhoc_plan,
     closing_time,
     format_duration,
     next_question_due,
@@ -202,6 +203,23 @@ def test_validate_plan_reports_bad_text(kwargs: dict[str, str], message: str) ->
         validate_plan(**kwargs)  # type: ignore[arg-type]
     assert str(raised.value).startswith(message)
 
+
+
+# --- adhoc_plan -----------------------------------------------------------------------------------
+
+
+def test_an_adhoc_chat_asks_at_the_start_and_every_ten_minutes() -> None:
+    assert adhoc_plan(H) == ChatPlan(H, 10 * M, dt.timedelta(0), "fixed")
+
+
+def test_a_short_adhoc_chat_spaces_its_questions_half_the_chat_apart() -> None:
+    assert adhoc_plan(15 * M).spacing == 7 * M + 30 * S
+
+
+@pytest.mark.parametrize("duration", [5 * M, 5 * H])
+def test_an_adhoc_chat_keeps_to_the_usual_length_limits(duration: dt.timedelta) -> None:
+    with pytest.raises(UserError, match="between 10 minutes and 4 hours"):
+        adhoc_plan(duration)
 
 # --- question_times and closing_time --------------------------------------------------------------
 

@@ -1,0 +1,83 @@
+"""What a `/chat` command points at: a series, one of its sessions, the running chat, a past chat, the server's zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.chats import Chats
+from bot.clock import Clock
+from bot.domain.errors import UserError
+from bot.domain.series import local_day, parse_date, session_on, upcoming_sessions
+from bot.plans import slot_of
+from bot.storage import ChatSession, Series, Storage, Transcript
+
+
+async def chosen_series(storage: Storage, interaction: discord.Interaction, name: str | None) -> Series:
+    """The named series of the interaction's server, or the server's only one when no name is given."""
+    guild_id = interaction.guild_id
+    assert guild_id is not None  # every /chat command is guild_only
+    if name:
+        series = await storage.find_series(guild_id, name)
+        if series is None:
+            raise UserError(f"There is no series called '{name}': `/chat list` shows them.")
+        return series
+    every = await storage.list_series(guild_id)
+    if not every:
+        raise UserError("This server has no chat series yet: a host can start one with `/chat create`.")
+    if len(every) > 1:
+        raise UserError(f"This server has {len(every)} series: name one with the series option.")
+    return every[0]
+
+
+async def next_starts(storage: Storage, clock: Clock, series: Series, count: int) -> list[datetime]:
+    """When a series' next `count` sessions start, leaving out skipped ones."""
+    skipped = await storage.skipped_starts(series.id)
+    return upcoming_sessions(slot_of(series), clock(), count, skipped)
+
+
+async def session_on_or_next(storage: Storage, clock: Clock, series: Series, date: str | None) -> ChatSession:
+    """The series' session on a local date, or its next one to come."""
+    if date:
+        start = session_on(slot_of(series), parse_date(date), clock())
+        if start in await storage.skipped_starts(series.id):
+            raise UserError(f"The {date} session is skipped: pick another date.")
+    else:
+        start = (await next_starts(storage, clock, series, 1))[0]
+    return await storage.session_for(series, start)
+
+
+async def chosen_session(storage: Storage, clock: Clock, interaction: discord.Interaction, series: str | None,
+                         date: str | None) -> ChatSession:
+    """The session on a local date (or the next one) of the named series (or the server's only one)."""
+    return await session_on_or_next(storage, clock, await chosen_series(storage, interaction, series), date)
+
+
+async def running_chat(chats: Chats, interaction: discord.Interaction) -> ChatSession:
+    """The chat running in the interaction's channel, or the server's only running chat."""
+    assert interaction.guild_id is not None  # every /chat command is guild_only
+    return await chats.live.current(interaction.guild_id, interaction.channel_id)
+
+
+async def past_chat(storage: Storage, guild_id: int, *, date: str | None,
+                    series: str | None) -> tuple[ChatSession, Transcript]:
+    """The latest chat with a transcript, and the transcript; of the named series and on the date when given."""
+    past = await storage.transcribed_sessions(guild_id)
+    if series:
+        past = [s for s in past if s.series_name.lower() == series.lower()]
+    if date:
+        day = parse_date(date)
+        past = [s for s in past if local_day(s.started_at or s.starts_at, s.timezone) == day]
+    if not past:
+        raise UserError("No finished chat matches that" + (f" on {date}" if date else "") +
+                        ": transcripts appear here once a chat has ended.")
+    kept = await storage.get_transcript(past[0].id)
+    assert kept is not None  # listed because it has one
+    return past[0], kept
+
+
+async def server_zone(storage: Storage, guild_id: int, default: str) -> str:
+    """The server's time zone, or `default` (the bot's) when the server has not set one."""
+    config = await storage.get_guild_config(guild_id)
+    return config.timezone or default
