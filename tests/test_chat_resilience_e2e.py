@@ -5,7 +5,19 @@ from __future__ import annotations
 import pytest
 
 from bot.clock import Clock
-from tests.helpers import BEFORE, bot_post, create_series, play_until_question, slash
+from bot.domain.running import post_key
+from tests.helpers import (
+    BEFORE,
+    MINUTE,
+    START,
+    bot_post,
+    create_series,
+    move_to,
+    play_until_question,
+    retry_until_settled,
+    session_id,
+    slash,
+)
 
 
 @pytest.fixture
@@ -25,3 +37,28 @@ async def test_the_closing_post_goes_out_whatever_became_of_the_discord_event(st
     assert "Ended #GetRealChat" in ended.text, meaning
     await bot_post(standin, sample, "**That's a wrap")
     assert event["status"] == status  # the bot left alone what it could not move
+
+
+async def test_chat_next_after_a_question_failed_for_good_posts_it_and_the_chat_carries_on(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 0)  # the opening post is out
+    standin.fail_next("POST", rf"channels/{sample.channels['chat'].id}/messages", 403, times=10)
+    move_to(clock, START + 2 * MINUTE)
+    failed = await retry_until_settled(bot, clock, post_key(await session_id(bot), "question", 1))
+    assert failed.status == "failed"
+    standin.faults.clear()  # the permission is fixed
+
+    reply = await slash(standin, sample.host, "chat next", where=sample.channels["chat"])
+    assert "Q1" in reply.text
+    await bot_post(standin, sample, "**Q1:**")
+    move_to(clock, clock.now() + 5 * MINUTE)  # the usual spacing after the question that went out
+    await bot_post(standin, sample, "**Q2:**")
+
+
+async def test_chat_next_says_so_when_the_question_still_cannot_be_posted(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 0)
+    standin.fail_next("POST", rf"channels/{sample.channels['chat'].id}/messages", 403, times=20)
+    reply = await slash(standin, sample.host, "chat next", where=sample.channels["chat"])
+    assert reply.text.startswith("Q1 did not go out"), reply.text
+    assert "missing a permission" in reply.text

@@ -109,7 +109,14 @@ class LiveSession:
             await self._storage.plan_questions(session.id, session.channel_id, await self._question_plan(
                 session, number, now, asked_before=[p.question_number or 0 for p in posted]))
         await self._reschedule(session.id)  # the questions after it moved too
-        await self._delivery.run_post(post_key(session.id, "question", number))
+        key = post_key(session.id, "question", number)
+        await self._delivery.run_post(key)
+        post = await self._storage.get_post(key)
+        if post is not None and post.status != "posted":
+            # The host asked for it now: say it did not go out rather than "Posted" (delivery keeps retrying).
+            then = ("I'll keep trying, and tell the hosts if it fails for good." if post.status == "pending"
+                    else "Fix that, then run `/chat next` again.")
+            raise UserError(f"Q{number} did not go out: {post.last_error or 'Discord did not take it'}. {then}")
         return number
 
     async def hold(self, session: ChatSession) -> None:
