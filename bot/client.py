@@ -155,6 +155,7 @@ class Heartbeat(commands.Bot):
         """Stop the scheduler, disconnect, then flush and close the database."""
         await self.jobs.shutdown()
         await super().close()
-        if self._storage is not None:
-            await self._storage.close()
+        if self._storage is None:
+            return  # it never got as far as its database: whoever stopped it says why
+        await self._storage.close()
         log.info("Heartbeat stopped cleanly")
