@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.access import check_moderator
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
-from bot.domain.newcomers import NEWCOMER_DAYS, join_flags
+from bot.domain.newcomers import NEWCOMER_DAYS, REPORT_DAYS, join_flags
 from bot.newcomers import report_file, report_page
 
 Status = Literal["all", "unreviewed", "reviewed", "follow_up", "watch"]
@@ -34,8 +34,8 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
     @app_commands.describe(days="How many days back to look (1-90, default 7)")
     async def joins(self, interaction: discord.Interaction, days: int = 7) -> None:
         assert interaction.guild_id is not None
-        if not 1 <= days <= 90:
-            raise UserError("Choose between 1 and 90 days.")
+        if days not in REPORT_DAYS:
+            raise UserError(f"Choose between {REPORT_DAYS.start} and {REPORT_DAYS.stop - 1} days.")
         now = self.bot.clock()
         members = await self.bot.storage.recent_joins(interaction.guild_id, since=now - timedelta(days=days))
         if not members:
@@ -64,8 +64,8 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
     async def newcomers(self, interaction: discord.Interaction, days: int = NEWCOMER_DAYS,
                         status: Status = "all") -> None:
         assert interaction.guild_id is not None
-        if not 1 <= days <= 90:
-            raise UserError("Choose between 1 and 90 days.")
+        if days not in REPORT_DAYS:
+            raise UserError(f"Choose between {REPORT_DAYS.start} and {REPORT_DAYS.stop - 1} days.")
         rows = await self.bot.newcomers.report(interaction.guild_id, days, status)
         content, embeds, view = report_page(interaction.guild_id, rows, days, status, 0)
         files = [report_file(rows, f"newcomers-{days}d")] if rows else []

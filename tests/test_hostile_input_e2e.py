@@ -83,3 +83,23 @@ async def test_a_date_near_the_end_of_the_calendar_gets_a_sentence(standin, samp
     await create(standin, sample, weekday="Friday")
     reply = await run(standin, sample, "chat skip", date=date)
     assert reply.ephemeral and "more than a year away" in reply.text
+
+
+async def test_a_greeter_named_like_a_link_shows_as_plain_text_in_the_moderators_report(standin, sample, bot):
+    trickster = standin.add_user("[official help](https://evil.example)")
+    newcomer = standin.add_user("Kai")
+    for user in (trickster, newcomer):
+        await standin.join(sample.guild, user)
+        await bot.newcomers.wait_for(lambda user=user: bot.storage.get_newcomer(sample.guild.id, user.id))
+    hello = await standin.say(newcomer, sample.channels["general"], "hi all")
+    await standin.say(trickster, sample.channels["general"], "welcome!", reply_to=hello)
+
+    async def greeted():
+        found = await bot.storage.get_newcomer(sample.guild.id, newcomer.id)
+        return found if found and found.greeted_by else None
+    await bot.newcomers.wait_for(greeted)
+
+    report = await (await standin.slash(sample.moderator, sample.channels["general"], "report newcomers")).reply()
+    card = next(embed for embed in report.message.embeds if embed["title"].startswith("Kai"))
+    # An escaped bracket is shown as itself, so Discord renders no masked link.
+    assert "Greeted by a human: \\[official help](https://evil.example)" in card["description"]

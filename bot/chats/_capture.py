@@ -105,9 +105,11 @@ class Capture:
         await self._storage.add_reaction(message_id, delta)
         await self._notify()
 
-    async def check_in(self, session_id: int, user: discord.abc.User) -> str:
-        """Record "I'm here" and say so to the member."""
+    async def check_in(self, session_id: int, user: discord.abc.User, guild_id: int | None) -> str:
+        """Record "I'm here" (pressed in server `guild_id`) and say so to the member."""
         session = await self._storage.get_session(session_id)
+        if session is not None and session.guild_id != guild_id:  # an id copied or forged from another server
+            return "This button belongs to another server's chat."
         if session is None or session.status != "running":
             return "This chat has ended; the next one is in `/chat list`. Thanks for coming by!"
         fresh = await self._storage.record_checkin(session.guild_id, session_id, user.id, self._clock())

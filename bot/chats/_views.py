@@ -29,8 +29,8 @@ class CheckIn(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"checkin
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: Heartbeat = interaction.client  # type: ignore[assignment]
-        await interaction.response.send_message(await bot.chats.capture.check_in(self.session_id, interaction.user),
-                                                ephemeral=True)
+        answer = await bot.chats.capture.check_in(self.session_id, interaction.user, interaction.guild_id)
+        await interaction.response.send_message(answer, ephemeral=True)
 
 
 class NotifyMe(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"notify:(?P<guild>[0-9]+)"):
@@ -39,6 +39,7 @@ class NotifyMe(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"notify
     def __init__(self, guild_id: int) -> None:
         super().__init__(discord.ui.Button(label="Notify me", emoji="🔔", style=discord.ButtonStyle.secondary,
                                            custom_id=f"notify:{guild_id}"))
+        self.guild_id = guild_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
@@ -48,6 +49,8 @@ class NotifyMe(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"notify
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: Heartbeat = interaction.client  # type: ignore[assignment]
         try:
+            if interaction.guild_id != self.guild_id:  # an id copied or forged from another server's reminder
+                raise UserError("This button belongs to another server's reminder.")
             text = await bot.chats.promotion.toggle_notify(interaction.user)
         except UserError as exc:
             text = str(exc)

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.cli._output import database_failure, existing_database, fail, refuse, write_stdout
 from bot.domain.newcomers import (
     NEWCOMER_DAYS,
+    REPORT_DAYS,
     REPORT_STATUSES,
     NewcomerRow,
     report_csv,
@@ -20,9 +21,6 @@ from bot.domain.newcomers import (
 from bot.newcomers import newcomer_report
 from bot.settings import Settings
 from bot.storage import MigrationError, Storage
-
-# The same span as /report newcomers in Discord.
-REPORT_DAYS = range(1, 91)
 
 
 def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -37,6 +37,8 @@ GREETING_INTERVAL = timedelta(minutes=2)
 GREETING_WINDOW = timedelta(days=7)
 # The report's default span: a newcomer is in their first 14 days.
 NEWCOMER_DAYS = 14
+# How far back a moderator may look in the join and newcomer reports, in days.
+REPORT_DAYS = range(1, 91)
 
 NEW_ACCOUNT_FLAG = timedelta(days=7)
 MASS_MENTIONS = 5

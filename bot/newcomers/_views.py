@@ -10,7 +10,7 @@ import discord
 
 from bot.access import AccessDenied, check_moderator
 from bot.domain import newcomers as domain
-from bot.domain.newcomers import NewcomerRow
+from bot.domain.newcomers import REPORT_DAYS, REPORT_STATUSES, NewcomerRow
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
@@ -74,6 +74,10 @@ class ReportPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
         assert interaction.guild_id is not None
+        if self.days not in REPORT_DAYS or self.status not in REPORT_STATUSES:  # a forged or stale id
+            await interaction.response.send_message(
+                "That page button is not one I made: run `/report newcomers` again.", ephemeral=True)
+            return
         rows = await bot.newcomers.report(interaction.guild_id, self.days, self.status)
         content, embeds, view = report_page(interaction.guild_id, rows, self.days, self.status, self.page)
         await interaction.response.edit_message(content=content, embeds=embeds, view=view)
@@ -82,8 +86,11 @@ class ReportPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
 def newcomer_embed(row: NewcomerRow) -> discord.Embed:
     """One newcomer, as moderators see them in Discord."""
     # A newcomer's own words must not render as a masked link or formatting in moderators' eyes.
-    shown = replace(row, name=discord.utils.escape_markdown(row.name),
-                    first_message=discord.utils.escape_markdown(row.first_message))
+    # The same goes for every name: a greeter or reviewer called "[x](https://…)" would be a live link.
+    escape = discord.utils.escape_markdown
+    shown = replace(row, name=escape(row.name), first_message=escape(row.first_message),
+                    greeted_by=escape(row.greeted_by), reviewed_by=escape(row.reviewed_by),
+                    first_chat=escape(row.first_chat))
     embed = discord.Embed(title=f"{shown.name} · {row.review}", description="\n".join(domain.describe_row(shown)))
     embed.set_footer(text=f"user {row.user_id}")
     return embed

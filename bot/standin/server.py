@@ -394,6 +394,23 @@ class StandIn:
         return await self._interact(3, user, channel, {"custom_id": custom_id, "component_type": 2},
                                     message=message)
 
+    async def forge_click(self, user: User, channel: Channel, custom_id: str) -> InteractionRecord:
+        """A hostile client presses a button whose custom_id it made up, on a bot message in `channel`."""
+        button = {"type": 2, "style": 1, "label": "forged", "custom_id": custom_id}
+        message = Message(id=snowflake(), channel_id=channel.id, guild_id=channel.guild_id, author=self.bot_user,
+                          content="", created_at=datetime.now(UTC),
+                          components=[{"type": 1, "components": [button]}])
+        return await self._interact(3, user, channel, {"custom_id": custom_id, "component_type": 2},
+                                    message=message)
+
+    async def take_role(self, guild: Guild, user: User, role: Role) -> None:
+        """An admin removes a role from a member in Discord: GUILD_MEMBER_UPDATE."""
+        member = guild.members[user.id]
+        if role.id in member.roles:
+            member.roles.remove(role.id)
+        await self._dispatch("GUILD_MEMBER_UPDATE", {**member.payload(), "guild_id": str(guild.id)},
+                             INTENT_GUILD_MEMBERS)
+
     async def submit_modal(self, user: User, channel: Channel, custom_id: str,
                            values: dict[str, str]) -> InteractionRecord:
         """A member submits a modal the bot showed them."""

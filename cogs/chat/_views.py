@@ -6,6 +6,7 @@ import contextlib
 
 import discord
 
+from bot.access import check_host
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
 from bot.errors import report
@@ -29,7 +30,7 @@ class ConfirmDelete(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.host_id:
             raise UserError("Only the host who asked to delete this series can confirm it.")
-        return True
+        return await check_host(interaction)  # still a host when pressing: a role can be taken away meanwhile
 
     async def on_error(self, interaction: discord.Interaction, error: Exception,
                        item: discord.ui.Item[ConfirmDelete]) -> None:
