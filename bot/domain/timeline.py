@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import UserError
 from bot.domain.schedule import parse_duration, require_aware
+from bot.domain.text import excerpt
 
 UTC = dt.UTC
 
@@ -102,7 +103,7 @@ class ChatPlan:
         """Raise UserError, in one sentence saying what to change, for the first thing wrong with the plan."""
         length = format_duration(self.duration)
         if self.pacing not in PACINGS:
-            raise UserError(f"Pacing must be fixed or adaptive (got '{self.pacing}').")
+            raise UserError(f"Pacing must be fixed or adaptive (got '{excerpt(self.pacing)}').")
         if not MIN_CHAT_DURATION <= self.duration <= MAX_CHAT_DURATION:
             raise UserError(f"A chat must last between 10 minutes and 4 hours (got {length}).")
         if self.spacing < MIN_SPACING:

@@ -10,6 +10,7 @@ from bot.chats import Chats
 from bot.clock import Clock
 from bot.domain.errors import UserError
 from bot.domain.series import local_day, parse_date, session_on, upcoming_sessions
+from bot.domain.text import excerpt
 from bot.plans import slot_of
 from bot.storage import ChatSession, Series, Storage, Transcript
 
@@ -21,7 +22,7 @@ async def chosen_series(storage: Storage, interaction: discord.Interaction, name
     if name:
         series = await storage.find_series(guild_id, name)
         if series is None:
-            raise UserError(f"There is no series called '{name}': `/chat list` shows them.")
+            raise UserError(f"There is no series called '{excerpt(name)}': `/chat list` shows them.")
         return series
     every = await storage.list_series(guild_id)
     if not every:
