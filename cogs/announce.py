@@ -9,8 +9,7 @@ from discord.ext import commands
 from bot.access import host_only
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
-
-MAX_ANNOUNCEMENT = 1800
+from bot.domain.text import clean_announcement
 
 
 class Announce(commands.Cog):
@@ -26,11 +25,7 @@ class Announce(commands.Cog):
     @host_only
     async def announce(self, interaction: discord.Interaction, text: str) -> None:
         assert interaction.guild is not None
-        text = text.strip()
-        if not text:
-            raise UserError("The announcement is empty: write something to post.")
-        if len(text) > MAX_ANNOUNCEMENT:
-            raise UserError(f"That is {len(text)} characters; keep announcements to {MAX_ANNOUNCEMENT}.")
+        text = clean_announcement(text)
         config = await self.bot.storage.get_guild_config(interaction.guild.id)
         channel = interaction.guild.get_channel(config.chat_channel_id) if config.chat_channel_id else None
         if not isinstance(channel, discord.TextChannel):

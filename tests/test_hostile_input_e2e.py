@@ -11,7 +11,6 @@ from bot.standin import StandIn
 from bot.standin.sample import SampleServer
 
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
-DISCORD_MESSAGE_LIMIT = 2000
 
 
 @pytest.fixture
@@ -43,6 +42,13 @@ async def test_an_unknown_series_name_of_thousands_of_characters_gets_an_answer(
     reply = await run(standin, sample, "chat questions add", text="What brought you here?", series="S" * 3000)
     assert reply.ephemeral and len(reply.text) < 200
     assert "no series called 'SSSS" in reply.text and "…'" in reply.text
+
+
+async def test_an_invisible_announcement_is_refused_and_nothing_is_posted(standin, sample, bot):
+    await run(standin, sample, "config channel", kind="chat", channel=sample.channels["chat"])
+    reply = await run(standin, sample, "announce", text="\u200e\u200b\u2060")
+    assert reply.ephemeral and "only invisible characters" in reply.text
+    assert standin.bot_messages(sample.channels["chat"]) == []
 
 
 @pytest.mark.parametrize(("command", "options"), [

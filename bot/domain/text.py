@@ -10,6 +10,9 @@ from bot.domain.errors import UserError
 # reply past Discord's 2,000 characters (a reply that is too long is never delivered at all).
 EXCERPT_LENGTH = 40
 
+# Room for an announcement, under Discord's 2,000 characters a message.
+MAX_ANNOUNCEMENT = 1800
+
 # Characters that draw nothing but are not whitespace or format characters by category: Hangul fillers and
 # the blank Braille pattern, the usual ingredients of "invisible" names and messages.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
@@ -37,3 +40,13 @@ def require_visible(text: str, what: str) -> str:
         raise UserError(f"That {what} is only invisible characters (zero-width or direction marks): "
                         "write something people can read.")
     return text
+
+
+def clean_announcement(text: str) -> str:
+    """A host's announcement as it will be posted: trimmed, not empty, visible and within MAX_ANNOUNCEMENT."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise UserError("The announcement is empty: write something to post.")
+    if len(cleaned) > MAX_ANNOUNCEMENT:
+        raise UserError(f"That is {len(cleaned)} characters; keep announcements to {MAX_ANNOUNCEMENT}.")
+    return require_visible(cleaned, "announcement")

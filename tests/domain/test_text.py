@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import UserError
-from bot.domain.text import EXCERPT_LENGTH, excerpt, is_invisible, require_visible
+from bot.domain.text import EXCERPT_LENGTH, MAX_ANNOUNCEMENT, clean_announcement, excerpt, is_invisible, require_visible
 
 
 def test_excerpt_keeps_short_text_and_folds_it_onto_one_line():
@@ -40,3 +40,11 @@ def test_text_with_anything_visible_passes(text):
 
 def test_empty_text_is_left_to_the_callers_own_empty_check():
     assert require_visible("", "name") == ""
+
+
+def test_an_announcement_is_trimmed_and_refused_when_empty_invisible_or_too_long():
+    assert clean_announcement("  Tonight at 9!  ") == "Tonight at 9!"
+    for text, says in [("   ", "empty"), ("\u200b\u2060", "only invisible characters"),
+                       ("x" * (MAX_ANNOUNCEMENT + 1), f"keep announcements to {MAX_ANNOUNCEMENT}")]:
+        with pytest.raises(UserError, match=says):
+            clean_announcement(text)
