@@ -466,3 +466,22 @@ async def test_a_welcome_and_a_greeting_waiting_at_a_stop_go_out_once_after_the_
     await bot_post(standin, sample, "**Q3:**")
     assert len(welcomes(standin, sample)) == 1
     assert len([m for m in standin.bot_messages(sample.channels["chat"]) if m.content.startswith("👋")]) == 1
+
+
+async def test_a_burst_whose_welcome_waited_through_a_restart_stays_a_burst_no_direct_messages(
+        standin, sample, start_bot, clock):
+    bot = (await start_bot(clock=clock)).bot
+    await set_channels(standin, sample)
+    await slash(standin, sample.admin, "welcome dm", enabled=True)
+    raiders = []
+    for n in range(8):
+        move_to(clock, BEFORE + n * SECOND)
+        raiders.append(await join(standin, sample, bot, f"Raider {n}"))
+    await bot.close()  # before the combined welcome's few seconds are up
+
+    move_to(clock, BEFORE + 10 * MINUTE)  # long after the burst's minute
+    bot = (await start_bot(clock=clock)).bot
+    await bot.newcomers.wait_for(lambda: _none_waiting(bot, sample.guild.id))
+    (combined,) = welcomes(standin, sample)
+    assert "and 6 others!" in combined.content
+    assert [m for m in standin.messages.values() if m.guild_id is None] == []  # a burst sends no DMs

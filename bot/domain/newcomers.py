@@ -142,6 +142,12 @@ def in_burst(join_times: list[datetime], now: datetime, *, joins: int, window: t
     return sum(1 for t in join_times if now - window < t <= now) > joins
 
 
+def joined_in_burst(arrivals: list[datetime], join_times: list[datetime], *, joins: int,
+                    window: timedelta) -> bool:
+    """Whether any of these members joined while a burst was on, judged at their own join, not at posting time."""
+    return any(in_burst(join_times, arrived, joins=joins, window=window) for arrived in arrivals)
+
+
 def welcome_due(now: datetime, *, bursting: bool, last_welcome_at: datetime | None) -> datetime:
     """When the next welcome post goes out: after a short settle, and during a burst at most once a minute."""
     due = now + WELCOME_SETTLE

@@ -14,7 +14,7 @@ from bot.domain.series import upcoming_sessions
 from bot.newcomers._caches import KeyedLocks
 from bot.plans import slot_of
 from bot.posting import alert_hosts, nonce
-from bot.storage import WelcomeConfig
+from bot.storage import Member, WelcomeConfig
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
@@ -89,6 +89,13 @@ class Welcomes:
             config = await self.bot.storage.update_welcome_config(guild_id, burst_since=None)
         return bursting, config, len(joins)
 
+    async def _joined_in_burst(self, guild_id: int, waiting: list[Member]) -> bool:
+        """Whether any of the waiting members joined during a burst."""
+        arrivals = [member.last_joined_at for member in waiting]
+        joins = await self.bot.storage.join_times(guild_id, since=min(arrivals) - self._window)
+        return domain.joined_in_burst(arrivals, joins, joins=self.bot.settings.defaults.welcome_burst_joins,
+                                      window=self._window)
+
     async def _alert(self, guild_id: int, text: str) -> None:
         """Tell the server's hosts something went wrong (see bot/posting.py)."""
         await alert_hosts(self.bot.storage, self.bot, guild_id, text)
@@ -124,7 +131,8 @@ class Welcomes:
         carry_on, message_id = await self._post_welcome(guild_id, ids, config.template, now)
         if not carry_on:
             return
-        dm = config.dm and config.burst_since is None
+        # A welcome delayed (by a restart, say) past its burst is still a burst's welcome: no flood of DMs.
+        dm = config.dm and config.burst_since is None and not await self._joined_in_burst(guild_id, waiting)
         # Recorded straight after the post, before any DM, so a stop in between cannot repeat the post.
         await storage.mark_welcomed(guild_id, ids, status="welcomed" if message_id or dm else "missed", at=now,
                                     message_id=message_id)

@@ -33,6 +33,7 @@ from bot.domain.newcomers import (
     greeting_text,
     has_link,
     in_burst,
+    joined_in_burst,
     listing,
     matches_status,
     render_welcome,
@@ -298,6 +299,14 @@ def test_in_burst_more_than_joins_is_a_burst() -> None:
 def test_in_burst_exactly_joins_is_not() -> None:
     times = [NOW - timedelta(seconds=s) for s in (0, 10, 20, 30, 40)]
     assert not in_burst(times, NOW, joins=5, window=WINDOW)
+
+
+def test_joined_in_burst_is_judged_at_each_members_own_join() -> None:
+    raid = [NOW - timedelta(seconds=s) for s in (0, 1, 2, 3, 4, 5)]
+    assert joined_in_burst([NOW], raid, joins=5, window=WINDOW)  # the sixth join of a raid
+    assert not joined_in_burst([NOW - timedelta(seconds=3)], raid, joins=5, window=WINDOW)  # only four before it
+    later = NOW + timedelta(hours=1)
+    assert not joined_in_burst([later], [*raid, later], joins=5, window=WINDOW)  # a quiet join long after
 
 
 def test_in_burst_ignores_joins_outside_the_window() -> None:
