@@ -1,0 +1,293 @@
+"""The database every aggregate shares: the writer connection, reader connections, transactions, migrations.
+
+Times are stored as ISO-8601 text of aware UTC datetimes, always with microseconds, so that text order is
+time order and SQL comparisons on them are correct. Column names that appear in f-strings come only from
+constants in this package; every value goes through a `?` parameter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage._migrate import MIGRATIONS_DIR, Migration, apply_migrations, discover_migrations
+from bot.storage._migrate import schema_version as _schema_version
+
+log = logging.getLogger(__name__)
+
+#: Reader connections, opened on first need. One, so that reads finish in the order they were made: callers
+#: rely on that order (a closing and a recap falling due together go out in the order their jobs fired).
+READERS = 1
+#: How long (seconds) a read waits, by default, for the write transactions requested before it to finish.
+READ_WAIT = 0.5
+
+
+def to_text(moment: datetime, what: str) -> str:
+    """Return `moment` as UTC ISO text with microseconds; naive datetimes are refused, not guessed at."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime (got naive {moment!r}).")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_text(text: str | None) -> datetime | None:
+    """Parse stored ISO text back into an aware UTC datetime (None stays None)."""
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+def required(moment: datetime | None) -> datetime:
+    """Narrow a NOT NULL column's parsed value for the type checker."""
+    assert moment is not None, "NOT NULL column was NULL"
+    return moment
+
+
+def _prepare(path: Path | str, migrations_dir: Path) -> tuple[Path | str, list[Migration]]:
+    """Create the database's folder and read the migrations (blocking file work, run in a thread)."""
+    migrations = discover_migrations(migrations_dir)
+    if str(path) == ":memory:":
+        return path, migrations
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path, migrations
+
+
+async def _connect(path: Path | str) -> aiosqlite.Connection:
+    """Open a connection that returns Rows and leaves every transaction to us."""
+    # isolation_level=None: no implicit BEGINs from the sqlite3 module; transactions are explicit here.
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    # First, so that even switching to WAL waits rather than fails if another process (a backup, a report
+    # run) holds a lock. Readers need it too: a WAL reader can meet SQLITE_BUSY while the log is recovered.
+    await conn.execute("PRAGMA busy_timeout=5000")
+    return conn
+
+
+class _Readers:
+    """READERS read-only connections to a WAL database, opened as needed, each lent to one task at a time."""
+
+    def __init__(self, path: Path | str) -> None:
+        """Lend nothing yet; connections open on the first reads."""
+        self._path = path
+        self._free = asyncio.Semaphore(READERS)
+        self._idle: list[aiosqlite.Connection] = []
+        self._closed = False
+
+    @asynccontextmanager
+    async def lend(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Yield a reader for the block, waiting only while every reader is lent out."""
+        async with self._free:
+            if self._closed:
+                raise RuntimeError("Storage is closed.")
+            conn = self._idle.pop() if self._idle else await self._open()
+            try:
+                yield conn
+            finally:
+                self._idle.append(conn)
+
+    async def _open(self) -> aiosqlite.Connection:
+        """Open one more reader."""
+        conn = await _connect(self._path)
+        try:
+            # A guard, not a need: a reader that wrote would bypass the write lock and BEGIN IMMEDIATE.
+            await conn.execute("PRAGMA query_only=ON")
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
+
+    async def close(self) -> None:
+        """Wait for the reads in progress to finish, then close every reader."""
+        self._closed = True
+        for _ in range(READERS):
+            await self._free.acquire()
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await conn.close()
+
+
+class Database:
+    """The writer connection with serialised transactions, plus a reader for reads made outside them."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path | str, *, wal: bool,
+                 read_wait: float = READ_WAIT) -> None:
+        """Wrap an open, migrated connection; use Database.open rather than calling this directly."""
+        self._conn: aiosqlite.Connection | None = conn
+        self.path = path
+        # Writes are serialised on one connection. Reads outside a transaction go to a reader and see only
+        # committed rows (WAL gives each read a snapshot): they never hold up a writer, and a writer holds
+        # them up for read_wait at most. Without WAL (a ":memory:" database cannot be shared between
+        # connections) reads take this lock too: on the one shared connection a read during another
+        # task's transaction would see its uncommitted rows.
+        self._lock = asyncio.Lock()
+        self._readers = _Readers(path) if wal else None
+        # Top-level transactions requested and not yet finished. A read first lets them finish (for read_wait
+        # at most), so what was written before a read began is read back: a task that saw a write's effect
+        # elsewhere (the welcome the bot has just posted, say) finds its row. A transaction held open longer
+        # is read around: its rows stay invisible until it commits.
+        self._requested: dict[int, asyncio.Event] = {}
+        self._tickets = itertools.count()
+        self._read_wait = read_wait
+        # The task inside transaction(): it reads on the writer (its own uncommitted rows included) and may
+        # nest (as savepoints) without deadlocking on the lock.
+        self._owner: asyncio.Task[Any] | None = None
+        self._savepoints = 0
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,
+                   read_wait: float = READ_WAIT) -> Database:
+        """Open (creating folders as needed) and migrate the database at `path`, which may be ":memory:"."""
+        # File work happens in a thread so opening never blocks the event loop.
+        path, migrations = await asyncio.to_thread(_prepare, path, migrations_dir or MIGRATIONS_DIR)
+        in_memory = str(path) == ":memory:"
+        conn = await _connect(path)
+        try:
+            async with conn.execute("PRAGMA journal_mode=WAL") as cursor:
+                row = await cursor.fetchone()
+            mode = str(row[0]).lower() if row is not None else "?"
+            if not in_memory and mode != "wal":
+                log.warning("SQLite refused WAL mode for %s (journal_mode=%s)", path, mode)
+            await conn.execute("PRAGMA foreign_keys=ON")
+            version = await apply_migrations(conn, migrations)
+        except BaseException:
+            await conn.close()
+            raise
+        log.info("Opened database %s at schema version %d", path, version)
+        return cls(conn, path, wal=mode == "wal" and not in_memory, read_wait=read_wait)
+
+    async def close(self) -> None:
+        """Wait for the running transaction and reads to finish, then close every connection; safe twice."""
+        if self._conn is None:
+            return
+        if self._owns_transaction():
+            raise RuntimeError("Storage.close() was called inside a transaction; close it after the block.")
+        async with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                await conn.close()
+        if self._readers is not None:
+            await self._readers.close()
+        log.info("Closed database %s", self.path)
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has begun."""
+        return self._conn is None
+
+    def _connection(self) -> aiosqlite.Connection:
+        """Return the writer connection, or raise a clear error after close()."""
+        if self._conn is None:
+            raise RuntimeError("Storage is closed.")
+        return self._conn
+
+    def _owns_transaction(self) -> bool:
+        """True if the current task is inside this database's transaction()."""
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block as one BEGIN IMMEDIATE ... COMMIT, rolling back and re-raising on any exception.
+
+        Transactions are serialised. Inside one, the storage methods may be called freely (their reads see
+        the block's own writes), and a nested transaction() becomes a savepoint that rolls back only its own
+        block. Keep blocks short: other tasks' writes wait for them, and their reads for read_wait at most.
+        """
+        if self._owns_transaction():
+            async with self._savepoint() as conn:
+                yield conn
+            return
+        ticket, finished = next(self._tickets), asyncio.Event()
+        self._requested[ticket] = finished
+        try:
+            async with self._lock:
+                conn = self._connection()
+                # IMMEDIATE takes the write lock up front, so a later write in the block cannot hit SQLITE_BUSY
+                # half-way through (a deferred transaction cannot wait for a lock upgrade).
+                await conn.execute("BEGIN IMMEDIATE")
+                self._owner = asyncio.current_task()
+                try:
+                    yield conn
+                    await conn.execute("COMMIT")
+                except BaseException:
+                    # rollback() is a no-op if SQLite already ended the transaction (e.g. after SQLITE_FULL).
+                    await conn.rollback()
+                    raise
+                finally:
+                    self._owner = None
+        finally:
+            del self._requested[ticket]
+            finished.set()
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A nested transaction: release on success, roll back to the savepoint on an exception."""
+        conn = self._connection()
+        self._savepoints += 1
+        name = f"heartbeat_{self._savepoints}"
+        await conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+            await conn.execute(f"RELEASE {name}")
+        except BaseException:
+            await conn.execute(f"ROLLBACK TO {name}")
+            await conn.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._savepoints -= 1
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Yield a connection for reads: the writer inside this task's transaction, else the reader."""
+        conn = self._connection()
+        if self._owns_transaction():
+            yield conn
+        elif self._readers is None:
+            async with self._lock:
+                yield self._connection()
+        else:
+            await self._let_requested_writes_finish()
+            async with self._readers.lend() as reader:
+                yield reader
+
+    async def _let_requested_writes_finish(self) -> None:
+        """Wait until the transactions requested so far have finished, or read_wait has passed."""
+        pending = list(self._requested.values())
+        if not pending:
+            return
+        with suppress(TimeoutError):
+            async with asyncio.timeout(self._read_wait):
+                for finished in pending:
+                    await finished.wait()
+
+    async def fetchone(self, sql: str, parameters: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
+        """Run one read query and return its first row."""
+        async with self.reading() as conn, conn.execute(sql, parameters) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+        """Run one read query and return all its rows."""
+        async with self.reading() as conn, conn.execute(sql, parameters) as cursor:
+            return list(await cursor.fetchall())
+
+    async def ids(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[int]:
+        """Run a query whose rows are one id each, and return the ids in order."""
+        return [int(row[0]) for row in await self.fetchall(sql, parameters)]
+
+    async def schema_version(self) -> int:
+        """Return the database's schema version (PRAGMA user_version)."""
+        async with self.reading() as conn:
+            return await _schema_version(conn)
+
+
+class Queries:
+    """Base of the per-aggregate query classes, which all share one Database."""
+
+    def __init__(self, db: Database) -> None:
+        """Query `db`."""
+        self._db = db

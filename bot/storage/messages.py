@@ -1,0 +1,106 @@
+"""What members said in a running chat (chat_message), kept in step with the activity ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage._database import Queries, from_text, required, to_text
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A member's message in a running chat, as kept for the transcript and the activity ledger."""
+
+    message_id: int
+    session_id: int
+    author_id: int
+    author_name: str
+    content: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    reply_to_author_id: int | None
+    question_number: int | None
+    reactions: int
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> StoredMessage:
+        """Build a StoredMessage from a chat_message row."""
+        return cls(message_id=row["message_id"], session_id=row["session_id"], author_id=row["author_id"],
+                   author_name=row["author_name"], content=row["content"],
+                   created_at=required(from_text(row["created_at"])), edited_at=from_text(row["edited_at"]),
+                   deleted=bool(row["deleted"]), reply_to_author_id=row["reply_to_author_id"],
+                   question_number=row["question_number"], reactions=row["reactions"])
+
+
+class MessageQueries(Queries):
+    """Chat messages, their edits, deletions and reactions: storage.messages."""
+
+    async def save(self, guild_id: int, message: StoredMessage) -> None:
+        """Store or re-store (after an edit) a chat message, and rewrite its rows in the activity ledger."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chat_message (message_id, session_id, author_id, author_name, content, created_at, "
+                "edited_at, deleted, reply_to_author_id, question_number, reactions) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET "
+                "author_name = excluded.author_name, content = excluded.content, edited_at = excluded.edited_at, "
+                "reply_to_author_id = excluded.reply_to_author_id, question_number = excluded.question_number",
+                (message.message_id, message.session_id, message.author_id, message.author_name, message.content,
+                 to_text(message.created_at, "created_at"),
+                 None if message.edited_at is None else to_text(message.edited_at, "edited_at"),
+                 message.reply_to_author_id, message.question_number, message.reactions))
+            # Only what the message itself counts as: a greeting credited for it stays.
+            await conn.execute("DELETE FROM activity WHERE message_id = ? AND kind IN ('message', 'answer', 'reply')",
+                               (message.message_id,))
+            rows: list[tuple[str, int | None, int | None]] = [("message", None, None)]
+            if message.question_number is not None:
+                rows.append(("answer", message.question_number, None))
+            if message.reply_to_author_id is not None and message.reply_to_author_id != message.author_id:
+                rows.append(("reply", None, message.reply_to_author_id))
+            await conn.executemany(
+                "INSERT INTO activity (guild_id, user_id, kind, session_id, question_number, message_id, "
+                "target_user_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(guild_id, message.author_id, kind, message.session_id, number, message.message_id, target,
+                  to_text(message.created_at, "created_at")) for kind, number, target in rows])
+
+    async def get(self, message_id: int) -> StoredMessage | None:
+        """One stored chat message (deleted ones included)."""
+        row = await self._db.fetchone("SELECT * FROM chat_message WHERE message_id = ?", (message_id,))
+        return None if row is None else StoredMessage._from_row(row)
+
+    async def delete(self, message_id: int) -> bool:
+        """Mark a chat message deleted and take it out of the activity ledger; False if it was not stored."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("UPDATE chat_message SET deleted = 1 WHERE message_id = ?", (message_id,))
+            found = cursor.rowcount == 1
+            # As for an edit, a greeting credited for the message stays: the newcomer was greeted.
+            await conn.execute("DELETE FROM activity WHERE message_id = ? AND kind IN ('message', 'answer', 'reply')",
+                               (message_id,))
+        return found
+
+    async def add_reaction(self, message_id: int, delta: int) -> None:
+        """Count a reaction added (+1) or removed (-1) on a chat message."""
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE chat_message SET reactions = MAX(0, reactions + ?) WHERE message_id = ?",
+                               (delta, message_id))
+
+    async def of_session(self, session_id: int) -> list[StoredMessage]:
+        """A session's messages that were not deleted, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM chat_message WHERE session_id = ? AND deleted = 0 ORDER BY created_at, message_id",
+            (session_id,))
+        return [StoredMessage._from_row(row) for row in rows]
+
+    async def newest_id(self, session_id: int) -> int | None:
+        """The id of the newest message stored for a session (where reading history back resumes)."""
+        row = await self._db.fetchone("SELECT MAX(message_id) FROM chat_message WHERE session_id = ?", (session_id,))
+        return None if row is None else row[0]
+
+    async def last_answer_at(self, session_id: int, question_number: int) -> datetime | None:
+        """When the latest answer to a question came in (adaptive pacing waits for answers to die down)."""
+        row = await self._db.fetchone("SELECT MAX(created_at) FROM chat_message WHERE session_id = ? "
+                                      "AND question_number = ? AND deleted = 0", (session_id, question_number))
+        return None if row is None else from_text(row[0])

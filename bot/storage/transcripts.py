@@ -1,0 +1,50 @@
+"""Finished sessions' recaps and transcripts (transcript)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.storage._database import Queries, from_text, required, to_text
+from bot.storage.sessions import ChatSession
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A finished session's recap and transcripts."""
+
+    session_id: int
+    recap: str
+    markdown: str
+    html: str
+    created_at: datetime
+
+
+class TranscriptQueries(Queries):
+    """Recaps and transcripts: storage.transcripts."""
+
+    async def save(self, transcript: Transcript) -> None:
+        """Keep a finished session's recap and transcripts (replacing an earlier copy)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO transcript (session_id, recap, markdown, html, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (session_id) DO UPDATE SET recap = excluded.recap, markdown = excluded.markdown, "
+                "html = excluded.html, created_at = excluded.created_at",
+                (transcript.session_id, transcript.recap, transcript.markdown, transcript.html,
+                 to_text(transcript.created_at, "created_at")))
+
+    async def get(self, session_id: int) -> Transcript | None:
+        """A session's stored recap and transcripts."""
+        row = await self._db.fetchone("SELECT * FROM transcript WHERE session_id = ?", (session_id,))
+        if row is None:
+            return None
+        return Transcript(session_id=row["session_id"], recap=row["recap"], markdown=row["markdown"],
+                          html=row["html"], created_at=required(from_text(row["created_at"])))
+
+    async def sessions(self, guild_id: int | None = None) -> list[ChatSession]:
+        """Sessions that have a transcript (in one server, if given), newest first."""
+        sql = "SELECT s.* FROM chat_session s JOIN transcript t ON t.session_id = s.id"
+        if guild_id is not None:
+            sql += " WHERE s.guild_id = ?"
+        rows = await self._db.fetchall(sql + " ORDER BY s.started_at DESC", () if guild_id is None else (guild_id,))
+        return [ChatSession._from_row(row) for row in rows]
