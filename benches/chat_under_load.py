@@ -83,7 +83,7 @@ async def start_chat(standin: StandIn, sample: SampleServer, bot: Heartbeat) -> 
         assert "most it can hold" not in added, added
     started = await slash(standin, sample, sample.host, "chat start")
     assert started.startswith("Started"), started
-    return (await bot.storage.sessions_with_status("running"))[0]
+    return (await bot.storage.sessions.with_status("running"))[0]
 
 
 def member_message(rng: random.Random, sample: SampleServer, question: int | None,
@@ -119,7 +119,7 @@ async def settled_count(bot: Heartbeat, session_id: int, sent: int, quiet_for: f
     """The number of messages the bot recorded, once it reaches `sent` or stops growing for `quiet_for` s."""
     count, changed = -1, time.monotonic()
     while True:
-        now_count = len(await bot.storage.session_messages(session_id))
+        now_count = len(await bot.storage.messages.of_session(session_id))
         if now_count != count:
             count, changed = now_count, time.monotonic()
         if count >= sent or time.monotonic() - changed > quiet_for:
@@ -151,7 +151,7 @@ async def measure(name: str, standin: StandIn, sample: SampleServer, bot: Heartb
                   flooded: bool) -> Result:
     """Start the chat, flood it (or not) until just before its end, wait for the recap, and collect the numbers."""
     session = await start_chat(standin, sample, bot)
-    questions = [p for p in await bot.storage.session_posts(session.id) if p.kind == "question"]
+    questions = [p for p in await bot.storage.posts.of_session(session.id) if p.kind == "question"]
     assert session.ends_at is not None
     end_real = clock.real_instant(session.ends_at)
     assert end_real is not None
@@ -161,13 +161,13 @@ async def measure(name: str, standin: StandIn, sample: SampleServer, bot: Heartb
         sent, seconds = await flood(standin, sample, clock, [p.due_at for p in questions], until)
 
     async def recap_posted() -> bool:
-        recap = await bot.storage.get_post(post_key(session.id, "recap"))
+        recap = await bot.storage.posts.get(post_key(session.id, "recap"))
         return recap is not None and recap.status != "pending"
     await bot.chats.wait_for(recap_posted, timeout=15)
     recorded = await settled_count(bot, session.id, sent)
     lateness = []
     for question in questions:
-        post = await bot.storage.get_post(question.key)
+        post = await bot.storage.posts.get(question.key)
         if post is not None and post.status == "posted" and post.message_id is not None:
             due_real = clock.real_instant(post.due_at)
             assert due_real is not None

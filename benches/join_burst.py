@@ -49,7 +49,7 @@ async def _configure(standin: StandIn, sample: SampleServer) -> None:
 
 
 async def _recorded(bot: Heartbeat, guild_id: int, user_ids: list[int]) -> bool:
-    return all([await bot.storage.get_newcomer(guild_id, user_id) for user_id in user_ids])
+    return all([await bot.storage.newcomers.get(guild_id, user_id) for user_id in user_ids])
 
 
 async def measure() -> None:
@@ -113,7 +113,7 @@ async def measure() -> None:
 
 
 async def _no_waiting(bot: Heartbeat, guild_id: int) -> bool:
-    return not await bot.storage.waiting_welcomes(guild_id)
+    return not await bot.storage.welcomes.waiting(guild_id)
 
 
 if __name__ == "__main__":

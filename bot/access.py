@@ -33,7 +33,7 @@ async def _config(interaction: discord.Interaction) -> GuildConfig:
     bot: Heartbeat = interaction.client  # type: ignore[assignment]
     if interaction.guild_id is None:
         raise AccessDenied("This command works only inside a server.")
-    return await bot.storage.get_guild_config(interaction.guild_id)
+    return await bot.storage.config.get(interaction.guild_id)
 
 
 async def check_admin(interaction: discord.Interaction) -> bool:

@@ -124,11 +124,11 @@ class Heartbeat(commands.Bot):
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=scope)]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"command_hash:{self.application_id}:{scope.id if scope else 'global'}"
-        if await self.storage.get_meta(key) == digest:
+        if await self.storage.meta.get(key) == digest:
             log.info("Slash commands unchanged; not syncing")
             return False
         await self.tree.sync(guild=scope)
-        await self.storage.set_meta(key, digest)
+        await self.storage.meta.set(key, digest)
         log.info("Synced %d slash commands (%s)", len(payload), f"guild {scope.id}" if scope else "global")
         return True
 

@@ -33,7 +33,7 @@ def describe_error(exc: Exception) -> str:
 
 async def alert_hosts(storage: Storage, client: discord.Client, guild_id: int, text: str) -> None:
     """Tell the hosts (and moderators) in the moderator channel; log it if there is none."""
-    config = await storage.get_guild_config(guild_id)
+    config = await storage.config.get(guild_id)
     channel = client.get_channel(config.moderator_channel_id) if config.moderator_channel_id else None
     log.warning("Alert for server %d: %s", guild_id, text)
     if not isinstance(channel, discord.TextChannel):

@@ -19,7 +19,7 @@ class About(commands.Cog):
     @app_commands.guild_only()
     async def about(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        config = await self.bot.storage.get_guild_config(interaction.guild_id)
+        config = await self.bot.storage.config.get(interaction.guild_id)
         where = f"<#{config.chat_channel_id}>" if config.chat_channel_id else "the chat channel (not chosen yet)"
         zone = config.timezone or self.bot.settings.defaults.timezone
         text = (f"**Heartbeat** hosts this server's weekly hashtag chat in {where}.\n"

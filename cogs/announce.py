@@ -26,7 +26,7 @@ class Announce(commands.Cog):
     async def announce(self, interaction: discord.Interaction, text: str) -> None:
         assert interaction.guild is not None
         text = clean_announcement(text)
-        config = await self.bot.storage.get_guild_config(interaction.guild.id)
+        config = await self.bot.storage.config.get(interaction.guild.id)
         channel = interaction.guild.get_channel(config.chat_channel_id) if config.chat_channel_id else None
         if not isinstance(channel, discord.TextChannel):
             raise UserError("No chat channel is set: an admin can choose one with `/config channel kind:chat`.")

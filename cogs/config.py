@@ -48,8 +48,8 @@ class Config(commands.GroupCog, group_name="config", group_description="Set up H
 
     async def _save(self, interaction: discord.Interaction, changes: dict[str, int | str | None]) -> GuildConfig:
         assert interaction.guild_id is not None
-        return await self.bot.storage.update_guild_config(interaction.guild_id, changes,
-                                                          updated_by=interaction.user.id, now=self.bot.clock())
+        return await self.bot.storage.config.update(interaction.guild_id, changes,
+                                                    updated_by=interaction.user.id, now=self.bot.clock())
 
     @app_commands.command(name="channel", description="Choose the channel for chats, welcomes or moderator reports")
     @app_commands.describe(kind="What the channel is for", channel="The text channel to use")
@@ -91,7 +91,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Set up H
     @app_commands.command(name="status", description="Show Heartbeat's configuration and anything that needs fixing")
     async def status(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        config = await self.bot.storage.get_guild_config(interaction.guild.id)
+        config = await self.bot.storage.config.get(interaction.guild.id)
         await interaction.response.send_message(embed=status_embed(interaction.guild, config, self.bot),
                                                 ephemeral=True)
 

@@ -37,7 +37,7 @@ class Welcome(commands.GroupCog, group_name="welcome", group_description="How He
         if template is not None:
             await self._show(interaction, check_template(template), "A draft (not saved):")
             return
-        config = await self.bot.storage.get_welcome_config(interaction.guild_id)
+        config = await self.bot.storage.welcomes.config(interaction.guild_id)
         where = "the welcome channel" + (" and by DM" if config.dm else "")
         await self._show(interaction, config.template, f"New members get this in {where}:")
 
@@ -46,23 +46,23 @@ class Welcome(commands.GroupCog, group_name="welcome", group_description="How He
     async def set_template(self, interaction: discord.Interaction, template: str) -> None:
         assert interaction.guild_id is not None
         checked = check_template(template)
-        await self.bot.storage.update_welcome_config(interaction.guild_id, template=checked,
-                                                     updated_by=interaction.user.id, now=self.bot.clock())
+        await self.bot.storage.welcomes.update_config(interaction.guild_id, template=checked,
+                                                      updated_by=interaction.user.id, now=self.bot.clock())
         await self._show(interaction, checked, "Saved. New members will get:")
 
     @app_commands.command(name="reset", description="Go back to the built-in welcome")
     async def reset(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.bot.storage.update_welcome_config(interaction.guild_id, template=None,
-                                                     updated_by=interaction.user.id, now=self.bot.clock())
+        await self.bot.storage.welcomes.update_config(interaction.guild_id, template=None,
+                                                      updated_by=interaction.user.id, now=self.bot.clock())
         await self._show(interaction, DEFAULT_WELCOME, "Back to the built-in welcome:")
 
     @app_commands.command(name="dm", description="Also send the welcome by direct message (not during a join burst)")
     @app_commands.describe(enabled="True to send welcomes by DM as well")
     async def dm(self, interaction: discord.Interaction, enabled: bool) -> None:
         assert interaction.guild_id is not None
-        await self.bot.storage.update_welcome_config(interaction.guild_id, dm=int(enabled),
-                                                     updated_by=interaction.user.id, now=self.bot.clock())
+        await self.bot.storage.welcomes.update_config(interaction.guild_id, dm=int(enabled),
+                                                      updated_by=interaction.user.id, now=self.bot.clock())
         state = "also get it by direct message" if enabled else "get it only in the welcome channel"
         await interaction.response.send_message(f"New members will {state}.", ephemeral=True)
 
@@ -70,8 +70,8 @@ class Welcome(commands.GroupCog, group_name="welcome", group_description="How He
     @app_commands.describe(ping="True to ping the helper role in the greeting")
     async def helpers(self, interaction: discord.Interaction, ping: bool) -> None:
         assert interaction.guild_id is not None
-        await self.bot.storage.update_welcome_config(interaction.guild_id, ping_helpers=int(ping),
-                                                     updated_by=interaction.user.id, now=self.bot.clock())
+        await self.bot.storage.welcomes.update_config(interaction.guild_id, ping_helpers=int(ping),
+                                                      updated_by=interaction.user.id, now=self.bot.clock())
         state = "will ping" if ping else "won't ping"
         await interaction.response.send_message(
             f"Greetings for first-time chatters {state} the helper role (set it with `/config role kind:helper`).",

@@ -60,7 +60,7 @@ async def retry_until_settled(bot, clock: Clock, key: str):
     attempts = 0
     while True:
         async def tried_again(before=attempts):
-            post = await bot.storage.get_post(key)
+            post = await bot.storage.posts.get(key)
             return post if post.status != "pending" or (post.attempts > before and post.last_error) else None
         post = await bot.chats.wait_for(tried_again)
         if post.status != "pending":
@@ -74,13 +74,13 @@ def chat_posts(standin: StandIn, sample: SampleServer) -> list[Message]:
 
 
 async def session_id(bot) -> int:
-    running = await bot.storage.sessions_with_status("running") or await bot.storage.sessions_with_status("ended")
+    running = await bot.storage.sessions.with_status("running") or await bot.storage.sessions.with_status("ended")
     return running[0].id
 
 
 async def stored(bot, session: int, count: int):
     """Wait until the bot has recorded `count` messages for the session."""
     async def enough():
-        messages = await bot.storage.session_messages(session)
+        messages = await bot.storage.messages.of_session(session)
         return messages if len(messages) >= count else None
     return await bot.chats.wait_for(enough)

@@ -109,7 +109,7 @@ async def test_the_scheduled_event_follows_edits_pauses_and_deletion(standin, sa
 async def test_bad_reminder_times_are_refused_and_nothing_is_stored(standin, sample, bot, clock):
     reply = await create(standin, sample, reminders="2 minutes")
     assert reply.ephemeral and "reminders" in reply.text.lower()
-    assert await bot.storage.list_series(sample.guild.id) == []
+    assert await bot.storage.series.all(sample.guild.id) == []
     none = await create(standin, sample, reminders="none")
     assert none.text.startswith("Created")
-    assert (await bot.storage.list_series(sample.guild.id))[0].reminders == ()
+    assert (await bot.storage.series.all(sample.guild.id))[0].reminders == ()

@@ -55,7 +55,7 @@ async def test_weekly_trigger_runs_the_chat_with_questions_in_order_at_their_off
 
     session = await session_id(bot)
     for number in (1, 2, 3):
-        post = await bot.storage.get_post(post_key(session, "question", number))
+        post = await bot.storage.posts.get(post_key(session, "question", number))
         assert post.due_at == START + 2 * MINUTE + (number - 1) * 5 * MINUTE
         assert post.posted_at >= post.due_at and post.message_id == questions[number - 1].id
 
@@ -101,7 +101,7 @@ async def test_answers_in_every_form_are_attributed_to_the_right_question_and_me
     assert q1.id < q2.id
 
     # The activity ledger: one answer row per answer, a reply row for the reply to another member.
-    async with bot.storage._reading() as conn, conn.execute(
+    async with bot.storage.transaction() as conn, conn.execute(
             "SELECT user_id, kind, question_number, target_user_id FROM activity WHERE session_id = ? "
             "AND kind IN ('answer', 'reply') ORDER BY id", (session,)) as cursor:
         rows = [tuple(row) for row in await cursor.fetchall()]
@@ -122,16 +122,16 @@ async def test_edits_re_evaluate_and_deletes_remove_answers(standin, sample, bot
     await standin.edit(chatter, "A1: ok here is mine")
 
     async def re_evaluated():
-        kept = {m.message_id: m.question_number for m in await bot.storage.session_messages(session)}
+        kept = {m.message_id: m.question_number for m in await bot.storage.messages.of_session(session)}
         return kept == {answer.id: 2, chatter.id: 1}
     await bot.chats.wait_for(re_evaluated)
 
     await standin.delete(answer)
 
     async def removed():
-        return [m.message_id for m in await bot.storage.session_messages(session)] == [chatter.id]
+        return [m.message_id for m in await bot.storage.messages.of_session(session)] == [chatter.id]
     await bot.chats.wait_for(removed)
-    async with bot.storage._reading() as conn, conn.execute(
+    async with bot.storage.transaction() as conn, conn.execute(
             "SELECT COUNT(*) FROM activity WHERE message_id = ?", (answer.id,)) as cursor:
         assert (await cursor.fetchone())[0] == 0
 
@@ -164,7 +164,7 @@ async def test_the_recap_and_transcript_are_right_for_a_scripted_chat(standin, s
     await stored(bot, session, 4)
 
     async def reactions_counted():
-        return (await bot.storage.get_message(a1.id)).reactions == 2
+        return (await bot.storage.messages.get(a1.id)).reactions == 2
     await bot.chats.wait_for(reactions_counted)
 
     await slash(standin, sample.host, "chat end", where=chat)
@@ -219,7 +219,7 @@ async def test_a_post_sent_but_not_recorded_before_a_crash_is_not_posted_again(s
     # The bot dies between Discord accepting Q2 and the database recording it.
     async def die_before_recording(key, message_id, posted_at, **kwargs):
         raise SystemExit("killed")
-    first.storage.post_sent = die_before_recording
+    first.storage.posts.sent = die_before_recording
     move_to(clock, START + 7 * MINUTE)
     await bot_post(standin, sample, "**Q2:**")
     await first.close()
@@ -229,7 +229,7 @@ async def test_a_post_sent_but_not_recorded_before_a_crash_is_not_posted_again(s
     session = await session_id(second)
 
     async def reconciled():
-        post = await second.storage.get_post(post_key(session, "question", 2))
+        post = await second.storage.posts.get(post_key(session, "question", 2))
         return post.status == "posted"
     await second.chats.wait_for(reconciled)
     assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q2:*") == 1
@@ -268,7 +268,7 @@ async def test_discord_acting_on_a_request_it_answered_500_does_not_double_post(
     session = await session_id(bot)
 
     async def recorded():
-        return (await bot.storage.get_post(post_key(session, "question", 1))).status == "posted"
+        return (await bot.storage.posts.get(post_key(session, "question", 1))).status == "posted"
     await bot.chats.wait_for(recorded)
     assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q1:*") == 1
 
@@ -294,7 +294,7 @@ async def test_a_member_cannot_start_steer_or_end_a_chat(standin, sample, bot, c
     reply = await slash(standin, sample.members[0], command, where=sample.channels["chat"], **options)
     assert reply.ephemeral and "host" in reply.text.lower()
     assert chat_posts(standin, sample) == []
-    assert await bot.storage.sessions_with_status("running") == []
+    assert await bot.storage.sessions.with_status("running") == []
 
 
 async def test_host_starts_the_next_session_early_and_steers_it(standin, sample, bot, clock):
@@ -315,11 +315,11 @@ async def test_host_starts_the_next_session_early_and_steers_it(standin, sample,
     held = await slash(standin, sample.host, "chat hold", where=chat)
     assert "Holding" in held.text
     session = await session_id(bot)
-    q3 = await bot.storage.get_post(post_key(session, "question", 3))
+    q3 = await bot.storage.posts.get(post_key(session, "question", 3))
     move_to(clock, q3.due_at + MINUTE)  # Q3's time passes during the hold: nothing is posted
     carried = await slash(standin, sample.host, "chat continue", where=chat)
     assert "moved" in carried.text
-    moved = await bot.storage.get_post(post_key(session, "question", 3))
+    moved = await bot.storage.posts.get(post_key(session, "question", 3))
     assert moved.due_at > clock.now() - timedelta(seconds=1) and moved.status == "pending"
 
     extended = await slash(standin, sample.host, "chat extend", where=chat, by="15m")
@@ -343,8 +343,8 @@ async def test_host_runs_an_ad_hoc_chat_outside_any_series(standin, sample, bot,
     await bot_post(standin, sample, "**Q1:** What brought you here?\n#PopUpChat")
     busy = await slash(standin, sample.host, "chat start", where=chat, channel=chat, hashtag="Another")
     assert "already running" in busy.text
-    assert len(await bot.storage.sessions_with_status("running")) == 1
-    assert len(await bot.storage.sessions_with_status("planned")) == 0  # the refused one left nothing behind
+    assert len(await bot.storage.sessions.with_status("running")) == 1
+    assert len(await bot.storage.sessions.with_status("planned")) == 0  # the refused one left nothing behind
 
 
 async def test_in_a_series_with_threads_a_message_in_a_questions_thread_answers_it(standin, sample, bot, clock):
@@ -376,8 +376,8 @@ async def test_a_series_created_just_after_its_slot_waits_for_next_week(standin,
     move_to(clock, START + 2 * MINUTE)
     await create_series(standin, sample)
     assert chat_posts(standin, sample) == []
-    assert await bot.storage.sessions_with_status("running") == []
-    (planned,) = await bot.storage.sessions_with_status("planned")
+    assert await bot.storage.sessions.with_status("running") == []
+    (planned,) = await bot.storage.sessions.with_status("planned")
     assert planned.starts_at == START + timedelta(days=7)
 
 
@@ -389,7 +389,7 @@ async def test_a_weekly_chat_blocked_by_a_running_chat_is_skipped_and_the_hosts_
     move_to(clock, START)
     alert = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id)
     assert "did not start" in alert.content and "PopUpChat is already running" in alert.content
-    (skipped,) = [s for s in await bot.storage.future_sessions(1, START - MINUTE) if s.starts_at == START]
+    (skipped,) = [s for s in await bot.storage.sessions.future(1, START - MINUTE) if s.starts_at == START]
     assert skipped.status == "skipped"
     assert "series:1:start" in bot.jobs.pending()  # next week's is set
 
@@ -404,7 +404,7 @@ async def test_a_host_can_run_tonights_missed_session_with_chat_start(standin, s
     await slash(standin, sample.host, "chat end", where=chat)
     started = await slash(standin, sample.host, "chat start")
     assert "Started **#GetRealChat**" in started.text and "3 questions ready" in started.text
-    (running,) = await bot.storage.sessions_with_status("running")
+    (running,) = await bot.storage.sessions.with_status("running")
     assert running.starts_at == START  # tonight's, with tonight's questions, not next week's
 
 
@@ -423,14 +423,14 @@ async def test_adaptive_pacing_waits_for_answers_to_die_down(standin, sample, bo
     await standin.say(sample.members[0], sample.channels["chat"], "A2: the winters")
     await stored(bot, session, 1)
     move_to(clock, START + 5 * MINUTE)  # 90 s after Q2, but only 60 s after the answer: not yet
-    q3 = await bot.storage.get_post(post_key(session, "question", 3))
+    q3 = await bot.storage.posts.get(post_key(session, "question", 3))
     # Still pending; its outer bound is Q2 + 3 minutes, and the quiet check will bring it forward.
     assert q3.status == "pending" and q3.due_at == START + 6 * MINUTE + timedelta(seconds=30)
     move_to(clock, START + 5 * MINUTE + timedelta(seconds=30))
     await bot_post(standin, sample, "**Q3:**", after=q2.id)
 
     async def recorded():
-        post = await bot.storage.get_post(post_key(session, "question", 3))
+        post = await bot.storage.posts.get(post_key(session, "question", 3))
         return post if post.status == "posted" else None
     assert (await bot.chats.wait_for(recorded)).posted_at == START + 5 * MINUTE + timedelta(seconds=30)
 
@@ -440,9 +440,9 @@ async def test_extending_a_fixed_chat_schedules_the_prepared_questions_that_now_
     await slash(standin, sample.host, "chat questions add", text="What will you do differently next month?")
     await play_until_question(standin, sample, clock, 0)
     session = await session_id(bot)
-    assert await bot.storage.get_post(post_key(session, "question", 4)) is None
+    assert await bot.storage.posts.get(post_key(session, "question", 4)) is None
     await slash(standin, sample.host, "chat extend", where=sample.channels["chat"], by="15m")
-    q4 = await bot.storage.get_post(post_key(session, "question", 4))
+    q4 = await bot.storage.posts.get(post_key(session, "question", 4))
     assert (q4.status, q4.due_at) == ("pending", START + 35 * MINUTE)
     move_to(clock, START + 35 * MINUTE)
     await bot_post(standin, sample, "**Q4:** What will you do differently next month?")

@@ -47,7 +47,7 @@ async def test_host_creates_a_series_and_everyone_sees_its_next_three_sessions_a
 
     listing = await run(standin, sample, sample.members[0], "chat list")
     assert [stamp(s) in listing.text for s in TUESDAYS_9PM_NEW_YORK] == [True, True, True]
-    stored = await bot.storage.find_series(sample.guild.id, "getrealchat")
+    stored = await bot.storage.series.find(sample.guild.id, "getrealchat")
     assert stored is not None and (stored.spacing_seconds, stored.first_question_seconds) == (600, 300)
 
 
@@ -68,14 +68,14 @@ async def test_bad_series_input_gets_a_clear_error_and_stores_nothing(standin, s
     reply = await create(standin, sample, **options)
     assert reply.ephemeral
     assert expected.lower() in reply.text.lower()
-    assert await bot.storage.list_series(sample.guild.id) == []
+    assert await bot.storage.series.all(sample.guild.id) == []
 
 
 async def test_duplicate_name_is_refused(standin, sample, bot):
     await create(standin, sample)
     reply = await create(standin, sample, name="getrealchat", hashtag="Other")
     assert "already exists" in reply.text
-    assert len(await bot.storage.list_series(sample.guild.id)) == 1
+    assert len(await bot.storage.series.all(sample.guild.id)) == 1
 
 
 
@@ -84,20 +84,20 @@ async def test_renaming_a_series_to_a_name_in_use_is_refused(standin, sample, bo
     await create(standin, sample, name="Night Owls", hashtag="#NightOwls", weekday="Friday")
     reply = await run(standin, sample, sample.admin, "chat edit", series="Night Owls", name="getrealchat")
     assert reply.text == "A series called 'getrealchat' already exists: pick another name."
-    names = [s.name for s in await bot.storage.list_series(sample.guild.id)]
+    names = [s.name for s in await bot.storage.series.all(sample.guild.id)]
     assert names == ["GetRealChat", "Night Owls"]
 
 async def test_non_host_cannot_create_or_change_a_series(standin, sample, bot):
     member = sample.members[4]
     reply = await create(standin, sample, user=member)
     assert reply.ephemeral and reply.text.startswith("Only hosts can do that")
-    assert await bot.storage.list_series(sample.guild.id) == []
+    assert await bot.storage.series.all(sample.guild.id) == []
     await create(standin, sample)
     for command, options in [("chat pause", {}), ("chat questions add", {"text": "Sneaky?"}),
                              ("chat delete", {})]:
         refused = await run(standin, sample, member, command, **options)
         assert refused.text.startswith("Only hosts can do that"), command
-    series = await bot.storage.find_series(sample.guild.id, "GetRealChat")
+    series = await bot.storage.series.find(sample.guild.id, "GetRealChat")
     assert series is not None and not series.paused
 
 
@@ -121,7 +121,7 @@ async def test_skip_pause_resume_and_edit(standin, sample, bot):
 
     edited = await run(standin, sample, sample.admin, "chat edit", time="20:00", spacing="8m")
     assert "Tuesdays 20:00 America/New_York" in edited.text
-    series = await bot.storage.find_series(sample.guild.id, "GetRealChat")
+    series = await bot.storage.series.find(sample.guild.id, "GetRealChat")
     assert series is not None and series.spacing_seconds == 480
 
 
@@ -132,9 +132,9 @@ async def test_a_session_already_running_cannot_be_skipped(standin, sample, bot)
     assert "Started **#GetRealChat**" in started.text
     refused = await run(standin, sample, sample.admin, "chat skip", date="2026-03-03")
     assert refused.ephemeral and refused.text == "The 2026-03-03 session is already running."
-    (running,) = await bot.storage.sessions_with_status("running")
+    (running,) = await bot.storage.sessions.with_status("running")
     assert running.starts_at == TUESDAYS_9PM_NEW_YORK[0]
-    assert await bot.storage.skipped_starts(running.series_id) == []
+    assert await bot.storage.sessions.skipped_starts(running.series_id) == []
 
 async def test_delete_asks_for_confirmation_from_the_same_host(standin, sample, bot):
     await create(standin, sample)
@@ -145,11 +145,11 @@ async def test_delete_asks_for_confirmation_from_the_same_host(standin, sample, 
 
     other_host = await (await standin.click(sample.host, prompt, "chat-delete-confirm")).reply()
     assert "Only the host who asked" in other_host.text
-    assert len(await bot.storage.list_series(sample.guild.id)) == 1
+    assert len(await bot.storage.series.all(sample.guild.id)) == 1
 
     done = await (await standin.click(sample.admin, prompt, "chat-delete-confirm")).reply()
     assert done.kind == "update" and "Deleted **GetRealChat**" in done.text
-    assert await bot.storage.list_series(sample.guild.id) == []
+    assert await bot.storage.series.all(sample.guild.id) == []
 
 
 async def test_questions_are_added_edited_moved_removed_and_listed(standin, sample, bot):
@@ -213,7 +213,7 @@ async def test_a_full_list_of_long_questions_is_shown(standin, sample, bot):
     assert "**Q12:** 11 why" in reply.text
     full = await run(standin, sample, sample.admin, "chat questions add", text="One more?")
     assert "12" in full.text and full.ephemeral
-    assert len(await bot.storage.questions((await bot.storage.list_series(sample.guild.id))[0].id)) <= 12
+    assert len(await bot.storage.sessions.questions((await bot.storage.series.all(sample.guild.id))[0].id)) <= 12
 
 
 @pytest.mark.parametrize(("command", "options"), [
@@ -229,7 +229,7 @@ async def test_every_host_command_refuses_members(standin, sample, bot, command,
     assert refused.ephemeral and refused.text.startswith("Only hosts can do that"), command
     listing = await run(standin, sample, sample.admin, "chat questions list")
     assert listing.text.endswith("**Q1:** Kept?")
-    series = await bot.storage.find_series(sample.guild.id, "GetRealChat")
+    series = await bot.storage.series.find(sample.guild.id, "GetRealChat")
     assert series is not None and series.local_time.hour == 21
 
 
@@ -242,7 +242,7 @@ async def test_manage_events_in_one_channel_does_not_make_a_host(standin, sample
     record = await standin.slash(member, stage, "chat create", name="Mine", hashtag="Mine",
                                  channel=sample.channels["chat"], weekday="Friday", time="18:00", zone="UTC")
     assert (await record.reply()).text.startswith("Only hosts can do that")
-    assert await bot.storage.list_series(sample.guild.id) == []
+    assert await bot.storage.series.all(sample.guild.id) == []
 
 
 async def test_cancelling_a_delete_keeps_the_series(standin, sample, bot):
@@ -251,4 +251,4 @@ async def test_cancelling_a_delete_keeps_the_series(standin, sample, bot):
     assert prompt is not None
     kept = await (await standin.click(sample.admin, prompt, "chat-delete-cancel")).reply()
     assert kept.kind == "update" and kept.text == "Kept **GetRealChat**."
-    assert [s.name for s in await bot.storage.list_series(sample.guild.id)] == ["GetRealChat"]
+    assert [s.name for s in await bot.storage.series.all(sample.guild.id)] == ["GetRealChat"]

@@ -197,10 +197,10 @@ def transcripts_db(tmp_path: Path) -> Path:
     async def build() -> None:
         async with await Storage.open(database) as storage:
             for guild_id, hashtag, zone, starts_at, words in KEPT:
-                session = await storage.create_adhoc_session(guild_id=guild_id, channel_id=guild_id + 1, name=hashtag,
-                                                             hashtag=hashtag, timezone=zone, starts_at=starts_at,
-                                                             topic=None)
-                await storage.save_transcript(Transcript(
+                session = await storage.sessions.create_adhoc(guild_id=guild_id, channel_id=guild_id + 1, name=hashtag,
+                                                              hashtag=hashtag, timezone=zone, starts_at=starts_at,
+                                                              topic=None)
+                await storage.transcripts.save(Transcript(
                     session_id=session.id, recap=f"**#{hashtag} recap**", created_at=starts_at,
                     markdown=f"# #{hashtag}\n\n## Q1: Why?\n\n- **Tomás** (21:05): A1: {words}\n",
                     html=f"<!DOCTYPE html>\n<p>Tomás 👋 A1: {words}</p>\n"))

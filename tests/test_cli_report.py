@@ -34,41 +34,42 @@ NOW = datetime.now(UTC) - timedelta(hours=1)
 async def plant(storage: Storage) -> None:
     """Three recent newcomers with different first steps, one older joiner, and one in another server."""
     long_ago = NOW - timedelta(days=400)
-    await storage.record_member_join(GUILD, TOMAS, "Tomás", long_ago, NOW - timedelta(days=200))
-    await storage.record_member_join(GUILD, MIRA, "Mira", long_ago, NOW - timedelta(days=300))
+    await storage.members.record_join(GUILD, TOMAS, "Tomás", long_ago, NOW - timedelta(days=200))
+    await storage.members.record_join(GUILD, MIRA, "Mira", long_ago, NOW - timedelta(days=300))
 
     # Amara: welcomed, said hello, greeted by Tomás, reviewed.
-    await storage.record_member_join(GUILD, AMARA, "Amara 🌻", long_ago, NOW - timedelta(days=2))
-    await storage.set_arrival(GUILD, AMARA, "welcomed")
-    await storage.note_first_message(GUILD, AMARA, message_id=50, channel_id=60, at=NOW - timedelta(days=1, hours=23),
-                                     text="Hi all, glad to be here", link=False)
-    await storage.record_greeting(GUILD, AMARA, TOMAS, at=NOW - timedelta(days=1, hours=22), message_id=51,
-                                  session_id=None)
-    await storage.review_newcomer(GUILD, AMARA, "reviewed", reviewer_id=MIRA, at=NOW - timedelta(days=1))
+    await storage.members.record_join(GUILD, AMARA, "Amara 🌻", long_ago, NOW - timedelta(days=2))
+    await storage.welcomes.set_arrival(GUILD, AMARA, "welcomed")
+    await storage.newcomers.note_first_message(GUILD, AMARA, message_id=50, channel_id=60,
+                                               at=NOW - timedelta(days=1, hours=23),
+                                               text="Hi all, glad to be here", link=False)
+    await storage.newcomers.record_greeting(GUILD, AMARA, TOMAS, at=NOW - timedelta(days=1, hours=22), message_id=51,
+                                            session_id=None)
+    await storage.newcomers.review(GUILD, AMARA, "reviewed", reviewer_id=MIRA, at=NOW - timedelta(days=1))
 
     # Bex: a two-day-old account, a link and a mass mention first thing; put on watch.
-    await storage.record_member_join(GUILD, BEX, "Bex", NOW - timedelta(days=3), NOW - timedelta(days=1))
-    await storage.set_arrival(GUILD, BEX, "held")
-    await storage.note_first_message(GUILD, BEX, message_id=52, channel_id=60, at=NOW - timedelta(hours=20),
-                                     text="free nitro https://discord.gg/abc", link=True)
-    await storage.flag_newcomer(GUILD, BEX, "mass_mentions")
-    await storage.review_newcomer(GUILD, BEX, "follow_up", reviewer_id=MIRA, at=NOW - timedelta(hours=19))
-    await storage.review_newcomer(GUILD, BEX, "watch", reviewer_id=MIRA, at=NOW - timedelta(hours=18))  # the latest
+    await storage.members.record_join(GUILD, BEX, "Bex", NOW - timedelta(days=3), NOW - timedelta(days=1))
+    await storage.welcomes.set_arrival(GUILD, BEX, "held")
+    await storage.newcomers.note_first_message(GUILD, BEX, message_id=52, channel_id=60, at=NOW - timedelta(hours=20),
+                                               text="free nitro https://discord.gg/abc", link=True)
+    await storage.newcomers.flag(GUILD, BEX, "mass_mentions")
+    await storage.newcomers.review(GUILD, BEX, "follow_up", reviewer_id=MIRA, at=NOW - timedelta(hours=19))
+    await storage.newcomers.review(GUILD, BEX, "watch", reviewer_id=MIRA, at=NOW - timedelta(hours=18))  # the latest
 
     # Cyd: left and came back, posted the same text in three channels; not reviewed yet.
-    await storage.record_member_join(GUILD, CYD, "Cyd", long_ago, NOW - timedelta(days=10))
-    await storage.set_arrival(GUILD, CYD, "welcomed")
-    await storage.record_member_leave(GUILD, CYD, NOW - timedelta(days=9))
-    await storage.record_member_join(GUILD, CYD, "Cyd", long_ago, NOW - timedelta(hours=5))
-    await storage.flag_newcomer(GUILD, CYD, "repeated_text")
+    await storage.members.record_join(GUILD, CYD, "Cyd", long_ago, NOW - timedelta(days=10))
+    await storage.welcomes.set_arrival(GUILD, CYD, "welcomed")
+    await storage.members.record_leave(GUILD, CYD, NOW - timedelta(days=9))
+    await storage.members.record_join(GUILD, CYD, "Cyd", long_ago, NOW - timedelta(hours=5))
+    await storage.newcomers.flag(GUILD, CYD, "repeated_text")
 
     # Dara joined 20 days ago: outside the default 14 days.
-    await storage.record_member_join(GUILD, DARA, "Dara", long_ago, NOW - timedelta(days=20))
-    await storage.set_arrival(GUILD, DARA, "welcomed")
+    await storage.members.record_join(GUILD, DARA, "Dara", long_ago, NOW - timedelta(days=20))
+    await storage.welcomes.set_arrival(GUILD, DARA, "welcomed")
 
     # Someone new in another server, never in this one's report.
-    await storage.record_member_join(OTHER_GUILD, ELSEWHERE, "Elsewhere", long_ago, NOW - timedelta(days=1))
-    await storage.set_arrival(OTHER_GUILD, ELSEWHERE, "welcomed")
+    await storage.members.record_join(OTHER_GUILD, ELSEWHERE, "Elsewhere", long_ago, NOW - timedelta(days=1))
+    await storage.welcomes.set_arrival(OTHER_GUILD, ELSEWHERE, "welcomed")
 
 
 @pytest.fixture

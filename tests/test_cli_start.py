@@ -25,7 +25,7 @@ async def heartbeat_database(path: Path) -> bytes:
     """The bytes of a real Heartbeat database with a few hundred kilobytes in it."""
     async with await Storage.open(path) as storage:
         for number in range(300):
-            await storage.set_meta(f"filler:{number}", "x" * 500)
+            await storage.meta.set(f"filler:{number}", "x" * 500)
     return path.read_bytes()
 
 

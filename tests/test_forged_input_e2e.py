@@ -31,7 +31,7 @@ async def test_a_host_whose_role_was_taken_cannot_confirm_a_delete_they_started(
 
     refused = await (await standin.click(sample.host, prompt.message, "chat-delete-confirm")).reply()
     assert refused.ephemeral and "Only hosts can do that" in refused.text
-    assert [s.name for s in await bot.storage.list_series(sample.guild.id)] == ["GetRealChat"]
+    assert [s.name for s in await bot.storage.series.all(sample.guild.id)] == ["GetRealChat"]
 
 
 async def test_a_check_in_forged_from_another_server_is_refused(standin, sample, start_bot, clock):
@@ -43,7 +43,7 @@ async def test_a_check_in_forged_from_another_server_is_refused(standin, sample,
 
     forged = await (await standin.forge_click(mallory, lobby, f"checkin:{session}")).reply()
     assert forged.ephemeral and "belongs to another server's chat" in forged.text
-    assert await bot.storage.checked_in(session) == []
+    assert await bot.storage.activity.checked_in(session) == []
 
 
 async def test_a_notify_button_forged_from_another_server_is_refused(standin, sample, start_bot, clock):
@@ -64,9 +64,9 @@ async def test_an_opening_post_button_still_checks_in_members_of_its_own_server(
     await play_until_question(standin, sample, clock, 0)
     opening = await bot_post(standin, sample, "**Welcome")
     session = await session_id(bot)
-    assert (await bot.storage.get_post(post_key(session, "opening"))).message_id == opening.id
+    assert (await bot.storage.posts.get(post_key(session, "opening"))).message_id == opening.id
     checked = await (await standin.click(sample.members[0], opening, f"checkin:{session}")).reply()
     assert "You're checked in" in checked.text
-    assert await bot.storage.checked_in(session) == [sample.members[0].id]
+    assert await bot.storage.activity.checked_in(session) == [sample.members[0].id]
 
 

@@ -50,7 +50,7 @@ async def test_admin_configures_channels_roles_and_zone(standin, sample: SampleS
     reply = await (await standin.slash(sample.admin, chat, "config timezone", zone="america/new_york")).reply()
     assert reply.text == "The server's time zone is now America/New_York."
 
-    config = await heartbeat.bot.storage.get_guild_config(sample.guild.id)
+    config = await heartbeat.bot.storage.config.get(sample.guild.id)
     assert (config.chat_channel_id, config.host_role_id, config.timezone) == (
         chat.id, sample.roles["hosts"].id, "America/New_York")
     assert config.updated_by == sample.admin.id
@@ -88,7 +88,7 @@ async def test_bad_input_gets_a_clear_ephemeral_error_and_stores_nothing(standin
     reply = await (await standin.slash(sample.admin, general, "config role", kind="host", role=everyone)).reply()
     assert reply.ephemeral and "Pick a specific role" in reply.text
 
-    config = await heartbeat.bot.storage.get_guild_config(sample.guild.id)
+    config = await heartbeat.bot.storage.config.get(sample.guild.id)
     assert config.timezone is None and config.host_role_id is None
 
 
@@ -98,7 +98,7 @@ async def test_member_cannot_configure_even_though_the_command_reaches_the_bot(s
     reply = await (await standin.slash(member, chat, "config channel", kind="chat", channel=chat)).reply()
     assert reply.ephemeral
     assert "Manage Server" in reply.text
-    assert (await heartbeat.bot.storage.get_guild_config(sample.guild.id)).chat_channel_id is None
+    assert (await heartbeat.bot.storage.config.get(sample.guild.id)).chat_channel_id is None
 
 
 async def test_host_role_or_manage_events_may_announce_others_may_not(standin, sample, heartbeat):
@@ -167,16 +167,16 @@ async def test_dropped_gateway_resumes_and_no_event_is_missed(standin, sample, h
     assert standin.identify_count == 1 and next(iter(standin.sessions)) == first_session
 
     async def replayed() -> bool:
-        departed = await bot.storage.get_member(sample.guild.id, arrivals[0].id)
+        departed = await bot.storage.members.get(sample.guild.id, arrivals[0].id)
         return departed is not None and not departed.present \
-            and all([await bot.storage.get_member(sample.guild.id, user.id) for user in arrivals])
+            and all([await bot.storage.members.get(sample.guild.id, user.id) for user in arrivals])
 
     await bot.newcomers.wait_for(replayed)
     report = await (await standin.slash(sample.moderator, sample.channels["general"], "report joins")).reply()
     for user in arrivals:
         assert f"<@{user.id}> joined" in report.text
     assert f"<@{arrivals[0].id}> joined" in report.text and "left" in report.text
-    recorded = await bot.storage.get_member(sample.guild.id, arrivals[0].id)
+    recorded = await bot.storage.members.get(sample.guild.id, arrivals[0].id)
     assert recorded is not None and not recorded.present and recorded.join_count == 1
 
 
@@ -206,7 +206,7 @@ async def test_restart_keeps_configuration_and_members(standin, sample, start_bo
     status = await (await standin.slash(sample.admin, chat, "config status")).reply()
     assert f"**Chat channel:** <#{chat.id}>" in status.text and "Europe/London" in status.text
     async with await Storage.open(settings.database_path) as storage:
-        assert (await storage.get_member(sample.guild.id, newcomer.id)) is not None
+        assert (await storage.members.get(sample.guild.id, newcomer.id)) is not None
 
 
 async def test_unexpected_error_is_logged_with_a_reference_the_user_can_quote(standin, sample, heartbeat, caplog,
@@ -214,7 +214,7 @@ async def test_unexpected_error_is_logged_with_a_reference_the_user_can_quote(st
     async def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(heartbeat.bot.storage, "update_guild_config", broken)
+    monkeypatch.setattr(heartbeat.bot.storage.config, "update", broken)
     with caplog.at_level(logging.ERROR, logger="bot.errors"):
         reply = await (await standin.slash(sample.admin, sample.channels["chat"], "config timezone",
                                            zone="UTC")).reply()
@@ -230,5 +230,5 @@ async def test_clear_unsets_one_setting_and_keeps_the_rest(standin, sample, hear
     await (await standin.slash(sample.admin, general, "config timezone", zone="Asia/Kathmandu")).reply()
     reply = await (await standin.slash(sample.admin, general, "config clear", setting="timezone")).reply()
     assert reply.ephemeral and reply.text == "The timezone is no longer set."
-    config = await heartbeat.bot.storage.get_guild_config(sample.guild.id)
+    config = await heartbeat.bot.storage.config.get(sample.guild.id)
     assert config.timezone is None and config.chat_channel_id == chat.id

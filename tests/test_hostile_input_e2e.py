@@ -34,7 +34,7 @@ async def test_an_option_of_thousands_of_characters_gets_a_short_answer_quoting_
     reply = await create(standin, sample, **{option: "Z" * 3000})
     assert reply.ephemeral and len(reply.text) < 300
     assert "Z" * 30 in reply.text and "Z" * 100 not in reply.text and "…" in reply.text
-    assert await bot.storage.list_series(sample.guild.id) == []
+    assert await bot.storage.series.all(sample.guild.id) == []
 
 
 async def test_an_unknown_series_name_of_thousands_of_characters_gets_an_answer(standin, sample, bot):
@@ -59,11 +59,11 @@ async def test_an_invisible_announcement_is_refused_and_nothing_is_posted(standi
 async def test_invisible_names_and_questions_are_refused(standin, sample, bot, command, options):
     if command != "chat create":
         await create(standin, sample)
-    before = await bot.storage.list_series(sample.guild.id)
+    before = await bot.storage.series.all(sample.guild.id)
     reply = await (create(standin, sample, **options) if command == "chat create"
                    else run(standin, sample, command, **options))
     assert reply.ephemeral and "only invisible characters" in reply.text
-    assert await bot.storage.list_series(sample.guild.id) == before
+    assert await bot.storage.series.all(sample.guild.id) == before
     if before:
         assert "No questions yet" in (await run(standin, sample, "chat questions list")).text
 
@@ -73,7 +73,7 @@ async def test_an_invisible_welcome_is_refused_and_a_conversion_is_named(standin
     assert "only invisible characters" in invisible.text
     conversion = await run(standin, sample, "welcome set", template="Hi {member!r}!")
     assert "`{member!r}` has a conversion or format" in conversion.text
-    assert (await bot.storage.get_welcome_config(sample.guild.id)).template is None
+    assert (await bot.storage.welcomes.config(sample.guild.id)).template is None
 
 
 async def test_a_question_file_nested_hundreds_deep_gets_a_sentence_and_changes_nothing(standin, sample, bot):
@@ -96,12 +96,12 @@ async def test_a_greeter_named_like_a_link_shows_as_plain_text_in_the_moderators
     newcomer = standin.add_user("Kai")
     for user in (trickster, newcomer):
         await standin.join(sample.guild, user)
-        await bot.newcomers.wait_for(lambda user=user: bot.storage.get_newcomer(sample.guild.id, user.id))
+        await bot.newcomers.wait_for(lambda user=user: bot.storage.newcomers.get(sample.guild.id, user.id))
     hello = await standin.say(newcomer, sample.channels["general"], "hi all")
     await standin.say(trickster, sample.channels["general"], "welcome!", reply_to=hello)
 
     async def greeted():
-        found = await bot.storage.get_newcomer(sample.guild.id, newcomer.id)
+        found = await bot.storage.newcomers.get(sample.guild.id, newcomer.id)
         return found if found and found.greeted_by else None
     await bot.newcomers.wait_for(greeted)
 

@@ -45,7 +45,7 @@ async def join(standin: StandIn, sample: SampleServer, bot, name: str, account_a
     """A new account joins; returns once the bot has recorded the join."""
     user = standin.add_user(name, account_age=account_age)
     await standin.join(sample.guild, user)
-    await bot.newcomers.wait_for(lambda: bot.storage.get_newcomer(sample.guild.id, user.id))
+    await bot.newcomers.wait_for(lambda: bot.storage.newcomers.get(sample.guild.id, user.id))
     return user
 
 
@@ -58,7 +58,7 @@ def alerts(standin: StandIn, sample: SampleServer) -> list[Message]:
 
 
 async def welcomed(bot, guild_id: int, user_id: int) -> bool:
-    newcomer = await bot.storage.get_newcomer(guild_id, user_id)
+    newcomer = await bot.storage.newcomers.get(guild_id, user_id)
     return newcomer is not None and newcomer.welcome != "waiting"
 
 
@@ -105,12 +105,12 @@ async def test_a_member_who_leaves_and_rejoins_within_a_day_is_not_welcomed_twic
 
 
 async def _left(bot, guild_id: int, user_id: int) -> bool:
-    member = await bot.storage.get_member(guild_id, user_id)
+    member = await bot.storage.members.get(guild_id, user_id)
     return member is not None and not member.present
 
 
 async def _status(bot, guild_id: int, user_id: int, status: str) -> bool:
-    newcomer = await bot.storage.get_newcomer(guild_id, user_id)
+    newcomer = await bot.storage.newcomers.get(guild_id, user_id)
     return newcomer is not None and newcomer.welcome == status
 
 
@@ -137,7 +137,7 @@ async def test_twenty_joins_in_ten_seconds_get_one_combined_welcome_and_one_aler
 
 
 async def _none_waiting(bot, guild_id: int) -> bool:
-    return not await bot.storage.waiting_welcomes(guild_id)
+    return not await bot.storage.welcomes.waiting(guild_id)
 
 
 async def test_a_day_old_account_is_not_pinged_in_public_and_is_flagged(standin, sample, bot, clock):
@@ -191,14 +191,14 @@ async def test_a_bad_template_gets_a_clear_error_and_changes_nothing(standin, sa
     before = await slash(standin, sample.admin, "welcome preview")
     reply = await slash(standin, sample.admin, "welcome set", template=template)
     assert reply.ephemeral and error in reply.text
-    assert (await bot.storage.get_welcome_config(sample.guild.id)).template is None
+    assert (await bot.storage.welcomes.config(sample.guild.id)).template is None
     assert (await slash(standin, sample.admin, "welcome preview")).text == before.text
 
 
 async def test_only_admins_change_the_welcome(standin, sample, bot):
     reply = await slash(standin, sample.members[0], "welcome set", template="Yo {member}")
     assert reply.ephemeral and reply.text.startswith("Only members with the Manage Server permission")
-    assert (await bot.storage.get_welcome_config(sample.guild.id)).template is None
+    assert (await bot.storage.welcomes.config(sample.guild.id)).template is None
 
 
 # -- first-time chatters and human greetings ----------------------------------------------------------------
@@ -246,7 +246,7 @@ async def test_a_crowd_of_first_timers_gets_one_greeting_naming_twenty_and_new_a
     assert len(greeting.content) <= 2000
     assert greeting.pinged_users == {user.id for user in crowd[:20]} and young.id not in greeting.pinged_users
     assert "and 10 others!" in greeting.content and f"<@{young.id}>" not in greeting.content
-    assert await bot.storage.waiting_greetings((await bot.storage.sessions_with_status("running"))[0].id) == []
+    assert await bot.storage.greetings.waiting((await bot.storage.sessions.with_status("running"))[0].id) == []
 
 
 async def test_a_first_timer_in_the_last_minute_is_greeted_before_the_closing_post(standin, sample, bot, clock):
@@ -263,8 +263,8 @@ async def test_a_first_timer_in_the_last_minute_is_greeted_before_the_closing_po
 
 
 async def _queued(bot, count: int) -> bool:
-    session = (await bot.storage.sessions_with_status("running"))[0]
-    waiting = await bot.storage.waiting_greetings(session.id)
+    session = (await bot.storage.sessions.with_status("running"))[0]
+    waiting = await bot.storage.greetings.waiting(session.id)
     return len(waiting) == count
 
 
@@ -285,7 +285,7 @@ async def test_a_human_reply_to_a_newcomer_is_recorded_with_greeter_and_delay(st
     newcomer = await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, kai.id))
     assert newcomer.greeted_by == sample.helper.id
     assert newcomer.greeted_at - newcomer.first_message_at == 3 * MINUTE
-    assert await bot.storage.greetings_by(sample.guild.id, sample.helper.id) == [kai.id]  # a helpful act
+    assert await bot.storage.activity.greetings_by(sample.guild.id, sample.helper.id) == [kai.id]  # a helpful act
 
     await standin.say(sample.host, general, f"hey <@{kai.id}>!")  # only the first greeter is recorded
     rows = {row["user_id"]: row for row in await report_rows(standin, sample, days=7)}
@@ -308,16 +308,16 @@ async def test_replying_to_the_bots_welcome_greets_and_a_mass_mention_does_not(s
     kai_greeted = await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, kai.id))
     lea_greeted = await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, lea.id))
     assert kai_greeted.greeted_by == lea_greeted.greeted_by == sample.helper.id
-    assert await bot.storage.greetings_by(sample.guild.id, sample.members[5].id) == []
+    assert await bot.storage.activity.greetings_by(sample.guild.id, sample.members[5].id) == []
 
 
 async def _first_message(bot, guild_id: int, user_id: int):
-    newcomer = await bot.storage.get_newcomer(guild_id, user_id)
+    newcomer = await bot.storage.newcomers.get(guild_id, user_id)
     return newcomer if newcomer and newcomer.first_message_id else None
 
 
 async def _greeted(bot, guild_id: int, user_id: int):
-    newcomer = await bot.storage.get_newcomer(guild_id, user_id)
+    newcomer = await bot.storage.newcomers.get(guild_id, user_id)
     return newcomer if newcomer and newcomer.greeted_by else None
 
 
@@ -344,9 +344,9 @@ async def test_the_report_for_a_scripted_week_lists_exactly_the_planted_newcomer
     await standin.join(sample.guild, looper)
 
     async def settled() -> bool:
-        repeated = await bot.storage.get_newcomer(sample.guild.id, repeater.id)
-        member = await bot.storage.get_member(sample.guild.id, looper.id)
-        shouted = await bot.storage.get_newcomer(sample.guild.id, shouter.id)
+        repeated = await bot.storage.newcomers.get(sample.guild.id, repeater.id)
+        member = await bot.storage.members.get(sample.guild.id, looper.id)
+        shouted = await bot.storage.newcomers.get(sample.guild.id, shouter.id)
         return bool(repeated and repeated.repeated_text and member and member.join_count == 2
                     and shouted and shouted.mass_mentions)
 
@@ -380,7 +380,7 @@ async def test_the_report_pages_unreviewed_first_and_review_buttons_work_after_a
     clicked = await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{joined[-1].id}:follow_up")
     update = await clicked.reply()
     assert update.kind == "update" and "New 5 · Follow up" in update.text and "Follow up by Sam" in update.text
-    reviews = await bot.storage.latest_reviews(sample.guild.id)
+    reviews = await bot.storage.newcomers.latest_reviews(sample.guild.id)
     assert reviews[joined[-1].id].status == "follow_up" and reviews[joined[-1].id].reviewer_id == sample.moderator.id
 
     following = await (await standin.click(sample.moderator, page, "newcomers:14:all:1")).reply()
@@ -400,7 +400,7 @@ async def test_a_non_moderator_cannot_see_the_report_or_review(standin, sample, 
     page = (await slash(standin, sample.moderator, "report newcomers")).message
     pressed = await (await standin.click(member, page, f"review:{sample.guild.id}:{kai.id}:reviewed")).reply()
     assert pressed.ephemeral and pressed.text.startswith("Only moderators")
-    assert await bot.storage.latest_reviews(sample.guild.id) == {}
+    assert await bot.storage.newcomers.latest_reviews(sample.guild.id) == {}
 
 
 async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(standin, sample, bot, clock):
@@ -424,7 +424,7 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
     assert "Kai" in weekly.text  # still unreviewed, and still in their first 14 days
 
     await standin.click(sample.moderator, weekly, f"review:{sample.guild.id}:{kai.id}:reviewed")
-    await bot.newcomers.wait_for(lambda: bot.storage.latest_reviews(sample.guild.id))
+    await bot.newcomers.wait_for(lambda: bot.storage.newcomers.latest_reviews(sample.guild.id))
     move_to(clock, BEFORE + timedelta(days=14, minutes=2))  # nobody left to review: no post
     await bot.newcomers.wait_for(lambda: _reported_at(bot, sample.guild.id, BEFORE + timedelta(days=14)))
     assert [m.content.split(" ")[0] for m in standin.bot_messages(sample.channels["mod-log"])
@@ -432,7 +432,7 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
 
 
 async def _reported_at(bot, guild_id: int, due) -> bool:
-    last = await bot.storage.get_meta(f"newcomer_report:{guild_id}")
+    last = await bot.storage.meta.get(f"newcomer_report:{guild_id}")
     return last is not None and datetime.fromisoformat(last) >= due
 
 

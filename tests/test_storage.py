@@ -1146,19 +1146,3 @@ def test_storage_modules_and_classes_stay_small() -> None:
             if isinstance(node, ast.ClassDef):
                 assert node.end_lineno is not None
                 assert node.end_lineno - node.lineno + 1 <= 300, f"{path.name}:{node.name} is over 300 lines"
-
-
-# TEMPORARY: delete these two tests with Storage._OLD_NAMES and Storage.__getattr__.
-
-async def test_old_names_resolve_to_the_new_methods(storage: Storage) -> None:
-    """Every old flat name is the bound method of its aggregate, so callers not yet moved keep working."""
-    for old, (aggregate, new) in Storage._OLD_NAMES.items():
-        assert getattr(storage, old) == getattr(getattr(storage, aggregate), new), old
-    await storage.set_meta("k", "v")
-    assert await storage.meta.get("k") == "v"
-
-
-def test_unknown_names_still_raise_attribute_error(storage: Storage) -> None:
-    """The shim only answers for old names."""
-    with pytest.raises(AttributeError, match="no_such_method"):
-        storage.no_such_method  # noqa: B018

@@ -33,22 +33,22 @@ class Capture:
             return
         # In a series that answers in threads, a message in Q3's thread answers Q3.
         parent_id = getattr(message.channel, "parent_id", None)
-        started_by = await self._storage.post_for_message(message.channel.id) if parent_id is not None else None
-        session = await self._storage.session_in_channel(parent_id or message.channel.id)
+        started_by = await self._storage.posts.for_message(message.channel.id) if parent_id is not None else None
+        session = await self._storage.sessions.in_channel(parent_id or message.channel.id)
         if session is None or message.id in self._deleted:
             return
         thread_question = None
         if started_by and started_by.kind == "question" \
                 and started_by.session_id == session.id:  # last week's thread is not this week's question
             thread_question = started_by.question_number
-        posts = [p for p in await self._storage.session_posts(session.id)
+        posts = [p for p in await self._storage.posts.of_session(session.id)
                  if p.kind == "question" and p.status == "posted"]
         reply_to_question, reply_to_author = await self._replied_to(
             message, {p.message_id: p.question_number for p in posts})
         number = resolve_answer(message.content, reply_to_question,
                                 [p.question_number for p in posts if p.question_number is not None],
                                 thread_question=thread_question)
-        await self._storage.save_message(session.guild_id, self._stored(message, session, reply_to_author, number))
+        await self._storage.messages.save(session.guild_id, self._stored(message, session, reply_to_author, number))
         await self._first_post(session.id, message.author.id, message.id,
                                self._clock.from_real(message.created_at))
         await self._notify()
@@ -61,7 +61,7 @@ class Capture:
         if reference is not None and reference.message_id is not None:
             reply_to_question = questions.get(reference.message_id)
             if reply_to_question is None:
-                replied = await self._storage.get_message(reference.message_id)
+                replied = await self._storage.messages.get(reference.message_id)
                 if replied is not None:
                     reply_to_author = replied.author_id
                 elif isinstance(reference.resolved, discord.Message) and not reference.resolved.author.bot:
@@ -84,11 +84,11 @@ class Capture:
 
     async def recapture(self, message: discord.Message) -> None:
         """An edited chat message is judged again (it may have become, or stopped being, an answer)."""
-        stored = await self._storage.get_message(message.id)
+        stored = await self._storage.messages.get(message.id)
         if stored is None:
             return
-        live = await self._storage.session_in_channel(getattr(message.channel, "parent_id", None)
-                                                      or message.channel.id)
+        live = await self._storage.sessions.in_channel(getattr(message.channel, "parent_id", None)
+                                                       or message.channel.id)
         # An old message edited during a later chat stays with the chat it was said in.
         if live is not None and live.id == stored.session_id:
             await self.record(message)
@@ -97,22 +97,22 @@ class Capture:
         """A deleted chat message leaves the transcript and the activity ledger."""
         # Remembered briefly, so a delete that overtakes the message's own recording still wins.
         self._deleted.append(message_id)
-        if await self._storage.delete_message(message_id):
+        if await self._storage.messages.delete(message_id):
             await self._notify()
 
     async def react(self, message_id: int, delta: int) -> None:
         """Count a reaction added to (or taken off) a chat message, for the recap's most-reacted answers."""
-        await self._storage.add_reaction(message_id, delta)
+        await self._storage.messages.add_reaction(message_id, delta)
         await self._notify()
 
     async def check_in(self, session_id: int, user: discord.abc.User, guild_id: int | None) -> str:
         """Record "I'm here" (pressed in server `guild_id`) and say so to the member."""
-        session = await self._storage.get_session(session_id)
+        session = await self._storage.sessions.get(session_id)
         if session is not None and session.guild_id != guild_id:  # an id copied or forged from another server
             return "This button belongs to another server's chat."
         if session is None or session.status != "running":
             return "This chat has ended; the next one is in `/chat list`. Thanks for coming by!"
-        fresh = await self._storage.record_checkin(session.guild_id, session_id, user.id, self._clock())
+        fresh = await self._storage.activity.record_checkin(session.guild_id, session_id, user.id, self._clock())
         await self._notify()
         if not fresh:
             return f"You're already checked in to #{session.hashtag}."

@@ -52,7 +52,7 @@ class Delivery:
 
     async def run_post(self, key: str) -> None:
         """Make one scheduled post if, by the database, it is still wanted now; never twice."""
-        post = await self._storage.get_post(key)
+        post = await self._storage.posts.get(key)
         if post is None or post.session_id is None:
             return
         async with self._locks(post.session_id):
@@ -61,8 +61,8 @@ class Delivery:
 
     async def _run_post(self, key: str) -> None:
         now = self._clock()
-        post = await self._storage.get_post(key)
-        session = await self._storage.get_session(post.session_id) if post and post.session_id else None
+        post = await self._storage.posts.get(key)
+        session = await self._storage.sessions.get(post.session_id) if post and post.session_id else None
         if post is None or session is None or post.status != "pending":
             return
         if post.due_at > now:  # moved later since this job was set
@@ -91,10 +91,10 @@ class Delivery:
         try:
             return await kind.render(post, session)
         except LookupError as exc:  # the question was removed after it was scheduled
-            await self._storage.post_not_sent(post.key, str(exc), status="skipped")
+            await self._storage.posts.not_sent(post.key, str(exc), status="skipped")
         except Exception as exc:  # never leave a post pending with no job: retry it, then tell the hosts
             log.exception("Could not prepare %s", post.key)
-            attempt = await self._storage.begin_attempt(post.key)
+            attempt = await self._storage.posts.begin_attempt(post.key)
             if attempt is not None:
                 await self._failed(session, attempt, what, exc)
         return None
@@ -105,7 +105,7 @@ class Delivery:
         sent = await self._find_sent(channel, post, content)
         if sent is not None:
             log.info("%s was already posted (message %d); recording it, not posting again", post.key, sent.id)
-            await self._storage.post_sent(post.key, sent.id, now)
+            await self._storage.posts.sent(post.key, sent.id, now)
             await kind.sent(session, post, sent, now)
             return True
         if post.last_error is None and kind.stale_if_late and running.is_too_late(post.due_at, now, self._grace):
@@ -118,7 +118,7 @@ class Delivery:
                     rendered: Rendered, what: str, now: datetime) -> None:
         """Commit the attempt, then send with the key's nonce; a failure is retried or told to the hosts."""
         content, extra = rendered
-        attempt = await self._storage.begin_attempt(post.key)
+        attempt = await self._storage.posts.begin_attempt(post.key)
         if attempt is None:
             return
         try:
@@ -128,13 +128,13 @@ class Delivery:
         except Exception as exc:  # HTTP errors, and also aiohttp's disconnects, which are not OSErrors
             await self._failed(session, attempt, what, exc)
             return
-        await self._storage.post_sent(post.key, message.id, now)
+        await self._storage.posts.sent(post.key, message.id, now)
         log.info("Posted %s (%s) as message %d", post.key, what, message.id)
         await kind.sent(session, post, message, now)
 
     async def _skip_stale(self, session: ChatSession, post: ScheduledPost, what: str, now: datetime) -> None:
         """Overdue after an outage: not posted now, and the hosts are told."""
-        await self._storage.post_not_sent(post.key, "overdue after an outage", status="skipped")
+        await self._storage.posts.not_sent(post.key, "overdue after an outage", status="skipped")
         await self._alert(session.guild_id, running.skipped_text(what, post.channel_id, now - post.due_at))
 
     async def _failed(self, session: ChatSession, post: ScheduledPost, what: str, exc: Exception) -> None:
@@ -143,11 +143,11 @@ class Delivery:
         delay = running.retry_delay(post.attempts)
         if delay is not None:
             log.warning("Posting %s failed (try %d): %s; retrying in %s", post.key, post.attempts, error, delay)
-            await self._storage.post_not_sent(post.key, error)
+            await self._storage.posts.not_sent(post.key, error)
             self.schedule(post.key, self._clock() + delay)
             return
         log.error("Posting %s failed %d times; giving up: %s", post.key, post.attempts, error)
-        await self._storage.post_not_sent(post.key, error, status="failed")
+        await self._storage.posts.not_sent(post.key, error, status="failed")
         await self._alert(session.guild_id, running.alert_text(what, post.channel_id, error, post.attempts))
         await self._kinds[post.kind].dropped(session, post, self._clock())
 

@@ -91,11 +91,11 @@ class PostKinds:
         """A reminder is only worth sending on time, for a session still to come."""
         if session.status == "planned" and not running.is_too_late(post.due_at, now, self._grace):
             return True
-        await self._storage.post_not_sent(post.key, "no longer timely", status="skipped")
+        await self._storage.posts.not_sent(post.key, "no longer timely", status="skipped")
         return False
 
     async def _announcement(self, post: ScheduledPost, session: ChatSession) -> Rendered:
-        config = await self._storage.get_guild_config(session.guild_id)
+        config = await self._storage.config.get(session.guild_id)
         content = running.announcement_text(session.hashtag, session.starts_at, session.topic, session.guest,
                                             session.channel_id, config.notify_role_id)
         if not config.notify_role_id:
@@ -110,7 +110,7 @@ class PostKinds:
     async def _opening(self, post: ScheduledPost, session: ChatSession) -> Rendered:
         plan = session_plan(session)
         content = running.opening_text(session.hashtag, session.topic, session.guest, plan.duration,
-                                       len(await self._storage.questions(session.id)))
+                                       len(await self._storage.sessions.questions(session.id)))
         view = discord.ui.View(timeout=None)
         view.add_item(CheckIn(session.id))
         return content, {"view": view}
@@ -122,7 +122,7 @@ class PostKinds:
         return session.held_at is None and session.status == "running"
 
     async def _question(self, post: ScheduledPost, session: ChatSession) -> Rendered:
-        questions = await self._storage.questions(session.id)
+        questions = await self._storage.sessions.questions(session.id)
         number = post.question_number or 0
         if not 1 <= number <= len(questions):
             raise LookupError(f"Q{number} was removed before it was asked")
@@ -135,7 +135,7 @@ class PostKinds:
 
     async def _open_thread(self, session: ChatSession, post: ScheduledPost, message: discord.Message) -> None:
         """Series that answer in threads get a thread on each question (best effort: answers by A1: still count)."""
-        series = await self._storage.get_series(session.series_id) if session.series_id else None
+        series = await self._storage.series.get(session.series_id) if session.series_id else None
         if series is None or not series.use_threads or post.thread_id is not None:
             return
         try:
@@ -143,7 +143,7 @@ class PostKinds:
         except discord.HTTPException as exc:
             log.warning("Could not open a thread on %s: %s", post.key, exc)
             return
-        await self._storage.set_post_thread(post.key, thread.id)
+        await self._storage.posts.set_thread(post.key, thread.id)
 
     # -- closing --------------------------------------------------------------------------------------
 
@@ -151,7 +151,7 @@ class PostKinds:
         """The chat ends as its closing post goes out."""
         # First-timers still waiting for their greeting get it now, while the chat is still open.
         await self._greet(session.id)
-        await self._storage.finish_session(session.id, now)
+        await self._storage.sessions.finish(session.id, now)
         await self._events.move(session, "end")
         return True
 
@@ -163,12 +163,12 @@ class PostKinds:
         """When the series meets next, and on what topic (nothing for an ad hoc chat or a paused series)."""
         if session.series_id is None:
             return None, None
-        series = await self._storage.get_series(session.series_id)
+        series = await self._storage.series.get(session.series_id)
         if series is None or series.paused:
             return None, None
-        skipped = await self._storage.skipped_starts(series.id)
+        skipped = await self._storage.sessions.skipped_starts(series.id)
         for start in upcoming_sessions(slot_of(series), self._clock(), 2, skipped):
-            upcoming = await self._storage.session_for(series, start)
+            upcoming = await self._storage.sessions.at(series, start)
             if upcoming.status == "planned":
                 return start, upcoming.topic
         return None, None

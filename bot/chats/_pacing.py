@@ -30,22 +30,22 @@ class Pacing:
 
     async def after_question(self, session: ChatSession, post: ScheduledPost, now: datetime) -> None:
         """Adaptive pacing schedules the question after this one (fixed pacing has them all already)."""
-        fresh = await self._storage.get_session(session.id) or session
+        fresh = await self._storage.sessions.get(session.id) or session
         if fresh.pacing != "adaptive" or post.question_number is None:
             return
         plan = session_plan(fresh)
         following = post.question_number + 1
-        if following <= len(await self._storage.questions(session.id)) and fresh.ends_at \
+        if following <= len(await self._storage.sessions.questions(session.id)) and fresh.ends_at \
                 and now + plan.min_spacing < fresh.ends_at:
             due = min(now + plan.max_spacing, fresh.ends_at - timedelta(seconds=1))
-            await self._storage.plan_questions(session.id, session.channel_id, [
+            await self._storage.posts.plan_questions(session.id, session.channel_id, [
                 PlannedPost(post_key(session.id, "question", following), "question", due, following)])
             self._delivery.schedule(post_key(session.id, "question", following), due)
             await self.schedule(fresh)
 
     async def _due(self, session: ChatSession) -> datetime | None:
         """When the next waiting question is due, judged from the last one asked and its answers."""
-        posts = await self._storage.session_posts(session.id)
+        posts = await self._storage.posts.of_session(session.id)
         asked = [p for p in posts if p.kind == "question" and p.status == "posted" and p.posted_at]
         waiting = [p for p in posts if p.kind == "question" and p.status == "pending"]
         if not asked or not waiting:
@@ -53,12 +53,12 @@ class Pacing:
         last = asked[-1]
         assert last.posted_at is not None and last.question_number is not None
         return next_question_due(session_plan(session), last_question_at=last.posted_at,
-                                 last_answer_at=await self._storage.last_answer_at(session.id,
-                                                                                   last.question_number),
+                                 last_answer_at=await self._storage.messages.last_answer_at(session.id,
+                                                                                            last.question_number),
                                  now=self._clock())
 
     async def _pace(self, session_id: int) -> None:
-        session = await self._storage.get_session(session_id)
+        session = await self._storage.sessions.get(session_id)
         if session is None or session.status != "running" or session.held_at is not None:
             return
         due = await self._due(session)
@@ -67,7 +67,7 @@ class Pacing:
         if due > self._clock():
             self._jobs.at(f"pace:{session.id}", due, self._pace, session.id)
             return
-        waiting = [p for p in await self._storage.session_posts(session_id)
+        waiting = [p for p in await self._storage.posts.of_session(session_id)
                    if p.kind == "question" and p.status == "pending"]
-        await self._storage.set_post_due(waiting[0].key, self._clock())
+        await self._storage.posts.set_due(waiting[0].key, self._clock())
         await self._delivery.run_post(waiting[0].key)

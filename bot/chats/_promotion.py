@@ -49,7 +49,7 @@ class ScheduledEvents:
                     pass  # deleted by someone in Discord: make a new one
             event = await guild.create_scheduled_event(entity_type=discord.EntityType.external,
                                                        privacy_level=discord.PrivacyLevel.guild_only, **fields)
-            await self._storage.set_session_event(session.id, event.id)
+            await self._storage.sessions.set_event(session.id, event.id)
         except discord.HTTPException as exc:
             log.warning("Could not create or update the scheduled event for #%s: %s", series.hashtag, exc)
 
@@ -66,7 +66,7 @@ class ScheduledEvents:
         except discord.HTTPException as exc:
             log.warning("Could not delete the scheduled event of session %d: %s", session.id, exc)
             return
-        await self._storage.set_session_event(session.id, None)
+        await self._storage.sessions.set_event(session.id, None)
 
     async def move(self, session: ChatSession, step: Literal["start", "end"]) -> None:
         """Mark the session's Discord scheduled event live at the start and over at the close (best effort)."""
@@ -100,10 +100,11 @@ class Promotion:
         """Reminders and a Discord scheduled event for the next session only; none for anything else."""
         wanted = [] if upcoming is None else running.plan_reminders(
             upcoming.id, upcoming.starts_at, tuple(timedelta(seconds=s) for s in series.reminders), self._clock())
-        await self._storage.plan_reminders(series.id, series.channel_id, upcoming.id if upcoming else None, wanted)
+        await self._storage.posts.plan_reminders(series.id, series.channel_id, upcoming.id if upcoming else None,
+                                                 wanted)
         for post in wanted:
             self._schedule_post(post.key, post.due_at)
-        for stale in await self._storage.sessions_with_events(series.id):
+        for stale in await self._storage.sessions.with_events(series.id):
             if (upcoming is None or stale.id != upcoming.id) and stale.status in ("planned", "skipped"):
                 await self._events.delete(stale)
         if upcoming is not None:
@@ -113,7 +114,7 @@ class Promotion:
         """Give or take the server's notify role: members choose to be pinged before chats."""
         if not isinstance(user, discord.Member):
             raise UserError("Use this in the server, not in a direct message.")
-        config = await self._storage.get_guild_config(user.guild.id)
+        config = await self._storage.config.get(user.guild.id)
         role = user.guild.get_role(config.notify_role_id) if config.notify_role_id else None
         if role is None:
             raise UserError("This server has no notify role yet: an admin can choose one with `/config role`.")

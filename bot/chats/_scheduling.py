@@ -49,19 +49,19 @@ class Scheduling:
 
     async def restore(self) -> None:
         """Rebuild every job from the database (once per process, at the first READY)."""
-        for post in await self._storage.pending_posts():
+        for post in await self._storage.posts.pending():
             self._delivery.schedule(post.key, post.due_at)
-        for session in await self._storage.sessions_with_status("running"):
+        for session in await self._storage.sessions.with_status("running"):
             if session.pacing == "adaptive":
                 await self._pacing.schedule(session)
-        for series in await self._storage.list_series():
+        for series in await self._storage.series.all():
             await self.schedule_series(series.id, look_back=True)
 
     async def catch_up(self) -> None:
         """Read back what was said in live chats while the bot was not connected (at every READY)."""
-        for session in await self._storage.sessions_with_status("running") \
-                + await self._storage.sessions_with_status("ended"):
-            if await self._storage.session_in_channel(session.channel_id) == session:
+        for session in await self._storage.sessions.with_status("running") \
+                + await self._storage.sessions.with_status("ended"):
+            if await self._storage.sessions.in_channel(session.channel_id) == session:
                 await self.read_back(session)
 
     async def read_back(self, session: ChatSession) -> None:
@@ -69,9 +69,9 @@ class Scheduling:
         channel = self._client.get_channel(session.channel_id)
         if not isinstance(channel, discord.TextChannel):
             return
-        after = await self._storage.newest_message_id(session.id)
+        after = await self._storage.messages.newest_id(session.id)
         if after is None:
-            opening = await self._storage.get_post(post_key(session.id, "opening"))
+            opening = await self._storage.posts.get(post_key(session.id, "opening"))
             after = opening.message_id if opening else None
         if after is None:
             return
@@ -99,7 +99,7 @@ class Scheduling:
 
     async def _schedule_series(self, series_id: int, look_back: bool) -> None:
         job = f"series:{series_id}:start"
-        series = await self._storage.get_series(series_id)
+        series = await self._storage.series.get(series_id)
         upcoming = None
         if series is not None and not series.paused:
             upcoming = await self._next_planned(series, look_back)
@@ -114,10 +114,10 @@ class Scheduling:
         """The series' next session still planned (missed ones skipped first), among its next three."""
         now = self._clock()
         await self._skip_missed(series, now)
-        skipped = await self._storage.skipped_starts(series.id)
+        skipped = await self._storage.sessions.skipped_starts(series.id)
         since = now - self._grace if look_back else now
         for start in upcoming_sessions(slot_of(series), since, 3, skipped):
-            session = await self._storage.session_for(series, start)
+            session = await self._storage.sessions.at(series, start)
             if session.status == "planned":
                 return session
         return None
@@ -129,9 +129,9 @@ class Scheduling:
 
     async def _skip_missed(self, series: Series, now: datetime) -> None:
         """Sessions whose start passed beyond the grace period while the bot was away: skip them and say so."""
-        for session in await self._storage.future_sessions(series.id, now - timedelta(days=8)):
+        for session in await self._storage.sessions.future(series.id, now - timedelta(days=8)):
             if session.status == "planned" and running.is_too_late(session.starts_at, now, self._grace):
-                await self._storage.set_session_status(session.id, "skipped")
+                await self._storage.sessions.set_status(session.id, "skipped")
                 await self._alert(session.guild_id, running.skipped_text(
                     f"the #{session.hashtag} session due {discord.utils.format_dt(session.starts_at, 'F')}",
                     session.channel_id, now - session.starts_at) + " A host can run it now with `/chat start`.")
@@ -142,10 +142,10 @@ class Scheduling:
             await self._start_scheduled(session_id)
 
     async def _start_scheduled(self, session_id: int) -> None:
-        session = await self._storage.get_session(session_id)
+        session = await self._storage.sessions.get(session_id)
         if session is None or session.status != "planned" or session.series_id is None:
             return
-        series = await self._storage.get_series(session.series_id)
+        series = await self._storage.series.get(session.series_id)
         if series is None or series.paused:
             return
         problem = None
@@ -154,9 +154,9 @@ class Scheduling:
                 # Late by a little (a restart): the chat keeps its published timeline; what is due goes out now.
                 await self._live.start(session, plan_of(series), started_by=None, at=session.starts_at)
         except UserError as exc:  # another chat is still running in the channel (or a host started this one)
-            current = await self._storage.get_session(session.id)
+            current = await self._storage.sessions.get(session.id)
             if current is not None and current.status == "planned":
-                await self._storage.set_session_status(session.id, "skipped")
+                await self._storage.sessions.set_status(session.id, "skipped")
                 problem = exc
         finally:
             await self.schedule_series(series.id)  # a missed one is skipped and the hosts told; then the next

@@ -27,7 +27,7 @@ class SeriesEditor:
                      use_threads: bool, created_by: int) -> Series:
         """Store a new series as specified; a name the server already uses is a UserError."""
         try:
-            return await self._storage.create_series(
+            return await self._storage.series.create(
                 guild_id=guild_id, name=spec.name, hashtag=spec.hashtag, channel_id=channel_id,
                 weekday=spec.slot.weekday, local_time=spec.slot.local_time, timezone=spec.slot.zone,
                 duration_seconds=int(spec.plan.duration.total_seconds()),
@@ -41,7 +41,7 @@ class SeriesEditor:
     async def edit(self, current: Series, spec: SeriesSpec, *, channel_id: int | None,
                    reminders: tuple[timedelta, ...] | None, use_threads: bool | None) -> Series:
         """Change a series to `spec` (None keeps a value); a name the server already uses is a UserError."""
-        future = await self._storage.future_sessions(current.id, self._clock())
+        future = await self._storage.sessions.future(current.id, self._clock())
         new_starts = moved_starts(slot_of(current), spec.slot, [s.starts_at for s in future])
         changes = {
             "name": spec.name, "hashtag": spec.hashtag,
@@ -53,7 +53,7 @@ class SeriesEditor:
             "reminders": current.reminders if reminders is None else _seconds(reminders),
             "use_threads": current.use_threads if use_threads is None else use_threads}
         try:
-            return await self._storage.update_series(
+            return await self._storage.series.update(
                 current.id, changes, moved=dict(zip([s.id for s in future], new_starts, strict=True)))
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name.") from None
@@ -62,4 +62,4 @@ class SeriesEditor:
         """Skip a planned session (`date`, as the host wrote it, names it); any other session is a UserError."""
         if session.status != "planned":
             raise UserError(f"The {date} session is already {session.status}.")
-        await self._storage.set_session_status(session.id, "skipped")
+        await self._storage.sessions.set_status(session.id, "skipped")

@@ -39,7 +39,7 @@ class LiveSession:
 
     async def current(self, guild_id: int, channel_id: int | None = None) -> ChatSession:
         """The chat running in a channel (or the server's only running chat), or a UserError."""
-        running_now = [s for s in await self._storage.sessions_with_status("running") if s.guild_id == guild_id]
+        running_now = [s for s in await self._storage.sessions.with_status("running") if s.guild_id == guild_id]
         if channel_id is not None:
             here = [s for s in running_now if s.channel_id == channel_id]
             running_now = here or running_now
@@ -53,13 +53,13 @@ class LiveSession:
                     at: datetime | None = None) -> ChatSession:
         """Start a planned session (timed from `at`, default now): schedule its opening, questions, closing, recap."""
         now = at or self._clock()
-        busy = [s for s in await self._storage.sessions_with_status("running") if s.channel_id == session.channel_id]
+        busy = [s for s in await self._storage.sessions.with_status("running") if s.channel_id == session.channel_id]
         if busy:
             raise UserError(f"#{busy[0].hashtag} is already running in <#{session.channel_id}>: "
                             "end it with `/chat end` first.")
-        questions = await self._storage.questions(session.id)
+        questions = await self._storage.sessions.questions(session.id)
         posts = running.plan_posts(plan, session.id, now, len(questions))
-        started = await self._storage.start_session(
+        started = await self._storage.sessions.start(
             session.id, started_at=now, started_by=started_by, channel_id=session.channel_id,
             duration_seconds=int(plan.duration.total_seconds()), spacing_seconds=int(plan.spacing.total_seconds()),
             pacing=plan.pacing, posts=posts)
@@ -77,20 +77,22 @@ class LiveSession:
         """Start a series' chat now: tonight's if missed within its hour, else the next, under a new topic if given."""
         session = await self._tonights_or_next(series)
         if topic:
-            await self._storage.replace_questions(session.id, await self._storage.questions(session.id), topic=topic)
-            session = await self._storage.get_session(session.id) or session
+            await self._storage.sessions.replace_questions(session.id,
+                                                           await self._storage.sessions.questions(session.id),
+                                                           topic=topic)
+            session = await self._storage.sessions.get(session.id) or session
         return await self.start(session, plan_of(series), started_by=started_by)
 
     async def start_adhoc(self, *, guild_id: int, channel_id: int, hashtag: str, plan: ChatPlan, timezone: str,
                           topic: str | None, started_by: int) -> ChatSession:
         """Start a chat outside any series now; if it cannot start, nothing of it is kept."""
-        session = await self._storage.create_adhoc_session(
+        session = await self._storage.sessions.create_adhoc(
             guild_id=guild_id, channel_id=channel_id, name=hashtag, hashtag=hashtag, timezone=timezone,
             starts_at=self._clock(), topic=topic)
         try:
             return await self.start(session, plan, started_by=started_by)
         except UserError:
-            await self._storage.delete_session(session.id)  # nothing stored half-way
+            await self._storage.sessions.delete(session.id)  # nothing stored half-way
             raise
 
     async def next_question(self, session: ChatSession, text: str | None) -> int:
@@ -102,16 +104,16 @@ class LiveSession:
             # After the last question asked, even if one before it was skipped in an outage.
             number = max((p.question_number or 0 for p in posted), default=0) + 1
             if text is not None:
-                await self._storage.change_questions(session.id, lambda qs: insert_question(qs, text, number))
-            if number > len(await self._storage.questions(session.id)):
+                await self._storage.sessions.change_questions(session.id, lambda qs: insert_question(qs, text, number))
+            if number > len(await self._storage.sessions.questions(session.id)):
                 raise UserError(f"There is no Q{number} yet: give its text with the `text` option.")
             now = self._clock()
-            await self._storage.plan_questions(session.id, session.channel_id, await self._question_plan(
+            await self._storage.posts.plan_questions(session.id, session.channel_id, await self._question_plan(
                 session, number, now, asked_before=[p.question_number or 0 for p in posted]))
         await self._reschedule(session.id)  # the questions after it moved too
         key = post_key(session.id, "question", number)
         await self._delivery.run_post(key)
-        post = await self._storage.get_post(key)
+        post = await self._storage.posts.get(key)
         if post is not None and post.status != "posted":
             # The host asked for it now: say it did not go out rather than "Posted" (delivery keeps retrying).
             then = ("I'll keep trying, and tell the hosts if it fails for good." if post.status == "pending"
@@ -123,17 +125,17 @@ class LiveSession:
         """Stop the question clock (the room is busy, or the host needs a moment)."""
         if session.held_at is not None:
             raise UserError("The chat is already on hold: `/chat continue` carries on.")
-        await self._storage.update_session_times(session.id, held_at=self._clock())
+        await self._storage.sessions.set_times(session.id, held_at=self._clock())
 
     async def carry_on(self, session: ChatSession) -> timedelta:
         """Restart the question clock; the rest of the chat moves later by as long as it was held."""
         async with self._locks(session.id):
-            session = await self._storage.get_session(session.id) or session
+            session = await self._storage.sessions.get(session.id) or session
             if session.held_at is None:
                 raise UserError("The chat is not on hold.")
             held_for = self._clock() - session.held_at
-            await self._storage.shift_session(session.id, held_for)
-            await self._storage.update_session_times(session.id, held_at=None)
+            await self._storage.sessions.shift(session.id, held_for)
+            await self._storage.sessions.set_times(session.id, held_at=None)
         await self._reschedule(session.id)
         return held_for
 
@@ -142,13 +144,13 @@ class LiveSession:
         if not timedelta(0) < by <= running.MAX_EXTENSION:
             raise UserError("Extend by between 1 minute and 2 hours, e.g. `15m`.")
         async with self._locks(session.id):
-            session = await self._storage.get_session(session.id) or session
+            session = await self._storage.sessions.get(session.id) or session
             for kind in ("closing", "recap"):
-                post = await self._storage.get_post(post_key(session.id, kind))
+                post = await self._storage.posts.get(post_key(session.id, kind))
                 if post is not None:
-                    await self._storage.set_post_due(post.key, post.due_at + by)
+                    await self._storage.posts.set_due(post.key, post.due_at + by)
             assert session.ends_at is not None
-            await self._storage.update_session_times(session.id, ends_at=session.ends_at + by)
+            await self._storage.sessions.set_times(session.id, ends_at=session.ends_at + by)
             await self._fill_questions(session)
         await self._reschedule(session.id)
         return session.ends_at + by
@@ -157,37 +159,37 @@ class LiveSession:
         """Close the chat now: unasked questions are dropped, the closing post goes out, the recap follows."""
         now = self._clock()
         async with self._locks(session.id):
-            await self._storage.set_post_due(post_key(session.id, "closing"), now)
-            await self._storage.set_post_due(post_key(session.id, "recap"), now + running.RECAP_DELAY)
-            await self._storage.update_session_times(session.id, ends_at=now)
+            await self._storage.posts.set_due(post_key(session.id, "closing"), now)
+            await self._storage.posts.set_due(post_key(session.id, "recap"), now + running.RECAP_DELAY)
+            await self._storage.sessions.set_times(session.id, ends_at=now)
         await self._reschedule(session.id)
         await self._delivery.run_post(post_key(session.id, "closing"))
 
     async def _tonights_or_next(self, series: Series) -> ChatSession:
         """A session missed within its own hour (an outage, a busy channel), else the next one to come."""
         now = self._clock()
-        recent = await self._storage.future_sessions(series.id, now - timedelta(seconds=series.duration_seconds))
+        recent = await self._storage.sessions.future(series.id, now - timedelta(seconds=series.duration_seconds))
         missed = [s for s in recent if s.starts_at <= now]
         if missed:
             # Skipped by the weekly trigger (blocked or missed), whose alert told the hosts to run it with /chat start.
             if missed[0].status == "skipped":
-                await self._storage.set_session_status(missed[0].id, "planned")
-            return await self._storage.get_session(missed[0].id) or missed[0]
-        skipped = await self._storage.skipped_starts(series.id)
+                await self._storage.sessions.set_status(missed[0].id, "planned")
+            return await self._storage.sessions.get(missed[0].id) or missed[0]
+        skipped = await self._storage.sessions.skipped_starts(series.id)
         start = upcoming_sessions(slot_of(series), self._clock(), 1, skipped)[0]
-        return await self._storage.session_for(series, start)
+        return await self._storage.sessions.at(series, start)
 
     async def _asked(self, session_id: int) -> list[ScheduledPost]:
         """A session's questions that went out, in order."""
-        return [p for p in await self._storage.session_posts(session_id)
+        return [p for p in await self._storage.posts.of_session(session_id)
                 if p.kind == "question" and p.status == "posted"]
 
     async def _question_plan(self, session: ChatSession, number: int, due: datetime, *,
                              asked_before: list[int]) -> list[PlannedPost]:
         """Question `number` at `due`, then (fixed pacing) the rest at the spacing while they fit before the end."""
-        fresh = await self._storage.get_session(session.id) or session
+        fresh = await self._storage.sessions.get(session.id) or session
         plan = session_plan(fresh)
-        count = len(await self._storage.questions(session.id))
+        count = len(await self._storage.sessions.questions(session.id))
         assert fresh.ends_at is not None
         wanted = [PlannedPost(post_key(session.id, "question", number), "question", due, number)]
         if plan.pacing == "fixed":
@@ -200,22 +202,22 @@ class LiveSession:
 
     async def _fill_questions(self, session: ChatSession) -> None:
         """Fixed pacing, after an extension: schedule the prepared questions that now fit before the end."""
-        fresh = await self._storage.get_session(session.id) or session
+        fresh = await self._storage.sessions.get(session.id) or session
         if fresh.pacing != "fixed" or fresh.ends_at is None:
             return
-        scheduled = [p for p in await self._storage.session_posts(session.id)
+        scheduled = [p for p in await self._storage.posts.of_session(session.id)
                      if p.kind == "question" and p.status in ("pending", "posted") and p.question_number]
         if not scheduled:
             return
         last = max(scheduled, key=lambda p: p.question_number or 0)
         assert last.question_number is not None
         at = (last.posted_at or last.due_at) + session_plan(fresh).spacing
-        if last.question_number < len(await self._storage.questions(session.id)) and at < fresh.ends_at:
-            await self._storage.add_posts(session.id, session.channel_id, await self._question_plan(
+        if last.question_number < len(await self._storage.sessions.questions(session.id)) and at < fresh.ends_at:
+            await self._storage.posts.add(session.id, session.channel_id, await self._question_plan(
                 fresh, last.question_number + 1, at, asked_before=[]))
 
     async def _reschedule(self, session_id: int) -> None:
         """Put every pending post of a session back on the job queue at its (possibly moved) time."""
-        for post in await self._storage.session_posts(session_id):
+        for post in await self._storage.posts.of_session(session_id):
             if post.status == "pending":
                 self._delivery.schedule(post.key, post.due_at)

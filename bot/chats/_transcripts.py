@@ -37,25 +37,25 @@ class Transcripts:
                                 content=m.content, created_at=m.created_at, question_number=m.question_number,
                                 reply_to_author_id=m.reply_to_author_id, reactions=m.reactions,
                                 jump_url=jump_url(session.guild_id, session.channel_id, m.message_id))
-                    for m in await self._storage.session_messages(session.id)]
-        checked_in = await self._storage.checked_in(session.id)
+                    for m in await self._storage.messages.of_session(session.id)]
+        checked_in = await self._storage.activity.checked_in(session.id)
         record = ChatRecord(series_name=session.series_name, hashtag=session.hashtag, topic=session.topic,
                             guest=session.guest, starts_at=session.started_at or session.starts_at,
                             ended_at=session.ended_at or self._clock(), zone=session.timezone,
                             questions=questions, messages=messages, checked_in=checked_in,
-                            first_timers=await self._storage.first_timers(session.id),
+                            first_timers=await self._storage.activity.first_timers(session.id),
                             names=self._names(session, messages, checked_in))
         transcript = Transcript(session_id=session.id, recap=recap_text(record, recap_stats(record)),
                                 markdown=transcript_markdown(record), html=transcript_html(record),
                                 created_at=self._clock())
-        await self._storage.save_transcript(transcript)
+        await self._storage.transcripts.save(transcript)
         return transcript
 
     async def _questions(self, session: ChatSession) -> list[ChatQuestion]:
         """The questions that went out, with when and as which message."""
-        posts = {p.question_number: p for p in await self._storage.session_posts(session.id) if p.kind == "question"}
+        posts = {p.question_number: p for p in await self._storage.posts.of_session(session.id) if p.kind == "question"}
         return [ChatQuestion(n, text, posts[n].posted_at, posts[n].message_id)
-                for n, text in enumerate(await self._storage.questions(session.id), 1)
+                for n, text in enumerate(await self._storage.sessions.questions(session.id), 1)
                 if n in posts and posts[n].status == "posted"]
 
     def _names(self, session: ChatSession, messages: list[ChatMessage], checked_in: list[int]) -> dict[int, str]:

@@ -174,7 +174,7 @@ async def play_newcomers(standin: StandIn, sample: SampleServer, scene: SceneLog
         clock.advance(timedelta(seconds=1))
         scene.add(raider.name, "joins the server")
         await standin.join(sample.guild, raider)
-        await bot.newcomers.wait_for(partial(bot.storage.get_newcomer, sample.guild.id, raider.id))
+        await bot.newcomers.wait_for(partial(bot.storage.newcomers.get, sample.guild.id, raider.id))
     await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id and "burst" in m.content)
     scene.flush_posts()
     move(timedelta(seconds=60), "a minute into the burst")
@@ -191,9 +191,9 @@ async def _says(scene: SceneLog, standin: StandIn, bot: Heartbeat, user: User, c
 
     async def noticed() -> bool:
         if reply_to is not None:
-            greeted = await bot.storage.get_newcomer(sample_guild(standin), reply_to.author.id)
+            greeted = await bot.storage.newcomers.get(sample_guild(standin), reply_to.author.id)
             return greeted is not None and greeted.greeting_message_id == message.id
-        newcomer = await bot.storage.get_newcomer(sample_guild(standin), user.id)
+        newcomer = await bot.storage.newcomers.get(sample_guild(standin), user.id)
         return newcomer is not None and newcomer.first_message_id == message.id
     await bot.newcomers.wait_for(noticed)
     return message
@@ -225,15 +225,15 @@ class ChatScript:
 
     async def when_due(self, kind: str, number: int | None = None) -> datetime:
         """When the running chat's post is due, as the bot planned it from the series."""
-        sessions = await self.bot.storage.sessions_with_status("running")
-        post = await self.bot.storage.get_post(post_key(sessions[0].id, kind, number))
+        sessions = await self.bot.storage.sessions.with_status("running")
+        post = await self.bot.storage.posts.get(post_key(sessions[0].id, kind, number))
         assert post is not None, f"the bot planned no {kind} post"
         return post.due_at
 
     async def recorded(self, message: Message) -> None:
         """Wait until the bot has stored the message as it now reads (after an edit, too)."""
         async def stored() -> bool:
-            kept = await self.bot.storage.get_message(message.id)
+            kept = await self.bot.storage.messages.get(message.id)
             return kept is not None and kept.content == message.content
         await self.bot.chats.wait_for(stored)
 
@@ -254,12 +254,12 @@ class ChatScript:
 
     async def reacts(self, user: User, message: Message, emoji: str) -> None:
         self.scene.add(user.name, f"reacts {emoji} to {message.author.name}'s message")
-        kept = await self.bot.storage.get_message(message.id)
+        kept = await self.bot.storage.messages.get(message.id)
         before = kept.reactions if kept else 0
         await self.standin.react(user, message, emoji)
 
         async def counted() -> bool:
-            kept = await self.bot.storage.get_message(message.id)
+            kept = await self.bot.storage.messages.get(message.id)
             return kept is not None and kept.reactions > before
         await self.bot.chats.wait_for(counted)
 

@@ -83,7 +83,7 @@ async def _find_transcripts(database: Path, guild_id: int | None, series: str | 
                             day: date | None) -> list[Found]:
     """The matching chats' transcripts, newest first."""
     async with await Storage.open(database) as storage:
-        sessions = await storage.transcribed_sessions(guild_id)
+        sessions = await storage.transcripts.sessions(guild_id)
         if series is not None:
             sessions = [s for s in sessions if s.series_name.casefold() == series.strip().casefold()]
         if day is not None:
@@ -91,7 +91,7 @@ async def _find_transcripts(database: Path, guild_id: int | None, series: str | 
         sessions.sort(key=lambda s: s.started_at or s.starts_at, reverse=True)
         found = []
         for session in sessions:
-            kept = await storage.get_transcript(session.id)
+            kept = await storage.transcripts.get(session.id)
             if kept is not None:
                 stem = f"{session.hashtag}-{local_day(session.starts_at, session.timezone).isoformat()}"
                 found.append((session.id, {"md": kept.markdown, "html": kept.html}, stem))

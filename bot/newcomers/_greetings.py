@@ -36,26 +36,26 @@ class Greetings:
 
     async def restore(self) -> None:
         """Set the greeting job of every chat with first-time chatters still waiting."""
-        for session_id in await self.bot.storage.sessions_with_waiting_greetings():
+        for session_id in await self.bot.storage.greetings.sessions_waiting():
             await self.schedule(session_id)
 
     async def first_post(self, session_id: int, user_id: int, message_id: int, at: datetime) -> None:
         """Someone posted in a running chat: queue a greeting if it is their first chat in the server."""
         if not self._judged.add((session_id, user_id)):
             return
-        if not await self.bot.storage.first_timers(session_id, user_id):
+        if not await self.bot.storage.activity.first_timers(session_id, user_id):
             return
-        if await self.bot.storage.add_chat_greeting(session_id, user_id, message_id=message_id, at=at):
+        if await self.bot.storage.greetings.add(session_id, user_id, message_id=message_id, at=at):
             await self.schedule(session_id)
             await self._notify()
 
     async def schedule(self, session_id: int) -> None:
         """Set the chat's next greeting: two minutes after the first waiting post, and after the last greeting."""
-        waiting = await self.bot.storage.waiting_greetings(session_id)
+        waiting = await self.bot.storage.greetings.waiting(session_id)
         if not waiting:
             return
         due = waiting[0][1] + domain.GREETING_INTERVAL
-        last = await self.bot.storage.last_greeting_at(session_id)
+        last = await self.bot.storage.greetings.last_at(session_id)
         if last is not None:
             due = max(due, last + domain.GREETING_INTERVAL)
         self.bot.jobs.at(f"greet:{session_id}", due, self.greet, session_id)
@@ -68,24 +68,24 @@ class Greetings:
 
     async def _greet(self, session_id: int) -> None:
         storage, now = self.bot.storage, self.bot.clock()
-        waiting = [user_id for user_id, _ in await storage.waiting_greetings(session_id)]
-        session = await storage.get_session(session_id)
+        waiting = [user_id for user_id, _ in await storage.greetings.waiting(session_id)]
+        session = await storage.sessions.get(session_id)
         if not waiting or session is None:
             return
         if session.status != "running":
-            await storage.mark_greeted(session_id, waiting, status="missed", at=now, message_id=None)
+            await storage.greetings.mark(session_id, waiting, status="missed", at=now, message_id=None)
             return
-        last = await storage.last_greeting_at(session_id)
+        last = await storage.greetings.last_at(session_id)
         if last is not None and now < last + domain.GREETING_INTERVAL:
             await self.schedule(session_id)
             return
         # Accounts too new to welcome publicly are not pinged here either; they are in the moderators' report.
         held = {user_id for user_id in waiting
-                if (n := await storage.get_newcomer(session.guild_id, user_id)) and n.welcome == "held"}
+                if (n := await storage.newcomers.get(session.guild_id, user_id)) and n.welcome == "held"}
         named = [user_id for user_id in waiting if user_id not in held][:domain.NAMED_IN_GREETING]
         channel = self.bot.get_channel(session.channel_id)
         if not named or not isinstance(channel, discord.abc.Messageable):
-            await storage.mark_greeted(session_id, waiting, status="missed", at=now, message_id=None)
+            await storage.greetings.mark(session_id, waiting, status="missed", at=now, message_id=None)
             return
         shown = [f"<@{user_id}>" for user_id in waiting if user_id not in held]
         await self._post(session, channel, waiting, shown, named, now)
@@ -94,8 +94,8 @@ class Greetings:
                     shown: list[str], named: list[int], now: datetime) -> None:
         """Post the greeting and close the waiting greetings; on a passing failure, try again in 30 s."""
         storage, session_id = self.bot.storage, session.id
-        config = await storage.get_guild_config(session.guild_id)
-        welcome = await storage.get_welcome_config(session.guild_id)
+        config = await storage.config.get(session.guild_id)
+        welcome = await storage.welcomes.config(session.guild_id)
         helper = config.helper_role_id if welcome.ping_helpers else None
         try:
             message = await channel.send(domain.greeting_text(session.hashtag, shown, helper),
@@ -109,10 +109,10 @@ class Greetings:
                 self.bot.jobs.at(f"greet:{session_id}", now + RETRY_GREETING, self.greet, session_id)
             else:  # refused for good (a permission, a limit): retrying would only repeat it
                 log.warning("Greeting first-timers in session %d refused: %s", session_id, exc)
-                await storage.mark_greeted(session_id, waiting, status="missed", at=now, message_id=None)
+                await storage.greetings.mark(session_id, waiting, status="missed", at=now, message_id=None)
             return
         except Exception as exc:  # a dropped connection
             log.warning("Greeting first-timers in session %d failed: %s; trying again in 30 s", session_id, exc)
             self.bot.jobs.at(f"greet:{session_id}", now + RETRY_GREETING, self.greet, session_id)
             return
-        await storage.mark_greeted(session_id, waiting, status="greeted", at=now, message_id=message.id)
+        await storage.greetings.mark(session_id, waiting, status="greeted", at=now, message_id=message.id)

@@ -35,7 +35,7 @@ class Observer:
         if message.author.bot or message.guild is None:
             return
         at = self.bot.clock.from_real(message.created_at)
-        newcomer = await self.bot.storage.get_newcomer(message.guild.id, message.author.id)
+        newcomer = await self.bot.storage.newcomers.get(message.guild.id, message.author.id)
         if newcomer is not None:
             await self._watch(message, newcomer, at)
         if mentions_in(message) >= domain.MASS_MENTIONS:
@@ -55,7 +55,7 @@ class Observer:
         if reference is not None and isinstance(reference.resolved, discord.Message):
             replied = reference.resolved
             if replied.author.id == getattr(self.bot.user, "id", None):  # "welcome!" under the bot's welcome post
-                targets += await self.bot.storage.welcomed_in(message.guild.id, replied.id)
+                targets += await self.bot.storage.welcomes.welcomed_in(message.guild.id, replied.id)
             else:
                 targets.append(replied.author.id)
         targets += [user.id for user in message.mentions]
@@ -65,31 +65,33 @@ class Observer:
         """Record the message as the first human greeting of `target`, if they are a newcomer nobody greeted yet."""
         assert message.guild is not None
         guild_id, storage = message.guild.id, self.bot.storage
-        greeted = await storage.get_newcomer(guild_id, target)
+        greeted = await storage.newcomers.get(guild_id, target)
         if greeted is None or greeted.greeted_by is not None:
             return False
-        member = await storage.get_member(guild_id, target)
+        member = await storage.members.get(guild_id, target)
         if member is None or not timedelta(0) <= at - member.last_joined_at <= domain.GREETING_WINDOW:
             return False
-        session = await storage.session_in_channel(getattr(message.channel, "parent_id", None) or message.channel.id)
-        return await storage.record_greeting(guild_id, target, message.author.id, at=at, message_id=message.id,
-                                             session_id=session.id if session else None)
+        session = await storage.sessions.in_channel(getattr(message.channel, "parent_id", None) or message.channel.id)
+        return await storage.newcomers.record_greeting(guild_id, target, message.author.id, at=at,
+                                                       message_id=message.id,
+                                                       session_id=session.id if session else None)
 
     async def _watch(self, message: discord.Message, newcomer: Newcomer, at: datetime) -> None:
         """Note a newcomer's first message, and flag mass mentions and the same text across channels."""
         assert message.guild is not None
         guild_id, user_id, storage = message.guild.id, message.author.id, self.bot.storage
-        member = await storage.get_member(guild_id, user_id)
+        member = await storage.members.get(guild_id, user_id)
         if member is None or at - member.last_joined_at > timedelta(days=domain.NEWCOMER_DAYS):
             return
         text = message.content
         if newcomer.first_message_id is None:
-            await storage.note_first_message(guild_id, user_id, message_id=message.id, channel_id=message.channel.id,
-                                             at=at, text=domain.first_message_excerpt(text),
-                                             link=domain.has_link(text))
+            await storage.newcomers.note_first_message(guild_id, user_id, message_id=message.id,
+                                                       channel_id=message.channel.id,
+                                                       at=at, text=domain.first_message_excerpt(text),
+                                                       link=domain.has_link(text))
         if mentions_in(message) >= domain.MASS_MENTIONS and not newcomer.mass_mentions:
-            await storage.flag_newcomer(guild_id, user_id, "mass_mentions")
+            await storage.newcomers.flag(guild_id, user_id, "mass_mentions")
         recent = self._recent.add((guild_id, user_id), (message.channel.id, domain.fingerprint(text), at))
         if not newcomer.repeated_text and domain.repeated_across_channels(recent, at):
-            await storage.flag_newcomer(guild_id, user_id, "repeated_text")
+            await storage.newcomers.flag(guild_id, user_id, "repeated_text")
         await self._notify()

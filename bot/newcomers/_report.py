@@ -40,20 +40,20 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
                          only: int | None = None) -> list[NewcomerFacts]:
     """What is known of each newcomer `newcomer_report` covers (whatever their review), in the report's order."""
     since = now - timedelta(days=days) if days is not None else datetime(1970, 1, 1, tzinfo=UTC)
-    pairs = [pair for pair in await storage.newcomers_since(guild_id, since) if only in (None, pair[0].user_id)]
-    reviews = await storage.latest_reviews(guild_id)
+    pairs = [pair for pair in await storage.newcomers.since(guild_id, since) if only in (None, pair[0].user_id)]
+    reviews = await storage.newcomers.latest_reviews(guild_id)
     stored_names = {member.user_id: member.display_name for member, _ in pairs}
 
     async def name(user_id: int) -> str:
         found = name_of(user_id) or stored_names.get(user_id)
-        if found is None and (member := await storage.get_member(guild_id, user_id)) is not None:
+        if found is None and (member := await storage.members.get(guild_id, user_id)) is not None:
             found = member.display_name
         return found or f"member {user_id}"
 
     facts = []
     for member, newcomer in pairs:
         # One query per newcomer: a server's fortnight of joins is small; batch it if reports grow slow.
-        chats = await storage.chats_of(guild_id, member.user_id)
+        chats = await storage.activity.chats_of(guild_id, member.user_id)
         review = reviews.get(member.user_id)
         facts.append(_facts(guild_id, member, newcomer, chats, review, name=await name(member.user_id),
                             greeter=await name(newcomer.greeted_by) if newcomer.greeted_by else None,
@@ -113,7 +113,7 @@ class Reports:
     async def review(self, interaction: discord.Interaction, guild_id: int, user_id: int, status: str) -> None:
         """Record a moderator's review and show it on the newcomer's card."""
         now = self.bot.clock()
-        await self.bot.storage.review_newcomer(guild_id, user_id, status, reviewer_id=interaction.user.id, at=now)
+        await self.bot.storage.newcomers.review(guild_id, user_id, status, reviewer_id=interaction.user.id, at=now)
         rows = await self.report(guild_id, None, only=user_id)
         message = interaction.message
         if message is not None and rows:
@@ -128,7 +128,7 @@ class Reports:
 
     async def post_report(self, guild_id: int, why: str) -> None:
         """Post the unreviewed newcomers (first 14 days) to the moderator channel; nothing if there are none."""
-        config = await self.bot.storage.get_guild_config(guild_id)
+        config = await self.bot.storage.config.get(guild_id)
         channel = self.bot.get_channel(config.moderator_channel_id) if config.moderator_channel_id else None
         if not isinstance(channel, discord.abc.Messageable):
             return
@@ -150,15 +150,15 @@ class Reports:
     async def schedule_weekly(self, guild_id: int) -> None:
         """Set the weekly newcomer report, a week after the last one (or after the bot first saw the server)."""
         key = f"newcomer_report:{guild_id}"
-        last = await self.bot.storage.get_meta(key)
+        last = await self.bot.storage.meta.get(key)
         if last is None:
             last = self.bot.clock().isoformat()
-            await self.bot.storage.set_meta(key, last)
+            await self.bot.storage.meta.set(key, last)
         self.bot.jobs.at(f"report:{guild_id}", datetime.fromisoformat(last) + WEEKLY_REPORT, self.weekly, guild_id)
 
     async def weekly(self, guild_id: int) -> None:
         """The weekly newcomer report."""
-        await self.bot.storage.set_meta(f"newcomer_report:{guild_id}", self.bot.clock().isoformat())
+        await self.bot.storage.meta.set(f"newcomer_report:{guild_id}", self.bot.clock().isoformat())
         try:
             await self.post_report(guild_id, "Weekly newcomer report")
         finally:

@@ -34,7 +34,7 @@ class Welcomes:
 
     async def restore(self) -> None:
         """Post the welcomes still waiting from before a restart (those now too late are dropped then)."""
-        for guild_id in await self.bot.storage.guilds_with_waiting_welcomes():
+        for guild_id in await self.bot.storage.welcomes.guilds_waiting():
             self.bot.jobs.at(f"welcome:{guild_id}", self.bot.clock(), self.send_welcomes, guild_id)
 
     async def arrived(self, member: discord.Member) -> None:
@@ -44,17 +44,17 @@ class Welcomes:
         alert = None
         # Only database work under the lock (no Discord calls), so joins are recorded as fast as they come.
         async with self._locks(guild_id):
-            before = await self.bot.storage.get_member(guild_id, member.id)
-            previous = await self.bot.storage.get_newcomer(guild_id, member.id)
-            recorded = await self.bot.storage.record_member_join(guild_id, member.id, member.display_name,
-                                                                 clock.from_real(member.created_at), joined_at)
+            before = await self.bot.storage.members.get(guild_id, member.id)
+            previous = await self.bot.storage.newcomers.get(guild_id, member.id)
+            recorded = await self.bot.storage.members.record_join(guild_id, member.id, member.display_name,
+                                                                  clock.from_real(member.created_at), joined_at)
             if before is not None and recorded.join_count == before.join_count:
                 return  # a replayed join
             welcome = domain.arrival(previously_welcomed=previous is not None and previous.welcomed_at is not None,
                                      left_at=before.left_at if before else None, joined_at=joined_at,
                                      account_created_at=recorded.account_created_at,
                                      new_account_age=timedelta(hours=defaults.new_account_hours))
-            await self.bot.storage.set_arrival(guild_id, member.id, welcome)
+            await self.bot.storage.welcomes.set_arrival(guild_id, member.id, welcome)
             alert = await self._plan_welcome(guild_id, welcome)
         if alert is not None:
             await self._alert(guild_id, alert)
@@ -66,8 +66,8 @@ class Welcomes:
         now, alert = self.bot.clock(), None
         bursting, config, joins = await self._burst(guild_id, now)
         if bursting and config.burst_since is None:
-            config = await self.bot.storage.update_welcome_config(guild_id, burst_since=now)
-            held = await self.bot.storage.count_held(guild_id, since=now - self._window)
+            config = await self.bot.storage.welcomes.update_config(guild_id, burst_since=now)
+            held = await self.bot.storage.welcomes.count_held(guild_id, since=now - self._window)
             alert = domain.burst_alert_text(joins, self._window, held)
         if welcome == "waiting" and f"welcome:{guild_id}" not in self.bot.jobs.pending():
             # An earlier join already set the post; moving it later would starve it in a steady trickle.
@@ -81,18 +81,18 @@ class Welcomes:
 
     async def _burst(self, guild_id: int, now: datetime) -> tuple[bool, WelcomeConfig, int]:
         """Whether a join burst is on now, the welcome config (a finished burst cleared), and the joins counted."""
-        joins = await self.bot.storage.join_times(guild_id, since=now - self._window)
+        joins = await self.bot.storage.members.join_times(guild_id, since=now - self._window)
         bursting = domain.in_burst(joins, now, joins=self.bot.settings.defaults.welcome_burst_joins,
                                    window=self._window)
-        config = await self.bot.storage.get_welcome_config(guild_id)
+        config = await self.bot.storage.welcomes.config(guild_id)
         if not bursting and config.burst_since is not None:  # the last burst is over: the next one alerts again
-            config = await self.bot.storage.update_welcome_config(guild_id, burst_since=None)
+            config = await self.bot.storage.welcomes.update_config(guild_id, burst_since=None)
         return bursting, config, len(joins)
 
     async def _joined_in_burst(self, guild_id: int, waiting: list[Member]) -> bool:
         """Whether any of the waiting members joined during a burst."""
         arrivals = [member.last_joined_at for member in waiting]
-        joins = await self.bot.storage.join_times(guild_id, since=min(arrivals) - self._window)
+        joins = await self.bot.storage.members.join_times(guild_id, since=min(arrivals) - self._window)
         return domain.joined_in_burst(arrivals, joins, joins=self.bot.settings.defaults.welcome_burst_joins,
                                       window=self._window)
 
@@ -104,7 +104,7 @@ class Welcomes:
         """A member left: recorded in the same order as joins, so a join-then-leave is never read backwards."""
         now = self.bot.clock()
         async with self._locks(guild_id):
-            await self.bot.storage.record_member_leave(guild_id, user_id, now)
+            await self.bot.storage.members.record_leave(guild_id, user_id, now)
         await self._notify()
 
     async def send_welcomes(self, guild_id: int) -> None:
@@ -115,10 +115,10 @@ class Welcomes:
 
     async def _send_welcomes(self, guild_id: int) -> None:
         storage, now = self.bot.storage, self.bot.clock()
-        waiting = await storage.waiting_welcomes(guild_id)
+        waiting = await storage.welcomes.waiting(guild_id)
         stale = [m.user_id for m in waiting if now - m.last_joined_at > domain.WELCOME_TOO_LATE]
         if stale:
-            await storage.mark_welcomed(guild_id, stale, status="missed", at=now, message_id=None)
+            await storage.welcomes.mark(guild_id, stale, status="missed", at=now, message_id=None)
         ids = [m.user_id for m in waiting if m.user_id not in stale]
         if not ids:
             return
@@ -134,9 +134,9 @@ class Welcomes:
         # A welcome delayed (by a restart, say) past its burst is still a burst's welcome: no flood of DMs.
         dm = config.dm and config.burst_since is None and not await self._joined_in_burst(guild_id, waiting)
         # Recorded straight after the post, before any DM, so a stop in between cannot repeat the post.
-        await storage.mark_welcomed(guild_id, ids, status="welcomed" if message_id or dm else "missed", at=now,
+        await storage.welcomes.mark(guild_id, ids, status="welcomed" if message_id or dm else "missed", at=now,
                                     message_id=message_id)
-        await storage.update_welcome_config(guild_id, last_welcome_at=now)
+        await storage.welcomes.update_config(guild_id, last_welcome_at=now)
         if dm:
             await self._direct_welcomes(guild_id, ids, config.template)
         log.info("Welcomed %d member(s) in server %d", len(ids), guild_id)
@@ -144,7 +144,7 @@ class Welcomes:
     async def _post_welcome(self, guild_id: int, ids: list[int], template: str | None,
                             now: datetime) -> tuple[bool, int | None]:
         """Post one welcome naming `ids` in the welcome channel: (False if it is to be tried again, the post's id)."""
-        guild_config = await self.bot.storage.get_guild_config(guild_id)
+        guild_config = await self.bot.storage.config.get(guild_id)
         channel = self.bot.get_channel(guild_config.welcome_channel_id) if guild_config.welcome_channel_id else None
         if not isinstance(channel, discord.abc.Messageable):
             return True, None
@@ -187,10 +187,10 @@ class Welcomes:
         """The server's next planned chat: when, its hashtag and channel (Nones if nothing is planned)."""
         storage, now = self.bot.storage, self.bot.clock()
         found: tuple[datetime | None, str | None, int | None] = (None, None, None)
-        for series in await storage.list_series(guild_id):
+        for series in await storage.series.all(guild_id):
             if series.paused:
                 continue
-            skipped = await storage.skipped_starts(series.id)
+            skipped = await storage.sessions.skipped_starts(series.id)
             for start in upcoming_sessions(slot_of(series), now, 1, skipped):
                 if found[0] is None or start < found[0]:
                     found = (start, series.hashtag, series.channel_id)

@@ -49,7 +49,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     async def series_choices(self, interaction: discord.Interaction,
                              current: str) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
-        every = await self.bot.storage.list_series(interaction.guild_id)
+        every = await self.bot.storage.series.all(interaction.guild_id)
         return [app_commands.Choice(name=s.name, value=s.name) for s in every
                 if current.lower() in s.name.lower()][:25]
 
@@ -89,7 +89,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @app_commands.command(name="list", description="Every chat series here, with its next three sessions")
     async def list_series(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        every = await self.bot.storage.list_series(interaction.guild_id)
+        every = await self.bot.storage.series.all(interaction.guild_id)
         if not every:
             raise UserError("No chats are scheduled here yet: a host can start one with `/chat create`.")
         blocks = [await self._described(series) for series in every]
@@ -127,7 +127,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @host_only
     async def pause(self, interaction: discord.Interaction, series: str | None = None) -> None:
         chosen = await chosen_series(self.bot.storage, interaction, series)
-        await self.bot.storage.update_series(chosen.id, {"paused": True})
+        await self.bot.storage.series.update(chosen.id, {"paused": True})
         await interaction.response.send_message(f"Paused **{chosen.name}**: no sessions run until "
                                                 "`/chat resume`.", ephemeral=True)
         await self.bot.chats.scheduling.schedule_series(chosen.id)
@@ -137,7 +137,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @host_only
     async def resume(self, interaction: discord.Interaction, series: str | None = None) -> None:
         chosen = await chosen_series(self.bot.storage, interaction, series)
-        resumed = await self.bot.storage.update_series(chosen.id, {"paused": False})
+        resumed = await self.bot.storage.series.update(chosen.id, {"paused": False})
         await interaction.response.send_message(f"Resumed {await self._described(resumed)}", ephemeral=True)
         await self.bot.chats.scheduling.schedule_series(chosen.id)
 
@@ -191,7 +191,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             chosen = await chosen_series(self.bot.storage, interaction, series)
             started = await self.bot.chats.live.start_series(chosen, topic=clean_topic(topic) if topic else None,
                                                              started_by=interaction.user.id)
-            extra = questions_ready(len(await self.bot.storage.questions(started.id)))
+            extra = questions_ready(len(await self.bot.storage.sessions.questions(started.id)))
         assert started.ends_at is not None
         await interaction.response.send_message(
             f"Started **#{started.hashtag}** in <#{started.channel_id}>; it ends "
@@ -262,7 +262,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                               change: Callable[[list[str]], list[str]]) -> None:
         """Apply one change to a session's question list in one transaction, then show the result."""
         session = await chosen_session(self.bot.storage, self.bot.clock, interaction, series, date)
-        updated = await self.bot.storage.change_questions(session.id, change)
+        updated = await self.bot.storage.sessions.change_questions(session.id, change)
         await interaction.response.send_message(embed=question_listing(session, updated), ephemeral=True)
 
     @questions.command(name="add", description="Add a question to the next session (or a given date)")
@@ -312,8 +312,9 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                             "a question list is a few lines of text.")
         parsed = question_list.parse_question_file(file.filename, await file.read())
         session = await chosen_session(self.bot.storage, self.bot.clock, interaction, series, date)
-        await self.bot.storage.replace_questions(session.id, parsed.questions, topic=parsed.topic, guest=parsed.guest)
-        session = await self.bot.storage.get_session(session.id) or session
+        await self.bot.storage.sessions.replace_questions(session.id, parsed.questions, topic=parsed.topic,
+                                                          guest=parsed.guest)
+        session = await self.bot.storage.sessions.get(session.id) or session
         await interaction.response.send_message(embed=question_listing(session, parsed.questions), ephemeral=True)
         if session.series_id is not None:  # the event shows the new topic and guest
             await self.bot.chats.scheduling.schedule_series(session.series_id)
@@ -325,7 +326,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                              date: str | None = None) -> None:
         session = await chosen_session(self.bot.storage, self.bot.clock, interaction, series, date)
         await interaction.response.send_message(
-            embed=question_listing(session, await self.bot.storage.questions(session.id)), ephemeral=True)
+            embed=question_listing(session, await self.bot.storage.sessions.questions(session.id)), ephemeral=True)
 
     for command in (edit, pause, resume, skip, delete, start, transcript, questions_add, questions_edit,
                     questions_remove, questions_move, questions_import, questions_list):

@@ -20,11 +20,11 @@ async def chosen_series(storage: Storage, interaction: discord.Interaction, name
     guild_id = interaction.guild_id
     assert guild_id is not None  # every /chat command is guild_only
     if name:
-        series = await storage.find_series(guild_id, name)
+        series = await storage.series.find(guild_id, name)
         if series is None:
             raise UserError(f"There is no series called '{excerpt(name)}': `/chat list` shows them.")
         return series
-    every = await storage.list_series(guild_id)
+    every = await storage.series.all(guild_id)
     if not every:
         raise UserError("This server has no chat series yet: a host can start one with `/chat create`.")
     if len(every) > 1:
@@ -34,7 +34,7 @@ async def chosen_series(storage: Storage, interaction: discord.Interaction, name
 
 async def next_starts(storage: Storage, clock: Clock, series: Series, count: int) -> list[datetime]:
     """When a series' next `count` sessions start, leaving out skipped ones."""
-    skipped = await storage.skipped_starts(series.id)
+    skipped = await storage.sessions.skipped_starts(series.id)
     return upcoming_sessions(slot_of(series), clock(), count, skipped)
 
 
@@ -42,11 +42,11 @@ async def session_on_or_next(storage: Storage, clock: Clock, series: Series, dat
     """The series' session on a local date, or its next one to come."""
     if date:
         start = session_on(slot_of(series), parse_date(date), clock())
-        if start in await storage.skipped_starts(series.id):
+        if start in await storage.sessions.skipped_starts(series.id):
             raise UserError(f"The {date} session is skipped: pick another date.")
     else:
         start = (await next_starts(storage, clock, series, 1))[0]
-    return await storage.session_for(series, start)
+    return await storage.sessions.at(series, start)
 
 
 async def chosen_session(storage: Storage, clock: Clock, interaction: discord.Interaction, series: str | None,
@@ -64,7 +64,7 @@ async def running_chat(chats: Chats, interaction: discord.Interaction) -> ChatSe
 async def past_chat(storage: Storage, guild_id: int, *, date: str | None,
                     series: str | None) -> tuple[ChatSession, Transcript]:
     """The latest chat with a transcript, and the transcript; of the named series and on the date when given."""
-    past = await storage.transcribed_sessions(guild_id)
+    past = await storage.transcripts.sessions(guild_id)
     if series:
         past = [s for s in past if s.series_name.lower() == series.lower()]
     if date:
@@ -73,12 +73,12 @@ async def past_chat(storage: Storage, guild_id: int, *, date: str | None,
     if not past:
         raise UserError("No finished chat matches that" + (f" on {date}" if date else "") +
                         ": transcripts appear here once a chat has ended.")
-    kept = await storage.get_transcript(past[0].id)
+    kept = await storage.transcripts.get(past[0].id)
     assert kept is not None  # listed because it has one
     return past[0], kept
 
 
 async def server_zone(storage: Storage, guild_id: int, default: str) -> str:
     """The server's time zone, or `default` (the bot's) when the server has not set one."""
-    config = await storage.get_guild_config(guild_id)
+    config = await storage.config.get(guild_id)
     return config.timezone or default

@@ -39,7 +39,7 @@ class ConfirmDelete(discord.ui.View):
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger, custom_id="chat-delete-confirm")
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmDelete]) -> None:
         await self.bot.chats.scheduling.retire_series(self.series)
-        await self.bot.storage.delete_series(self.series.id)
+        await self.bot.storage.series.delete(self.series.id)
         self.stop()
         await interaction.response.edit_message(
             content=f"Deleted **{self.series.name}**. Transcripts of past sessions are kept.", view=None)
