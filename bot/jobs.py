@@ -27,6 +27,8 @@ class Jobs:
         # What is wanted, in bot time, so a moved clock (demo, tests) can re-time every job.
         self._wanted: dict[str, tuple[datetime, Callable[..., Awaitable[Any]], tuple[Any, ...]]] = {}
         self._running: set[asyncio.Task[Any]] = set()
+        # Notified whenever a job finishes: what idle() waits on.
+        self._finished = asyncio.Condition()
         # No misfire limit: a job that comes due late (a busy loop) still runs, and the chat decides from
         # the database whether an overdue post is still wanted. Several instances may run, because a job
         # may reschedule its own id (a retry) before it returns; the chat serialises its own work per session.
@@ -93,6 +95,16 @@ class Jobs:
             log.exception("Job %s failed", job_id)
         finally:
             self._running.discard(task)
+            async with self._finished:
+                self._finished.notify_all()
+
+    async def idle(self) -> None:
+        """Wait until no job is running and none is due by the bot clock (a moved test or demo clock settles)."""
+        def settled() -> bool:
+            now = self.clock.now()
+            return not self._running and all(when > now for when, _, _ in self._wanted.values())
+        async with self._finished:
+            await self._finished.wait_for(settled)
 
     def pending(self) -> list[str]:
         """The ids of jobs waiting to run."""

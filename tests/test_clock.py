@@ -53,3 +53,29 @@ async def test_jobs_come_due_when_the_clock_is_moved_and_not_before():
     await asyncio.wait_for(ran.wait(), 5)
     assert jobs.pending() == []
     await jobs.shutdown()
+
+
+async def test_idle_waits_for_every_job_due_by_the_moved_clock_including_ones_they_set():
+    clock = Clock.frozen(AT)
+    jobs = Jobs(clock)
+    jobs.start()
+    done: list[str] = []
+
+    async def first() -> None:
+        await asyncio.sleep(0)  # a job that awaits before it finishes
+        jobs.at("follow-up", AT + timedelta(minutes=2), follow_up)  # already due when it is asked for
+        done.append("first")
+
+    async def follow_up() -> None:
+        done.append("follow-up")
+
+    async def later() -> None:
+        done.append("later")
+
+    jobs.at("first", AT + timedelta(minutes=1), first)
+    jobs.at("later", AT + timedelta(hours=1), later)
+    clock.advance(timedelta(minutes=5))
+    await asyncio.wait_for(jobs.idle(), 5)
+    assert done == ["first", "follow-up"]  # and not the job an hour away
+    assert jobs.pending() == ["later"]
+    await jobs.shutdown()

@@ -154,17 +154,18 @@ async def play_newcomers(standin: StandIn, sample: SampleServer, scene: SceneLog
     await _slash(scene, standin, sample.admin, "general", "welcome set", template="Hi @everyone, meet {member}!")
     await _slash(scene, standin, sample.admin, "general", "welcome preview")
 
-    def move(by: timedelta, why: str) -> None:
+    async def move(by: timedelta, why: str) -> None:
         clock.advance(by)
         scene.add("Clock", f"moves on {int(by.total_seconds())} s: {why}")
+        await bot.jobs.idle()  # what came due has run, so the log shows it at this step, every time
 
-    move(timedelta(seconds=10), "welcomes wait a few seconds, so people joining together share one")
+    await move(timedelta(seconds=10), "welcomes wait a few seconds, so people joining together share one")
     await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)
     scene.flush_posts()
 
     kai = next(user for user in standin.users.values() if user.name == "Kai")
     hello = await _says(scene, standin, bot, kai, sample.channels["general"], "hi all! just moved here from Lisbon")
-    move(timedelta(minutes=3), "a few minutes pass")
+    await move(timedelta(minutes=3), "a few minutes pass")
     await _says(scene, standin, bot, sample.helper, sample.channels["general"],
                 "Welcome Kai! Tuesday's chat is the best way in", reply_to=hello)
 
@@ -172,12 +173,13 @@ async def play_newcomers(standin: StandIn, sample: SampleServer, scene: SceneLog
                for n in range(7)]
     for raider in raiders:
         clock.advance(timedelta(seconds=1))
+        await bot.jobs.idle()
         scene.add(raider.name, "joins the server")
         await standin.join(sample.guild, raider)
         await bot.newcomers.wait_for(partial(bot.storage.newcomers.get, sample.guild.id, raider.id))
     await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id and "burst" in m.content)
     scene.flush_posts()
-    move(timedelta(seconds=60), "a minute into the burst")
+    await move(timedelta(seconds=60), "a minute into the burst")
     await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id and "others" in m.content)
     scene.flush_posts()
 
@@ -210,10 +212,17 @@ class ChatScript:
         self.standin, self.sample, self.scene, self.bot, self.clock = standin, sample, scene, bot, clock
         self.chat = sample.channels["chat"]
         self.last_post = 0  # the id of the bot's latest post waited for
+        self.spoken: set[int] = set()  # members who have posted in the chat (their first post queues a greeting)
 
-    def move_clock(self, to: datetime, why: str) -> None:
+    async def move_clock(self, to: datetime, why: str) -> None:
         self.clock.advance(to - self.clock.now())
         self.scene.add("Clock", f"moves on to {to.astimezone(ZONE):%a %d %b %Y %H:%M %Z}: {why}")
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Let what came due on the moved clock run, and log what it posted: the same log at every run."""
+        await self.bot.jobs.idle()
+        self.scene.flush_posts()
 
     async def bot_posts(self, starts: str) -> Message:
         """Wait for the bot's next post in the chat channel that starts with `starts`, and log it."""
@@ -239,15 +248,26 @@ class ChatScript:
 
     async def says(self, user: User, text: str, *, reply_to: Message | None = None, to: str = "") -> Message:
         self.clock.advance(ANSWER_GAP)  # people take a moment to type
+        await self.settle()  # a greeting for first-time chatters may come due meanwhile
         self.scene.add(user.name, f"replies to {to} in #{self.chat.name}: {text}" if reply_to
                        else f"says in #{self.chat.name}: {text}")
         message = await self.standin.say(user, self.chat, text, reply_to=reply_to)
         await self.recorded(message)
-        self.scene.flush_posts()  # a greeting for first-time chatters may have come due meanwhile
+        if user.id not in self.spoken:
+            self.spoken.add(user.id)
+            await self.greeting_queued(user)
         return message
+
+    async def greeting_queued(self, user: User) -> None:
+        """Wait until a first-time chatter's greeting is queued, so its job is set before the clock moves on."""
+        async def queued() -> bool:
+            session = (await self.bot.storage.sessions.with_status("running"))[0]
+            return user.id in [waiting for waiting, _ in await self.bot.storage.greetings.waiting(session.id)]
+        await self.bot.newcomers.wait_for(queued)
 
     async def edits(self, message: Message, text: str) -> None:
         self.clock.advance(ANSWER_GAP)
+        await self.settle()
         self.scene.add(message.author.name, f"edits their answer to: {text}")
         await self.standin.edit(message, text)
         await self.recorded(message)
@@ -269,7 +289,7 @@ class ChatScript:
         await self.scene.reply(await self.standin.click(user, opening, button))
 
     async def question(self, number: int) -> Message:
-        self.move_clock(await self.when_due("question", number), f"Q{number} is due")
+        await self.move_clock(await self.when_due("question", number), f"Q{number} is due")
         return await self.bot_posts(f"**Q{number}:**")
 
 
@@ -282,7 +302,7 @@ async def play_chat(standin: StandIn, sample: SampleServer, scene: SceneLog, bot
 
     # The series' scheduled event is the last thing set up after /chat create answers: then the start is set too.
     await standin.wait_until(lambda: sample.guild.scheduled_events)
-    script.move_clock(CHAT_START, "the series' start time; the weekly trigger starts the chat")
+    await script.move_clock(CHAT_START, "the series' start time; the weekly trigger starts the chat")
     opening = await script.bot_posts("**Welcome to #GetRealChat!**")
     for lurker in (grace, kai, priya):
         await script.checks_in(lurker, opening)
@@ -313,9 +333,9 @@ async def play_chat(standin: StandIn, sample: SampleServer, scene: SceneLog, bot
     await script.says(marcus, "A6: say yes to every invitation for the first month")
 
     recap_due = await script.when_due("recap")  # the session is no longer running once the closing is out
-    script.move_clock(await script.when_due("closing"), "the chat's hour is up")
+    await script.move_clock(await script.when_due("closing"), "the chat's hour is up")
     await script.bot_posts("**That's a wrap for #GetRealChat!**")
-    script.move_clock(recap_due, "the recap is due")
+    await script.move_clock(recap_due, "the recap is due")
     await script.bot_posts("**#GetRealChat recap**")
     report = await standin.wait_for_message(
         lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("After #GetRealChat"))
