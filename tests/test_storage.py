@@ -825,6 +825,21 @@ async def test_posts_begin_attempt_counts_only_pending_posts(storage: Storage) -
     assert await storage.posts.begin_attempt("session:0:nothing") is None
 
 
+async def test_posts_try_again_revives_only_a_failed_post_and_keeps_it_looked_for(storage: Storage) -> None:
+    """try_again makes a failed post pending with attempts 1 (so delivery checks the channel first)."""
+    session = await _running(storage)
+    q1, opening = post_key(session.id, "question", 1), post_key(session.id, "opening")
+    for _ in range(5):
+        await storage.posts.begin_attempt(q1)
+    await storage.posts.not_sent(q1, "403 Missing Permissions", status="failed")
+    await storage.posts.try_again(q1)
+    revived = _found(await storage.posts.get(q1))
+    assert (revived.status, revived.attempts, revived.last_error) == ("pending", 1, "403 Missing Permissions")
+    await storage.posts.sent(opening, 77, T0 + MINUTE)
+    await storage.posts.try_again(opening)  # a posted post stays posted
+    assert _found(await storage.posts.get(opening)).status == "posted"
+
+
 async def test_posts_sent_set_thread_and_for_message(storage: Storage) -> None:
     """sent records the message (clearing the error); for_message finds the post by message or thread id."""
     session = await _running(storage)

@@ -108,6 +108,8 @@ class LiveSession:
             if number > len(await self._storage.sessions.questions(session.id)):
                 raise UserError(f"There is no Q{number} yet: give its text with the `text` option.")
             now = self._clock()
+            # The host asks for it now: one that failed for good (a permission since fixed) gets a fresh try.
+            await self._storage.posts.try_again(post_key(session.id, "question", number))
             await self._storage.posts.plan_questions(session.id, session.channel_id, await self._question_plan(
                 session, number, now, asked_before=[p.question_number or 0 for p in posted]))
         await self._reschedule(session.id)  # the questions after it moved too

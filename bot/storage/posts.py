@@ -108,6 +108,16 @@ class PostQueries(Queries):
             await conn.execute("UPDATE scheduled_post SET status = ?, last_error = ? WHERE key = ? "
                                "AND status = 'pending'", (status, error[:500], key))
 
+    async def try_again(self, key: str) -> None:
+        """Make a post that failed for good pending again, with fresh retries.
+
+        Its attempt count restarts at 1, not 0: a post tried before may have gone out after all, and a non-zero
+        count makes delivery look for it in the channel before sending.
+        """
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE scheduled_post SET status = 'pending', attempts = 1 "
+                               "WHERE key = ? AND status = 'failed'", (key,))
+
     async def plan_questions(self, session_id: int, channel_id: int, wanted: list[PlannedPost]) -> None:
         """Make the session's unposted questions exactly `wanted`: re-time, add, and skip what no longer fits."""
         async with self._db.transaction() as conn:
