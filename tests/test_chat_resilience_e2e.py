@@ -11,6 +11,7 @@ from tests.helpers import (
     MINUTE,
     START,
     bot_post,
+    chat_posts,
     create_series,
     move_to,
     play_until_question,
@@ -62,3 +63,29 @@ async def test_chat_next_says_so_when_the_question_still_cannot_be_posted(standi
     reply = await slash(standin, sample.host, "chat next", where=sample.channels["chat"])
     assert reply.text.startswith("Q1 did not go out"), reply.text
     assert "missing a permission" in reply.text
+
+
+async def test_a_post_sent_before_a_crash_is_found_however_many_messages_followed_it(standin, sample, start_bot,
+                                                                                      clock):
+    first = (await start_bot(clock=clock)).bot
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+
+    async def die_before_recording(key, message_id, posted_at, **kwargs):
+        raise SystemExit("killed")
+    first.storage.posts.sent = die_before_recording  # Discord takes Q2; the bot dies before recording it
+    move_to(clock, START + 7 * MINUTE)
+    await bot_post(standin, sample, "**Q2:**")
+    await first.close()
+    for n in range(250):  # a busy room carries on: far more than one page of history
+        await standin.say(sample.members[n % 20], sample.channels["chat"], f"A2: answer number {n}")
+    standin.nonce_window_seconds = 0  # and Discord has long forgotten the nonce
+
+    second = (await start_bot(clock=clock)).bot
+    session = await session_id(second)
+
+    async def reconciled():
+        post = await second.storage.posts.get(post_key(session, "question", 2))
+        return post.status == "posted"
+    await second.chats.wait_for(reconciled)
+    assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q2:*") == 1

@@ -152,14 +152,30 @@ class Delivery:
         await self._kinds[post.kind].dropped(session, post, self._clock())
 
     async def _find_sent(self, channel: Any, post: ScheduledPost, content: str) -> discord.Message | None:
-        """A post that went out before a crash but was never recorded: look for it in the channel's recent history."""
+        """A post that went out before a crash but was never recorded: look for it in the channel's history.
+
+        The search starts at the session's last recorded post due before this one, so however many messages
+        followed it is found (Discord's nonce memory lasts minutes only); with no such post, the recent history.
+        """
         wanted = running.signature(content)
         assert self._client.user is not None
+        after = await self._anchor(post)
+        history = (channel.history(limit=None, after=discord.Object(after), oldest_first=True) if after is not None
+                   else channel.history(limit=running.RECONCILE_MESSAGES))
         try:
-            async for message in channel.history(limit=running.RECONCILE_MESSAGES):
+            async for message in history:
                 if message.author.id == self._client.user.id and running.signature(message.content) == wanted \
                         and self._clock.from_real(message.created_at) >= post.due_at - self._grace:
                     return message
         except discord.HTTPException as exc:
             log.warning("Could not read #%s to reconcile %s: %s", channel, post.key, exc)
         return None
+
+    async def _anchor(self, post: ScheduledPost) -> int | None:
+        """The message id of the session's newest recorded post due no later than `post`: the post came after it."""
+        if post.session_id is None:
+            return None
+        earlier = [p.message_id for p in await self._storage.posts.of_session(post.session_id)
+                   if p.key != post.key and p.message_id is not None and p.channel_id == post.channel_id
+                   and p.due_at <= post.due_at]
+        return max(earlier, default=None)
