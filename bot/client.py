@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import sys
 from datetime import timedelta
 
 import discord
@@ -79,6 +80,7 @@ class Heartbeat(commands.Bot):
         self._chats: Chats | None = None
         self.newcomers = Newcomers(self)
         self._restored = False
+        self._closing = False
         # Set at READY: what tests and the demo wait on instead of polling.
         self.connected = asyncio.Event()
         self.tree.on_error = errors.report  # type: ignore[method-assign]
@@ -151,8 +153,20 @@ class Heartbeat(commands.Bot):
         if not initial and self.identify_delay:
             await asyncio.sleep(self.identify_delay)
 
+    async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
+        """A listener failed: log it with the event and a reference; during shutdown, quietly.
+
+        Events still arriving while the bot stops may find the database closed; what they carried is read back
+        from Discord at the next start, so they are not errors.
+        """
+        if self._closing:
+            log.debug("%s was cut short by the shutdown", event_method, exc_info=True)
+            return
+        errors.log_unexpected(f"the {event_method} listener", sys.exc_info()[1])
+
     async def close(self) -> None:
         """Stop the scheduler, disconnect, then flush and close the database."""
+        self._closing = True
         await self.jobs.shutdown()
         await super().close()
         if self._storage is None:

@@ -65,12 +65,18 @@ def user_message(error: BaseException) -> tuple[str, bool]:
     return "", False
 
 
+def log_unexpected(where: str, error: BaseException | None) -> str:
+    """Log an unexpected failure with a short reference code, and return the code for the person affected."""
+    reference = secrets.token_hex(3).upper()
+    log.error("Unexpected error [ref %s] in %s", reference, where, exc_info=error)
+    return reference
+
+
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the user what went wrong, ephemerally; log the unexpected with a code they can quote."""
     message, expected = user_message(error)
     if not expected:
-        reference = secrets.token_hex(3).upper()
-        log.error("Unexpected error [ref %s] in %s", reference, _describe(interaction), exc_info=unwrap(error))
+        reference = log_unexpected(_describe(interaction), unwrap(error))
         message = (f"Something went wrong on my side (reference {reference}). "
                    "Please check whether your change took effect, try again, or give an admin that reference.")
     # A reply past Discord's limit is refused outright, leaving the user with no answer at all.

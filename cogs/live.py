@@ -15,9 +15,13 @@ class Live(commands.Cog):
     def __init__(self, bot: Heartbeat) -> None:
         self.bot = bot
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
+    # Two listeners, not one: each runs even if the other fails.
+    @commands.Cog.listener("on_message")
+    async def capture(self, message: discord.Message) -> None:
         await self.bot.chats.capture.record(message)
+
+    @commands.Cog.listener("on_message")
+    async def observe(self, message: discord.Message) -> None:
         await self.bot.newcomers.observe(message)
 
     @commands.Cog.listener()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+
 import pytest
 
 from bot.clock import Clock
@@ -89,3 +93,43 @@ async def test_a_post_sent_before_a_crash_is_found_however_many_messages_followe
         return post.status == "posted"
     await second.chats.wait_for(reconciled)
     assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q2:*") == 1
+
+
+async def test_stopping_in_the_middle_of_a_flood_logs_no_errors(standin, sample, start_bot, clock, caplog):
+    run = await start_bot(clock=clock)
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+    flood_started = asyncio.Event()
+
+    async def flood() -> None:
+        for n in range(300):
+            await standin.say(sample.members[n % 20], sample.channels["chat"], f"A1: answer {n}")
+            flood_started.set()
+
+    flooding = asyncio.create_task(flood())
+    await flood_started.wait()
+    caplog.clear()
+    caplog.set_level(logging.INFO)
+    await run.bot.close()
+    await flooding
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert "Heartbeat stopped cleanly" in caplog.text
+
+
+async def test_a_failing_listener_is_logged_with_a_reference_and_the_other_listener_still_runs(
+        standin, sample, bot, clock, caplog):
+    async def broken(message):
+        raise RuntimeError("capture broke")
+    bot.chats.capture.record = broken
+    newcomer = standin.add_user("Kai")
+    await standin.join(sample.guild, newcomer)
+    await bot.newcomers.wait_for(lambda: bot.storage.newcomers.get(sample.guild.id, newcomer.id))
+    hello = await standin.say(newcomer, sample.channels["general"], "hi all")
+
+    async def noticed():
+        found = await bot.storage.newcomers.get(sample.guild.id, newcomer.id)
+        return found if found and found.first_message_id == hello.id else None
+    await bot.newcomers.wait_for(noticed)  # observing newcomers ran although capturing failed
+    failure = next(r for r in caplog.records if "Unexpected error" in r.getMessage())
+    assert re.search(r"\[ref [0-9A-F]{6}\] in the on_message listener", failure.getMessage())
+    assert failure.exc_info is not None and "capture broke" in str(failure.exc_info[1])
