@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -115,3 +116,24 @@ async def test_a_second_process_on_the_same_database_is_refused_and_the_files_ar
             again.send_signal(signal.SIGTERM)
             await asyncio.wait_for(again.communicate(), 30)
     assert again.returncode == 0
+
+
+async def test_a_database_folder_deleted_while_running_stops_the_bot_and_the_next_start_refuses(tmp_path: Path):
+    database = tmp_path / "data" / "heartbeat.db"
+    async with StandIn(token=SECRET) as standin:
+        build_sample(standin)
+        running = await start(standin, database)
+        await standin.wait_ready(timeout=30)
+        await standin.wait_until(lambda: standin.global_commands, timeout=30)  # set up: the database is open
+        shutil.rmtree(database.parent)
+        _, error = await asyncio.wait_for(running.communicate(), 30)
+        assert running.returncode == 1
+        last = error.decode().strip().splitlines()[-1]
+        assert last.startswith(f"heartbeat: The database at {database} was deleted while the bot was running")
+
+        again = await start(standin, database)
+        _, error = await asyncio.wait_for(again.communicate(), 30)
+    assert again.returncode == 1
+    last = error.decode().strip().splitlines()[-1]
+    assert "was deleted while the bot was running" in last and f"delete {database}.lost" in last
+    assert not database.exists()  # nothing started empty in its place

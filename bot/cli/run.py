@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sqlite3
+from pathlib import Path
 
 import discord
 
 from bot.cli._lock import AlreadyRunning, instance_lock
 from bot.cli._output import database_failure, fail
+from bot.cli._watch import DatabaseLost, refuse_if_lost, watch
 from bot.client import Heartbeat, use_discord_at
 from bot.settings import Settings, require_token
 from bot.storage import MigrationError
@@ -34,9 +37,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.discord_url:
         use_discord_at(settings.discord_url)
     try:
+        refuse_if_lost(settings.database_path)
         with instance_lock(settings.database_path):
             asyncio.run(_serve(settings, token))
-    except AlreadyRunning as error:
+    except (AlreadyRunning, DatabaseLost) as error:
         return fail(str(error))
     except discord.LoginFailure:
         return fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Bot page of the "
@@ -50,22 +54,36 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings, token: str) -> None:
-    """Run the bot; a signal closes it cleanly (scheduler stopped, database flushed and closed)."""
+    """Run the bot until a signal, or until its database file disappears; either way it closes cleanly."""
     bot = Heartbeat(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        # Windows has no add_signal_handler; Ctrl+C still stops the bot there (KeyboardInterrupt).
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
     runner = asyncio.create_task(bot.start(token))
     stopper = asyncio.create_task(stop.wait())
+    watcher = asyncio.create_task(_watch_database(bot, settings.database_path))
     try:
-        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({runner, stopper, watcher}, return_when=asyncio.FIRST_COMPLETED)
         if runner in done:
             runner.result()
+        elif watcher in done:
+            log.error("%s", watcher.result())
+            raise DatabaseLost(watcher.result())
         else:
             log.info("Signal received; shutting down")
     finally:
         stopper.cancel()
+        watcher.cancel()
         await bot.close()
         if not runner.done():
             runner.cancel()
+
+
+async def _watch_database(bot: Heartbeat, database: Path | str) -> str:
+    """Watch the database file from the start; return a sentence if it goes away (an in-memory one never does)."""
+    if str(database) == ":memory:":
+        await asyncio.Event().wait()
+    return await watch(database, opened=bot.connected.is_set)
