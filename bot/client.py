@@ -18,6 +18,7 @@ from bot.chats import Chats, CheckIn, NotifyMe
 from bot.clock import Clock
 from bot.jobs import Jobs
 from bot.newcomers import Newcomers, ReportPage, Review
+from bot.posting import alert_hosts
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -81,6 +82,7 @@ class Heartbeat(commands.Bot):
         self.newcomers = Newcomers(self)
         self._restored = False
         self._closing = False
+        self.troubles = errors.Troubles(alert=self._alert_hosts, clock=self.clock)
         # Set at READY: what tests and the demo wait on instead of polling.
         self.connected = asyncio.Event()
         self.tree.on_error = errors.report  # type: ignore[method-assign]
@@ -153,6 +155,10 @@ class Heartbeat(commands.Bot):
         if not initial and self.identify_delay:
             await asyncio.sleep(self.identify_delay)
 
+    async def _alert_hosts(self, guild_id: int, text: str) -> None:
+        """Tell a server's hosts in its moderator channel (see bot/posting.py)."""
+        await alert_hosts(self.storage, self, guild_id, text)
+
     async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
         """A listener failed: log it with the event and a reference; during shutdown, quietly.
 
@@ -162,7 +168,13 @@ class Heartbeat(commands.Bot):
         if self._closing:
             log.debug("%s was cut short by the shutdown", event_method, exc_info=True)
             return
-        errors.log_unexpected(f"the {event_method} listener", sys.exc_info()[1])
+        error = sys.exc_info()[1]
+        cause = errors.storage_trouble(error) if error is not None else None
+        if cause is not None:
+            guild = getattr(args[0], "guild", None) if args else None
+            await self.troubles.storage_failed(getattr(guild, "id", None), cause)
+            return
+        errors.log_unexpected(f"the {event_method} listener", error)
 
     async def close(self) -> None:
         """Stop the scheduler, disconnect, then flush and close the database."""

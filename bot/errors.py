@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -14,9 +17,14 @@ from bot.domain.errors import UserError
 from bot.domain.text import excerpt
 from bot.permissions import display_name
 
+if TYPE_CHECKING:
+    from bot.client import Heartbeat
+
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 2000
+# How often hosts hear again about the same storage trouble.
+TROUBLE_REPEAT = timedelta(hours=1)
 
 
 def _missing_bot_permissions(error: Exception) -> str:
@@ -35,8 +43,28 @@ def _forbidden(error: Exception) -> str:
     return "Discord refused: I lack a permission for that here. `/config status` lists what is missing."
 
 
-# First match wins, so subclasses come before their parents.
-ERROR_TABLE: list[tuple[type[BaseException], Callable[[Exception], str]]] = [
+# What SQLite says when the trouble is the machine's, not the bot's: the cause, as hosts should hear it.
+STORAGE_TROUBLES = {"database or disk is full": "the bot's disk is full",
+                    "readonly database": "the bot's database file is read-only",
+                    "disk i/o error": "the bot's disk reported an input/output error"}
+
+
+def storage_trouble(error: BaseException) -> str | None:
+    """The cause, in words for hosts, if the error is the database's disk or file refusing writes."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return None
+    said = str(error).lower()
+    return next((cause for clue, cause in STORAGE_TROUBLES.items() if clue in said), None)
+
+
+def _storage_trouble(error: Exception) -> str | None:
+    cause = storage_trouble(error)
+    return None if cause is None else (f"I can't save anything right now: {cause}. The hosts have been told; "
+                                       "nothing was changed, so please try again once it is fixed.")
+
+
+# First match wins, so subclasses come before their parents; a row answering None lets later rows try.
+ERROR_TABLE: list[tuple[type[BaseException], Callable[[Exception], str | None]]] = [
     (UserError, str),
     (app_commands.BotMissingPermissions, _missing_bot_permissions),
     (app_commands.MissingPermissions, _missing_permissions),
@@ -46,7 +74,30 @@ ERROR_TABLE: list[tuple[type[BaseException], Callable[[Exception], str]]] = [
     (app_commands.TransformerError,
      lambda e: f"'{excerpt(str(getattr(e, 'value', '')))}' is not something I can use there: pick one from the list."),
     (discord.Forbidden, _forbidden),
+    (sqlite3.OperationalError, _storage_trouble),
 ]
+
+
+class Troubles:
+    """Tells a server's hosts once an hour at most about storage trouble, however many commands or messages hit it."""
+
+    def __init__(self, alert: Callable[[int, str], Awaitable[None]], clock: Callable[[], datetime]) -> None:
+        self._alert = alert
+        self._clock = clock
+        self._told: dict[tuple[int, str], datetime] = {}  # bounded by servers × the few causes
+
+    async def storage_failed(self, guild_id: int | None, cause: str) -> None:
+        """Log the cause and alert the server's hosts, unless they heard of it within the hour."""
+        now = self._clock()
+        key = (guild_id or 0, cause)
+        if key in self._told and now - self._told[key] < TROUBLE_REPEAT:
+            return
+        self._told[key] = now
+        log.error("Cannot save to the database: %s", cause)
+        if guild_id is not None:
+            await self._alert(guild_id, f"⚠️ I can't save anything: {cause}. Commands are refused with that "
+                                        "sentence and nothing is stored until it is fixed; what members say in "
+                                        "chats meanwhile is read back from Discord once it is.")
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -61,7 +112,9 @@ def user_message(error: BaseException) -> tuple[str, bool]:
     error = unwrap(error)
     for kind, render in ERROR_TABLE:
         if isinstance(error, kind):
-            return render(error), True  # type: ignore[arg-type]
+            sentence = render(error)  # type: ignore[arg-type]
+            if sentence is not None:
+                return sentence, True
     return "", False
 
 
@@ -75,6 +128,10 @@ def log_unexpected(where: str, error: BaseException | None) -> str:
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the user what went wrong, ephemerally; log the unexpected with a code they can quote."""
     message, expected = user_message(error)
+    cause = storage_trouble(unwrap(error))
+    if cause is not None:
+        bot: Heartbeat = interaction.client  # type: ignore[assignment]
+        await bot.troubles.storage_failed(interaction.guild_id, cause)
     if not expected:
         reference = log_unexpected(_describe(interaction), unwrap(error))
         message = (f"Something went wrong on my side (reference {reference}). "
