@@ -148,6 +148,7 @@ class Heartbeat(commands.Bot):
             await self.chats.scheduling.catch_up()
         except Exception:
             log.exception("Rebuilding scheduled chats failed; they will not run until the next start")
+        await self.newcomers.catch_up()  # joins and leaves missed while away, from each server's member list
         self.connected.set()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:

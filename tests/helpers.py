@@ -1,8 +1,10 @@
-"""Helpers the chat end-to-end tests share: a series with three questions, moving the bot's clock through it,
-and waiting for what the bot posts and records."""
+"""Helpers the end-to-end tests share: a series with three questions, moving the bot's clock through it, the
+welcome and moderator channels, and waiting for what the bot posts and records."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
@@ -33,6 +35,32 @@ async def create_series(standin: StandIn, sample: SampleServer, **options) -> No
     await standin.wait_until(lambda: sample.guild.scheduled_events)  # scheduling follows the reply
     for question in QUESTIONS:
         await slash(standin, sample.host, "chat questions add", text=question)
+
+
+async def set_channels(standin: StandIn, sample: SampleServer) -> None:
+    """Make #welcome the welcome channel and #mod-log the moderators' channel."""
+    for kind, name in (("welcome", "welcome"), ("moderator", "mod-log")):
+        reply = await slash(standin, sample.admin, "config channel", kind=kind, channel=sample.channels[name])
+        assert reply.text.startswith(f"The {kind} channel is now")
+
+
+def welcomes(standin: StandIn, sample: SampleServer) -> list[Message]:
+    """The bot's posts in #welcome, oldest first."""
+    return standin.bot_messages(sample.channels["welcome"])
+
+
+def alerts(standin: StandIn, sample: SampleServer) -> list[Message]:
+    """The join-burst alerts the bot posted in #mod-log."""
+    return [m for m in standin.bot_messages(sample.channels["mod-log"]) if "Join burst" in m.content]
+
+
+async def report_rows(standin: StandIn, sample: SampleServer, **options) -> list[dict[str, str]]:
+    """Run /report newcomers as the moderator and read its CSV attachment."""
+    reply = await slash(standin, sample.moderator, "report newcomers", **options)
+    assert reply.ephemeral
+    attachment = reply.message.attachments[0]
+    assert attachment["filename"].endswith(".csv")
+    return list(csv.DictReader(io.StringIO(standin.attachments[int(attachment["id"])].decode())))
 
 
 def move_to(clock: Clock, instant: datetime) -> None:

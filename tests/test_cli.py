@@ -144,8 +144,11 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
 
     with sqlite3.connect(out / "heartbeat.db") as db:
         assert db.execute("SELECT timezone FROM guild_config").fetchone() == ("America/New_York",)
-        joined = [row[0] for row in db.execute("SELECT display_name FROM members ORDER BY last_joined_at")]
+        joined = [row[0] for row in db.execute("SELECT display_name FROM members WHERE join_count > 0 "
+                                               "ORDER BY last_joined_at")]
         assert joined == ["Kai", *(f"Raider {n}" for n in range(7))]
+        # The 34 members there before the bot are recorded quietly: seen, but not seen joining.
+        assert db.execute("SELECT COUNT(*) FROM members WHERE join_count = 0").fetchone() == (34,)
         assert db.execute("SELECT COUNT(*) FROM question").fetchone() == (6,)
         assert db.execute("SELECT status, starts_at FROM chat_session WHERE status != 'planned'").fetchall() == [
             ("ended", "2026-03-11T01:00:00.000000+00:00")]

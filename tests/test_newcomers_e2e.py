@@ -6,25 +6,26 @@ The bot's clock stands still and each test moves it; every step awaits a message
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.clock import Clock
 from bot.standin import StandIn
-from bot.standin.model import Message
 from bot.standin.sample import SampleServer
 from tests.helpers import (
     BEFORE,
     MINUTE,
     START,
+    alerts,
     bot_post,
     create_series,
     move_to,
     play_until_question,
+    report_rows,
+    set_channels,
     slash,
+    welcomes,
 )
 
 SECOND = timedelta(seconds=1)
@@ -35,12 +36,6 @@ def clock() -> Clock:
     return Clock.frozen(BEFORE)
 
 
-async def set_channels(standin: StandIn, sample: SampleServer) -> None:
-    for kind, name in (("welcome", "welcome"), ("moderator", "mod-log")):
-        reply = await slash(standin, sample.admin, "config channel", kind=kind, channel=sample.channels[name])
-        assert reply.text.startswith(f"The {kind} channel is now")
-
-
 async def join(standin: StandIn, sample: SampleServer, bot, name: str, account_age=timedelta(days=400)):
     """A new account joins; returns once the bot has recorded the join."""
     user = standin.add_user(name, account_age=account_age)
@@ -49,26 +44,9 @@ async def join(standin: StandIn, sample: SampleServer, bot, name: str, account_a
     return user
 
 
-def welcomes(standin: StandIn, sample: SampleServer) -> list[Message]:
-    return standin.bot_messages(sample.channels["welcome"])
-
-
-def alerts(standin: StandIn, sample: SampleServer) -> list[Message]:
-    return [m for m in standin.bot_messages(sample.channels["mod-log"]) if "Join burst" in m.content]
-
-
 async def welcomed(bot, guild_id: int, user_id: int) -> bool:
     newcomer = await bot.storage.newcomers.get(guild_id, user_id)
     return newcomer is not None and newcomer.welcome != "waiting"
-
-
-async def report_rows(standin: StandIn, sample: SampleServer, **options) -> list[dict[str, str]]:
-    """Run /report newcomers as the moderator and read its CSV attachment."""
-    reply = await slash(standin, sample.moderator, "report newcomers", **options)
-    assert reply.ephemeral
-    attachment = reply.message.attachments[0]
-    assert attachment["filename"].endswith(".csv")
-    return list(csv.DictReader(io.StringIO(standin.attachments[int(attachment["id"])].decode())))
 
 
 # -- welcomes ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.storage import (
     ChatSession,
     DuplicateName,
     GuildConfig,
+    ListedMember,
     MigrationError,
     NewcomerReview,
     SchemaTooNewError,
@@ -544,6 +545,56 @@ async def test_members_recent_joins_and_join_times(storage: Storage) -> None:
     assert [m.user_id for m in recent] == [USER + 2, USER + 1]
     assert sorted(await storage.members.join_times(GUILD, since=T0 + HOUR)) == [T0 + HOUR, T0 + 2 * HOUR]
     assert await storage.members.recent_joins(GUILD, since=T0 + 3 * HOUR) == []
+
+
+def _listed(user_id: int, joined: datetime, name: str = "Ada") -> ListedMember:
+    return ListedMember(user_id=user_id, display_name=name, account_created_at=joined - 400 * timedelta(days=1),
+                        joined_at=joined)
+
+
+async def test_members_record_existing_adds_only_the_unrecorded_as_seen_but_not_seen_joining(storage: Storage) -> None:
+    """record_existing adds members with join_count 0, kept out of recent_joins and join_times; others unchanged."""
+    await storage.members.record_join(GUILD, USER, "Ada", T0, T0 + HOUR)
+    listed = [_listed(USER, T0 - HOUR, "Ada again"), *(_listed(USER + n, T0 + n * MINUTE) for n in range(1, 1201))]
+    assert await storage.members.record_existing(GUILD, listed) == 1200  # in several batches
+    assert await storage.members.record_existing(GUILD, listed) == 0
+    existing = _found(await storage.members.get(GUILD, USER + 1))
+    assert existing.join_count == 0 and existing.present
+    assert existing.first_joined_at == existing.last_joined_at == T0 + MINUTE
+    assert _found(await storage.members.get(GUILD, USER)).display_name == "Ada"  # recorded already: unchanged
+    assert await storage.members.count(GUILD) == 1201
+    assert [m.user_id for m in await storage.members.recent_joins(GUILD, since=T0)] == [USER]
+    assert await storage.members.join_times(GUILD, since=T0) == [T0 + HOUR]
+    rejoined = await storage.members.record_join(GUILD, USER + 1, "Ada", T0, T0 + 2 * HOUR)
+    assert rejoined.join_count == 1  # a join seen after all
+
+
+async def test_members_record_leaves_marks_only_present_members_whose_join_is_not_later(storage: Storage) -> None:
+    """record_leaves records many leaves at once, skipping the unknown, the gone and those who joined after."""
+    await storage.members.record_existing(GUILD, [_listed(USER, T0)])
+    await storage.members.record_join(GUILD, USER + 1, "Bo", T0, T0)
+    await storage.members.record_join(GUILD, USER + 2, "Cy", T0, T0 + 3 * HOUR)
+    await storage.members.record_join(GUILD, USER + 3, "Di", T0, T0)
+    await storage.members.record_leave(GUILD, USER + 3, T0 + MINUTE)
+    left = T0 + HOUR
+    assert await storage.members.record_leaves(GUILD, [USER, USER + 1, USER + 2, USER + 3, USER + 9], left) == 2
+    assert [_found(await storage.members.get(GUILD, u)).left_at for u in range(USER, USER + 4)] == [
+        left, left, None, T0 + MINUTE]
+    assert await storage.members.record_leaves(GUILD, [], left) == 0
+
+
+async def test_members_presence_and_earliest_join(storage: Storage) -> None:
+    """presence maps every recorded member of one server to present or not; earliest_join is the first join seen."""
+    assert await storage.members.presence(GUILD) == {}
+    assert await storage.members.earliest_join(GUILD) is None
+    await storage.members.record_existing(GUILD, [_listed(USER, T0 - 30 * HOUR)])
+    assert await storage.members.earliest_join(GUILD) is None  # there before: no join seen
+    await storage.members.record_join(GUILD, USER + 1, "Bo", T0, T0 + HOUR)
+    await storage.members.record_join(GUILD, USER + 2, "Cy", T0, T0 + 2 * HOUR)
+    await storage.members.record_leave(GUILD, USER + 2, T0 + 3 * HOUR)
+    await storage.members.record_join(GUILD + 1, USER + 3, "elsewhere", T0, T0)
+    assert await storage.members.presence(GUILD) == {USER: True, USER + 1: True, USER + 2: False}
+    assert await storage.members.earliest_join(GUILD) == T0 + HOUR
 
 
 # --- series --------------------------------------------------------------------------------------------

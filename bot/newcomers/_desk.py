@@ -8,6 +8,7 @@ from bot.changes import Changes
 from bot.newcomers._greetings import Greetings
 from bot.newcomers._observe import Observer
 from bot.newcomers._report import Reports
+from bot.newcomers._roster import Roster
 from bot.newcomers._welcomes import Welcomes
 
 if TYPE_CHECKING:
@@ -27,9 +28,11 @@ class Newcomers:
         self._greetings = Greetings(bot, changes.notify)
         self._observer = Observer(bot, changes.notify)
         self._reports = Reports(bot, changes.notify)
+        self._roster = Roster(bot, self._welcomes, changes.notify)
         # The desk's surface, each answered by the part that does that job.
         self.arrived = self._welcomes.arrived
         self.left = self._welcomes.left
+        self.catch_up = self._roster.catch_up
         self.send_welcomes = self._welcomes.send_welcomes
         self.welcome_text = self._welcomes.welcome_text
         self.next_chat = self._welcomes.next_chat

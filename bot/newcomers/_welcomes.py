@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -37,39 +38,81 @@ class Welcomes:
         for guild_id in await self.bot.storage.welcomes.guilds_waiting():
             self.bot.jobs.at(f"welcome:{guild_id}", self.bot.clock(), self.send_welcomes, guild_id)
 
+    def lock(self, guild_id: int) -> asyncio.Lock:
+        """The server's join lock: its joins and leaves are recorded one at a time, in the order they come."""
+        return self._locks(guild_id)
+
     async def arrived(self, member: discord.Member) -> None:
         """A member joined: record it, decide their welcome, watch for a burst."""
-        guild_id, clock, defaults = member.guild.id, self.bot.clock, self.bot.settings.defaults
-        joined_at = clock.from_real(member.joined_at) if member.joined_at else clock()
-        alert = None
+        guild_id = member.guild.id
         # Only database work under the lock (no Discord calls), so joins are recorded as fast as they come.
         async with self._locks(guild_id):
-            before = await self.bot.storage.members.get(guild_id, member.id)
-            previous = await self.bot.storage.newcomers.get(guild_id, member.id)
-            recorded = await self.bot.storage.members.record_join(guild_id, member.id, member.display_name,
-                                                                  clock.from_real(member.created_at), joined_at)
-            if before is not None and recorded.join_count == before.join_count:
+            welcome = await self.record_arrival(member)
+            if welcome is None:
                 return  # a replayed join
-            welcome = domain.arrival(previously_welcomed=previous is not None and previous.welcomed_at is not None,
-                                     left_at=before.left_at if before else None, joined_at=joined_at,
-                                     account_created_at=recorded.account_created_at,
-                                     new_account_age=timedelta(hours=defaults.new_account_hours))
-            await self.bot.storage.welcomes.set_arrival(guild_id, member.id, welcome)
-            alert = await self._plan_welcome(guild_id, welcome)
+            alert = await self._plan_welcome(guild_id, waiting=welcome == "waiting")
         if alert is not None:
             await self._alert(guild_id, alert)
         log.info("%s joined server %d: welcome %s", member, guild_id, welcome)
         await self._notify()
 
-    async def _plan_welcome(self, guild_id: int, welcome: str) -> str | None:
-        """Set the welcome job for a join (unless one is set already); the burst alert to raise, if one starts."""
+    async def arrived_while_away(self, guild_id: int, members: list[discord.Member]) -> str | None:
+        """Members who joined while the bot was away, oldest first: each recorded and decided as a live join at
+        its own join time, one welcome planned for those still due; the burst alert to raise, if they came in one.
+
+        The caller holds the server's join lock.
+        """
+        now, arrivals = self.bot.clock(), []
+        for member in members:
+            welcome = await self.record_arrival(member)
+            if welcome is not None:
+                arrivals.append((self.joined_at(member), welcome))
+        if not arrivals:
+            return None
+        log.info("%d member(s) joined server %d while I was away", len(arrivals), guild_id)
+        _, config, _ = await self._burst(guild_id, now)  # a burst over is cleared; one still on was reported
+        alert = await self._plan_welcome(guild_id, waiting=any(welcome == "waiting" for _, welcome in arrivals))
+        if config.burst_since is not None:
+            return None
+        joins = await self.bot.storage.members.join_times(guild_id, since=min(at for at, _ in arrivals) - self._window)
+        away = domain.away_burst_alert(arrivals, joins, now, joins=self.bot.settings.defaults.welcome_burst_joins,
+                                       window=self._window)
+        return away or alert
+
+    def joined_at(self, member: discord.Member) -> datetime:
+        """When Discord says the member joined, in bot time (now, if Discord does not say)."""
+        clock = self.bot.clock
+        return clock.from_real(member.joined_at) if member.joined_at else clock()
+
+    async def record_arrival(self, member: discord.Member) -> str | None:
+        """Record a join at its Discord join time with its welcome decision; None if it was recorded already.
+
+        The caller holds the server's join lock.
+        """
+        storage, guild_id, joined_at = self.bot.storage, member.guild.id, self.joined_at(member)
+        before = await storage.members.get(guild_id, member.id)
+        previous = await storage.newcomers.get(guild_id, member.id)
+        recorded = await storage.members.record_join(guild_id, member.id, member.display_name,
+                                                     self.bot.clock.from_real(member.created_at), joined_at)
+        if before is not None and recorded.join_count == before.join_count:
+            return None
+        welcome = domain.arrival(previously_welcomed=previous is not None and previous.welcomed_at is not None,
+                                 left_at=before.left_at if before else None, joined_at=joined_at,
+                                 account_created_at=recorded.account_created_at,
+                                 new_account_age=timedelta(hours=self.bot.settings.defaults.new_account_hours),
+                                 now=self.bot.clock())
+        await storage.welcomes.set_arrival(guild_id, member.id, welcome)
+        return welcome
+
+    async def _plan_welcome(self, guild_id: int, *, waiting: bool) -> str | None:
+        """Set the welcome job if someone waits (unless one is set already); the burst alert to raise, if one starts."""
         now, alert = self.bot.clock(), None
         bursting, config, joins = await self._burst(guild_id, now)
         if bursting and config.burst_since is None:
             config = await self.bot.storage.welcomes.update_config(guild_id, burst_since=now)
             held = await self.bot.storage.welcomes.count_held(guild_id, since=now - self._window)
             alert = domain.burst_alert_text(joins, self._window, held)
-        if welcome == "waiting" and f"welcome:{guild_id}" not in self.bot.jobs.pending():
+        if waiting and f"welcome:{guild_id}" not in self.bot.jobs.pending():
             # An earlier join already set the post; moving it later would starve it in a steady trickle.
             due = domain.welcome_due(now, bursting=bursting, last_welcome_at=config.last_welcome_at)
             self.bot.jobs.at(f"welcome:{guild_id}", due, self.send_welcomes, guild_id)

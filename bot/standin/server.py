@@ -299,6 +299,10 @@ class StandIn:
         guild.members[user.id] = member
         return member
 
+    def remove_member(self, guild: Guild, user: User) -> None:
+        """Take a user out of the guild without telling the bot (as if they left while it was away)."""
+        guild.members.pop(user.id, None)
+
     # ------------------------------------------------------------------ simulated members
 
     async def join(self, guild: Guild, user: User, *, roles: Iterable[Role] = ()) -> Member:
@@ -436,9 +440,16 @@ class StandIn:
         self.faults.append(Fault(method.upper(), re.compile(path_pattern), status, times, retry_after,
                                  after_effect))
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the bot's gateway socket as if the connection dropped; events queue until it resumes."""
-        for session in self.sessions.values():
+    async def drop_gateway(self, code: int = 4000, *, resumable: bool = True) -> None:
+        """Close the bot's gateway socket as if the connection dropped; events queue until it resumes.
+
+        With `resumable=False` Discord has also forgotten the session: what happens meanwhile is not queued, the
+        RESUME is refused (op 9, not resumable) and the bot must IDENTIFY afresh, getting a new READY.
+        """
+        sessions = list(self.sessions.values())
+        if not resumable:
+            self.sessions = {}
+        for session in sessions:
             socket, session.socket = session.socket, None
             if socket is not None:
                 await socket.close(code=code, message=b"dropped by the stand-in")

@@ -19,7 +19,7 @@ from bot.storage._migrate import MIGRATIONS_DIR, MigrationError, SchemaTooNewErr
 from bot.storage.activity import ActivityQueries, NewcomerChat
 from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
 from bot.storage.greetings import GreetingQueries
-from bot.storage.members import Member, MemberQueries
+from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
 from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
@@ -36,6 +36,7 @@ __all__ = [
     "GuildConfig",
     "Series",
     "Member",
+    "ListedMember",
     "Newcomer",
     "NewcomerChat",
     "NewcomerReview",

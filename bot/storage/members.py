@@ -1,8 +1,9 @@
-"""Members as the bot saw them join and leave each server (the members table)."""
+"""Members as the bot saw them join and leave each server, or found them there (the members table)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,10 +13,16 @@ from bot.storage._database import Queries, from_text, required, to_text
 
 log = logging.getLogger(__name__)
 
+# Rows written per transaction when a whole member list is recorded, so other writes are not held up for long.
+_BATCH = 500
+
 
 @dataclass(frozen=True)
 class Member:
-    """A member as the bot saw them join (and perhaps leave) one server."""
+    """A member as the bot saw them join (and perhaps leave) one server.
+
+    join_count is how many joins the bot saw: 0 for a member who was there before it first saw the server.
+    """
 
     guild_id: int
     user_id: int
@@ -44,6 +51,16 @@ class Member:
             left_at=from_text(row["left_at"]),
             join_count=row["join_count"],
         )
+
+
+@dataclass(frozen=True)
+class ListedMember:
+    """A member as Discord lists them now: who, their name, when their account was made and when they joined."""
+
+    user_id: int
+    display_name: str
+    account_created_at: datetime
+    joined_at: datetime
 
 
 class MemberQueries(Queries):
@@ -102,23 +119,69 @@ class MemberQueries(Queries):
             await cursor.close()
         return changed
 
+    async def record_existing(self, guild_id: int, members: Sequence[ListedMember]) -> int:
+        """Record members who were in the server before the bot first saw it; return how many were new.
+
+        They get join_count 0 (the bot saw no join), so they stay out of the joins report and burst counts.
+        Members already recorded are left as they are. Written a few hundred rows per transaction.
+        """
+        added = 0
+        for start in range(0, len(members), _BATCH):
+            rows = [(guild_id, m.user_id, m.display_name, to_text(m.account_created_at, "account_created_at"),
+                     to_text(m.joined_at, "joined_at"), to_text(m.joined_at, "joined_at"))
+                    for m in members[start:start + _BATCH]]
+            async with self._db.transaction() as conn:
+                before = conn.total_changes
+                await conn.executemany(
+                    "INSERT INTO members (guild_id, user_id, display_name, account_created_at, first_joined_at, "
+                    "last_joined_at, left_at, join_count) VALUES (?, ?, ?, ?, ?, ?, NULL, 0) "
+                    "ON CONFLICT (guild_id, user_id) DO NOTHING", rows)
+                added += conn.total_changes - before
+        return added
+
+    async def record_leaves(self, guild_id: int, user_ids: Sequence[int], left_at: datetime) -> int:
+        """Record that these members left (noticed at `left_at`); return how many leaves were recorded.
+
+        As with record_leave, a member unknown, already gone, or whose last join is after `left_at` is unchanged.
+        """
+        left_text = to_text(left_at, "left_at")
+        async with self._db.transaction() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "UPDATE members SET left_at = ? WHERE guild_id = ? AND user_id = ? AND left_at IS NULL "
+                "AND last_joined_at <= ?", [(left_text, guild_id, user_id, left_text) for user_id in user_ids])
+            return conn.total_changes - before
+
+    async def presence(self, guild_id: int) -> dict[int, bool]:
+        """Every member recorded in a server, mapped to whether they are present: one query for the whole list."""
+        rows = await self._db.fetchall("SELECT user_id, left_at IS NULL FROM members WHERE guild_id = ?",
+                                       (guild_id,))
+        return {row[0]: bool(row[1]) for row in rows}
+
+    async def earliest_join(self, guild_id: int) -> datetime | None:
+        """The earliest join the bot saw in a server (members there before it aside); None if it saw none."""
+        row = await self._db.fetchone(
+            "SELECT MIN(first_joined_at) FROM members WHERE guild_id = ? AND join_count > 0", (guild_id,))
+        return None if row is None else from_text(row[0])
+
     async def get(self, guild_id: int, user_id: int) -> Member | None:
-        """Return what is recorded about a member of a server, or None if they were never seen joining."""
+        """Return what is recorded about a member of a server, or None if the bot never recorded them."""
         row = await self._db.fetchone("SELECT * FROM members WHERE guild_id = ? AND user_id = ?",
                                       (guild_id, user_id))
         return None if row is None else Member._from_row(row)
 
     async def recent_joins(self, guild_id: int, *, since: datetime) -> list[Member]:
-        """Members whose latest join is at or after `since`, newest first."""
+        """Members whose latest join the bot saw at or after `since`, newest first."""
         rows = await self._db.fetchall(
-            "SELECT * FROM members WHERE guild_id = ? AND last_joined_at >= ? ORDER BY last_joined_at DESC",
+            "SELECT * FROM members WHERE guild_id = ? AND last_joined_at >= ? AND join_count > 0 "
+            "ORDER BY last_joined_at DESC",
             (guild_id, to_text(since, "since")))
         return [Member._from_row(row) for row in rows]
 
     async def join_times(self, guild_id: int, *, since: datetime) -> list[datetime]:
-        """When members joined (their latest join) at or after `since`."""
+        """When members joined (their latest join the bot saw) at or after `since`."""
         rows = await self._db.fetchall(
-            "SELECT last_joined_at FROM members WHERE guild_id = ? AND last_joined_at >= ?",
+            "SELECT last_joined_at FROM members WHERE guild_id = ? AND last_joined_at >= ? AND join_count > 0",
             (guild_id, to_text(since, "since")))
         return [required(from_text(row[0])) for row in rows]
 

@@ -256,6 +256,36 @@ async def test_events_queue_while_dropped_and_replay_on_resume(standin: StandIn,
     assert client.frames("RESUMED")
 
 
+async def test_a_session_that_cannot_resume_identifies_afresh_and_misses_what_happened_meanwhile(
+        standin: StandIn, sample: SampleServer, connect: Connect, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = await connect()
+    chat, lena = sample.channels["chat"], sample.member("Lena")
+    # Hold the RESUME until the join and the message happened, so they certainly happen while disconnected.
+    release = asyncio.Event()
+    resume = standin._resume
+
+    async def held_resume(*args: object) -> object:
+        await release.wait()
+        return await resume(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(standin, "_resume", held_resume)
+    client.ready.clear()
+    await standin.drop_gateway(resumable=False)
+    newcomer = standin.add_user("Newcomer")
+    await standin.join(sample.guild, newcomer)
+    missed = await standin.say(lena, chat, "said while the session was gone")
+    release.set()
+    await asyncio.wait_for(client.ready.wait(), 5)
+    after = await standin.say(lena, chat, "back again")
+    await client.message(lambda m: m.id == after.id)
+
+    assert standin.identify_count == 2 and standin.resume_count == 0 and not client.resumed.is_set()
+    assert len(client.frames("READY")) == 2
+    assert missed.id not in [m.id for m in client.seen] and client.joins == []
+    guild = client.get_guild(sample.guild.id)
+    assert guild is not None and guild.get_member(newcomer.id) is not None  # the fresh READY lists them
+
+
 async def test_rate_limit_429_is_retried(standin: StandIn, sample: SampleServer, connect: Connect) -> None:
     client = await connect()
     chat = sample.channels["chat"]
