@@ -16,8 +16,8 @@ from bot.client import Heartbeat
 from bot.domain import questions as question_list
 from bot.domain.errors import UserError
 from bot.domain.running import parse_reminders
-from bot.domain.schedule import WEEKDAY_NAMES, parse_duration
-from bot.domain.series import build_spec, clean_hashtag, clean_topic, option
+from bot.domain.schedule import parse_duration
+from bot.domain.series import build_spec, clean_hashtag, clean_topic, option, parse_edit
 from bot.domain.timeline import adhoc_plan, format_duration
 from bot.storage import Series
 from cogs.chat._lookups import (
@@ -109,16 +109,10 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                    duration: str | None = None, spacing: str | None = None, first_question: str | None = None,
                    pacing: Pacing | None = None, reminders: str | None = None, threads: bool | None = None) -> None:
         current = await chosen_series(self.bot.storage, interaction, series)
-        spec = build_spec(
-            name=name or current.name, hashtag=hashtag or current.hashtag,
-            weekday=weekday or WEEKDAY_NAMES[current.weekday], local_time=time or f"{current.local_time:%H:%M}",
-            zone=zone or current.timezone, duration=duration or f"{current.duration_seconds}s",
-            spacing=spacing or f"{current.spacing_seconds}s",
-            first_question=first_question or f"{current.first_question_seconds}s", pacing=pacing or current.pacing)
-        updated = await self.bot.chats.series.edit(
-            current, spec, channel_id=channel.id if channel else None,
-            reminders=None if reminders is None else option("reminders", parse_reminders, reminders),
-            use_threads=threads)
+        edit = parse_edit(name=name, hashtag=hashtag, channel_id=channel.id if channel else None, weekday=weekday,
+                          local_time=time, zone=zone, duration=duration, spacing=spacing,
+                          first_question=first_question, pacing=pacing, reminders=reminders, use_threads=threads)
+        updated = await self.bot.chats.series.edit(current.id, edit)
         await interaction.response.send_message(f"Updated {await self._described(updated)}", ephemeral=True)
         await self.bot.chats.scheduling.schedule_series(updated.id)
 
