@@ -26,10 +26,19 @@ from cogs.chat._lookups import (
     next_starts,
     past_chat,
     running_chat,
+    running_chats,
     server_zone,
     session_on_or_next,
 )
-from cogs.chat._replies import describe, plan_summary, question_listing, questions_ready, series_listing, when
+from cogs.chat._replies import (
+    describe,
+    ended,
+    plan_summary,
+    question_listing,
+    questions_ready,
+    series_listing,
+    when,
+)
 from cogs.chat._views import ConfirmDelete
 
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -229,11 +238,11 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @app_commands.command(name="end", description="End the running chat now; the recap follows")
     @host_only
     async def end(self, interaction: discord.Interaction) -> None:
-        session = await running_chat(self.bot.chats, interaction)
+        sessions = await running_chats(self.bot.chats, interaction)
         await interaction.response.defer(ephemeral=True)
-        await self.bot.chats.live.end(session)
-        await interaction.followup.send(f"Ended #{session.hashtag}; the recap follows within a minute.",
-                                        ephemeral=True)
+        for session in sessions:
+            await self.bot.chats.live.end(session)
+        await interaction.followup.send(ended(sessions), ephemeral=True)
 
     @app_commands.command(name="notify", description="Get pinged before each chat (run again to stop)")
     async def notify(self, interaction: discord.Interaction) -> None:
