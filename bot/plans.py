@@ -1,10 +1,11 @@
-"""A stored series or session seen as the domain's weekly slot and chat plan."""
+"""A stored series or session seen as the domain's weekly slot, chat plan and spec."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from bot.domain.schedule import WeeklySlot
+from bot.domain.series import SeriesSpec
 from bot.domain.timeline import ChatPlan
 from bot.storage import ChatSession, Series
 
@@ -19,6 +20,11 @@ def plan_of(series: Series) -> ChatPlan:
     return ChatPlan(duration=timedelta(seconds=series.duration_seconds),
                     spacing=timedelta(seconds=series.spacing_seconds),
                     first_question=timedelta(seconds=series.first_question_seconds), pacing=series.pacing)
+
+
+def spec_of(series: Series) -> SeriesSpec:
+    """A stored series as the spec a host's edit applies to."""
+    return SeriesSpec(name=series.name, hashtag=series.hashtag, slot=slot_of(series), plan=plan_of(series))
 
 
 def session_plan(session: ChatSession) -> ChatPlan:

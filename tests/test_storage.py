@@ -15,6 +15,7 @@ import pytest
 from bot.domain.running import PlannedPost, post_key
 from bot.storage import (
     MIGRATIONS_DIR,
+    ChannelBusy,
     ChatSession,
     DuplicateName,
     GuildConfig,
@@ -700,9 +701,8 @@ async def _running(storage: Storage, *, questions: tuple[int, ...] = (1, 2)) -> 
     """A series session started at T0 by USER, with an opening and the given questions scheduled."""
     series = await _series(storage)
     planned = await storage.sessions.at(series, T0)
-    started = await storage.sessions.start(planned.id, started_at=T0, started_by=USER, channel_id=CHANNEL,
-                                           duration_seconds=1800, spacing_seconds=300, pacing="fixed",
-                                           posts=_plan(planned.id, *questions))
+    started = await storage.sessions.start(planned.id, started_at=T0, started_by=USER, duration_seconds=1800,
+                                           spacing_seconds=300, pacing="fixed", posts=_plan(planned.id, *questions))
     assert started is not None
     return started
 
@@ -753,9 +753,72 @@ async def test_sessions_start_runs_a_planned_session_once(storage: Storage) -> N
     assert [p.key for p in await storage.posts.of_session(session.id)] == [
         post_key(session.id, "opening"), post_key(session.id, "question", 1), post_key(session.id, "question", 2)]
     assert (await storage.activity.chats_of(GUILD, USER))[0].hosted
-    again = await storage.sessions.start(session.id, started_at=T0, started_by=None, channel_id=CHANNEL,
-                                         duration_seconds=60, spacing_seconds=60, pacing="fixed", posts=[])
+    again = await storage.sessions.start(session.id, started_at=T0, started_by=None, duration_seconds=60,
+                                         spacing_seconds=60, pacing="fixed", posts=[])
     assert again is None
+
+
+async def _start(storage: Storage, session: ChatSession, at: datetime = T0, **options: object) -> ChatSession | None:
+    """Start `session` at `at` for half an hour with an opening post, as ADMIN."""
+    values: dict[str, object] = dict(started_at=at, started_by=ADMIN, duration_seconds=1800, spacing_seconds=300,
+                                     pacing="fixed", posts=_plan(session.id, at=at))
+    values.update(options)
+    return await storage.sessions.start(session.id, **values)  # type: ignore[arg-type]
+
+
+async def test_sessions_start_refuses_a_channel_where_a_chat_runs_and_writes_nothing(storage: Storage) -> None:
+    """A channel runs one chat: while one runs there, start raises ChannelBusy naming it and stores nothing."""
+    running = await _running(storage)
+    waiting = await storage.sessions.create_adhoc(guild_id=GUILD, channel_id=CHANNEL, name="Pop-up", hashtag="PopUp",
+                                                  timezone="UTC", starts_at=T0 + MINUTE, topic="Spring")
+    with pytest.raises(ChannelBusy) as refused:
+        await _start(storage, waiting, T0 + MINUTE, topic="Summer")
+    assert refused.value.running == running
+    assert await storage.sessions.get(waiting.id) == waiting  # still planned, topic and all
+    assert await storage.posts.of_session(waiting.id) == []
+    assert await storage.activity.chats_of(GUILD, ADMIN) == []
+
+    await storage.sessions.finish(running.id, T0 + MINUTE)
+    started = _found(await _start(storage, waiting, T0 + MINUTE, topic="Summer"))
+    assert (started.status, started.topic, started.started_by) == ("running", "Summer", ADMIN)
+
+
+async def test_sessions_start_takes_the_channel_the_session_has_when_it_starts(storage: Storage) -> None:
+    """The busy check and the posts use the session's channel as stored at the start, not as the caller saw it."""
+    await _running(storage)
+    series = await _series(storage, "Night Owls")
+    planned = await storage.sessions.at(series, T0)
+    await storage.series.update(series.id, {"channel_id": CHANNEL + 1})  # its planned session follows
+    started = _found(await _start(storage, planned))
+    assert started.channel_id == CHANNEL + 1
+    assert {p.channel_id for p in await storage.posts.of_session(started.id)} == {CHANNEL + 1}
+
+
+async def test_sessions_start_of_two_chats_in_one_channel_at_once_starts_exactly_one(storage: Storage) -> None:
+    """Two starts racing for one channel: one runs, the other gets ChannelBusy naming it."""
+    first, second = [await storage.sessions.create_adhoc(guild_id=GUILD, channel_id=CHANNEL, name=tag, hashtag=tag,
+                                                         timezone="UTC", starts_at=T0, topic=None)
+                     for tag in ("First", "Second")]
+    outcomes = await asyncio.gather(_start(storage, first), _start(storage, second), return_exceptions=True)
+    started = [o for o in outcomes if isinstance(o, ChatSession)]
+    refused = [o for o in outcomes if isinstance(o, ChannelBusy)]
+    assert len(started) == 1 and len(refused) == 1, outcomes
+    assert refused[0].running == started[0]
+    assert [s.id for s in await storage.sessions.with_status("running")] == [started[0].id]
+
+
+async def test_sessions_start_names_the_chat_started_last_when_an_old_database_holds_two(storage: Storage) -> None:
+    """A database from before starts were one per channel may hold two running in one; ChannelBusy names the later."""
+    earlier, later, third = [await storage.sessions.create_adhoc(
+        guild_id=GUILD, channel_id=CHANNEL, name=tag, hashtag=tag, timezone="UTC", starts_at=T0, topic=None)
+        for tag in ("Earlier", "Later", "Third")]
+    for session, minutes in ((earlier, 0), (later, 5)):
+        async with storage.transaction() as conn:
+            await conn.execute("UPDATE chat_session SET status = 'running', started_at = ? WHERE id = ?",
+                               ((T0 + minutes * MINUTE).isoformat(timespec="microseconds"), session.id))
+    with pytest.raises(ChannelBusy) as refused:
+        await _start(storage, third, T0 + 10 * MINUTE)
+    assert refused.value.running.id == later.id
 
 
 async def test_sessions_in_channel_until_the_recap_is_out(storage: Storage) -> None:
@@ -1039,12 +1102,13 @@ async def test_activity_checkins_first_timers_and_chats_of(storage: Storage) -> 
     """Check-ins count once; first_timers are those with no earlier chat; chats_of lists a member's chats."""
     series = await _series(storage)
     earlier = await storage.sessions.at(series, T0 - timedelta(days=7))
-    await storage.sessions.start(earlier.id, started_at=T0 - timedelta(days=7), started_by=None, channel_id=CHANNEL,
+    await storage.sessions.start(earlier.id, started_at=T0 - timedelta(days=7), started_by=None,
                                  duration_seconds=1800, spacing_seconds=300, pacing="fixed", posts=[])
     await storage.messages.save(GUILD, _message(earlier.id, 1, USER, question=1))
+    await storage.sessions.finish(earlier.id, T0 - timedelta(days=7) + HOUR)
     session = await storage.sessions.at(series, T0)
-    await storage.sessions.start(session.id, started_at=T0, started_by=ADMIN, channel_id=CHANNEL,
-                                 duration_seconds=1800, spacing_seconds=300, pacing="fixed", posts=[])
+    await storage.sessions.start(session.id, started_at=T0, started_by=ADMIN, duration_seconds=1800,
+                                 spacing_seconds=300, pacing="fixed", posts=[])
     assert await storage.activity.record_checkin(GUILD, session.id, USER + 2, T0 + MINUTE)
     assert await storage.activity.record_checkin(GUILD, session.id, USER + 1, T0 + 2 * MINUTE)
     assert not await storage.activity.record_checkin(GUILD, session.id, USER + 2, T0 + 3 * MINUTE)
@@ -1067,8 +1131,9 @@ async def test_transcripts_save_replace_get_and_sessions(storage: Storage) -> No
     """save keeps one transcript per session (the latest); sessions lists the transcribed ones, newest first."""
     older = await storage.sessions.create_adhoc(guild_id=GUILD, channel_id=CHANNEL, name="Old", hashtag="Old",
                                                 timezone="UTC", starts_at=T0 - HOUR, topic=None)
-    await storage.sessions.start(older.id, started_at=T0 - HOUR, started_by=None, channel_id=CHANNEL,
-                                 duration_seconds=60, spacing_seconds=60, pacing="fixed", posts=[])
+    await storage.sessions.start(older.id, started_at=T0 - HOUR, started_by=None, duration_seconds=60,
+                                 spacing_seconds=60, pacing="fixed", posts=[])
+    await storage.sessions.finish(older.id, T0 - HOUR + MINUTE)
     newer = await _running(storage)
     other = await storage.sessions.create_adhoc(guild_id=GUILD + 1, channel_id=CHANNEL, name="X", hashtag="X",
                                                 timezone="UTC", starts_at=T0, topic=None)

@@ -17,12 +17,17 @@ from bot.domain.running import PlannedPost, post_key
 from bot.domain.series import upcoming_sessions
 from bot.domain.timeline import ChatPlan
 from bot.plans import plan_of, session_plan, slot_of
-from bot.storage import ChatSession, ScheduledPost, Series, Storage
+from bot.storage import ChannelBusy, ChatSession, ScheduledPost, Series, Storage
 
 log = logging.getLogger(__name__)
 
 # Re-plan a series' next session after a change (series_id). Scheduling's `schedule_series`.
 ReplanSeries = Callable[[int], Awaitable[None]]
+
+
+def _already_running(chat: ChatSession) -> str:
+    """Why a chat cannot start: another one holds its channel."""
+    return f"#{chat.hashtag} is already running in <#{chat.channel_id}>: end it with `/chat end` first."
 
 
 class LiveSession:
@@ -38,32 +43,36 @@ class LiveSession:
         self._replan_series = replan_series
 
     async def current(self, guild_id: int, channel_id: int | None = None) -> ChatSession:
-        """The chat running in a channel (or the server's only running chat), or a UserError."""
+        """The chat a steering command means: the one started last in this channel, else the server's only one."""
+        return (await self.running_here(guild_id, channel_id))[0]
+
+    async def running_here(self, guild_id: int, channel_id: int | None = None) -> list[ChatSession]:
+        """Every chat running in a channel (else the server's only one), started last first; none is a UserError."""
         running_now = [s for s in await self._storage.sessions.with_status("running") if s.guild_id == guild_id]
-        if channel_id is not None:
-            here = [s for s in running_now if s.channel_id == channel_id]
-            running_now = here or running_now
-        if not running_now:
-            raise UserError("No chat is running here: start one with `/chat start`.")
-        if len(running_now) > 1:
-            raise UserError(f"{len(running_now)} chats are running: run this in the channel of the one you mean.")
-        return running_now[0]
+        return running.chats_meant(running_now, channel_id)
 
     async def start(self, session: ChatSession, plan: ChatPlan, *, started_by: int | None,
-                    at: datetime | None = None) -> ChatSession:
-        """Start a planned session (timed from `at`, default now): schedule its opening, questions, closing, recap."""
+                    at: datetime | None = None, topic: str | None = None) -> ChatSession:
+        """Start a planned session (timed from `at`, default now): schedule its opening, questions, closing, recap.
+
+        Its channel runs one chat at a time, checked as the session is marked running: if another chat got there
+        first, even a moment before, this one is a UserError saying which, and nothing of it (the topic included)
+        is stored.
+        """
         now = at or self._clock()
-        busy = [s for s in await self._storage.sessions.with_status("running") if s.channel_id == session.channel_id]
-        if busy:
-            raise UserError(f"#{busy[0].hashtag} is already running in <#{session.channel_id}>: "
-                            "end it with `/chat end` first.")
         questions = await self._storage.sessions.questions(session.id)
         posts = running.plan_posts(plan, session.id, now, len(questions))
-        started = await self._storage.sessions.start(
-            session.id, started_at=now, started_by=started_by, channel_id=session.channel_id,
-            duration_seconds=int(plan.duration.total_seconds()), spacing_seconds=int(plan.spacing.total_seconds()),
-            pacing=plan.pacing, posts=posts)
+        try:
+            started = await self._storage.sessions.start(
+                session.id, started_at=now, started_by=started_by,
+                duration_seconds=int(plan.duration.total_seconds()), spacing_seconds=int(plan.spacing.total_seconds()),
+                pacing=plan.pacing, posts=posts, topic=topic)
+        except ChannelBusy as busy:
+            raise UserError(_already_running(busy.running)) from None
         if started is None:
+            latest = await self._storage.sessions.get(session.id)
+            if latest is not None and latest.status == "running":  # another host started this very session
+                raise UserError(_already_running(latest))
             raise UserError("That session has already run or been skipped.")
         log.info("Started #%s (session %d) in channel %d", started.hashtag, started.id, started.channel_id)
         for post in posts:
@@ -76,12 +85,7 @@ class LiveSession:
     async def start_series(self, series: Series, *, topic: str | None, started_by: int) -> ChatSession:
         """Start a series' chat now: tonight's if missed within its hour, else the next, under a new topic if given."""
         session = await self._tonights_or_next(series)
-        if topic:
-            await self._storage.sessions.replace_questions(session.id,
-                                                           await self._storage.sessions.questions(session.id),
-                                                           topic=topic)
-            session = await self._storage.sessions.get(session.id) or session
-        return await self.start(session, plan_of(series), started_by=started_by)
+        return await self.start(session, plan_of(series), started_by=started_by, topic=topic)
 
     async def start_adhoc(self, *, guild_id: int, channel_id: int, hashtag: str, plan: ChatPlan, timezone: str,
                           topic: str | None, started_by: int) -> ChatSession:

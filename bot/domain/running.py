@@ -7,7 +7,9 @@ restart rebuilds exactly the same list and nothing is posted twice. Nothing here
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from bot.domain.errors import UserError
 from bot.domain.schedule import parse_duration
@@ -83,6 +85,41 @@ def plan_posts(plan: ChatPlan, session_id: int, started_at: dt.datetime, questio
     posts += [PlannedPost(post_key(session_id, "closing"), "closing", ends),
               PlannedPost(post_key(session_id, "recap"), "recap", ends + RECAP_DELAY)]
     return posts
+
+
+class StartedChat(Protocol):
+    """What choosing among the running chats needs to know of each."""
+
+    @property
+    def id(self) -> int:
+        """The session's id (a tie-breaker between chats started at the same instant)."""
+
+    @property
+    def channel_id(self) -> int:
+        """Where it runs."""
+
+    @property
+    def started_at(self) -> dt.datetime | None:
+        """When it started."""
+
+
+Chat = TypeVar("Chat", bound=StartedChat)
+
+
+def chats_meant(running: Sequence[Chat], channel_id: int | None) -> list[Chat]:
+    """The running chats a host's command in `channel_id` means, started last first; none is a UserError.
+
+    Those running in that channel, else the server's only running chat. A channel holds more than one only in a
+    database from before starts were one per channel: then the command means all of them (`/chat end` ends
+    each; a steering command takes the one started last), so a host is never left unable to end what runs.
+    """
+    here = [chat for chat in running if chat.channel_id == channel_id]
+    if not running:
+        raise UserError("No chat is running here: start one with `/chat start`.")
+    if not here and len(running) > 1:
+        raise UserError(f"{len(running)} chats are running: run this in the channel of the one you mean.")
+    return sorted(here or running, key=lambda chat: (chat.started_at or dt.datetime.min.replace(tzinfo=dt.UTC),
+                                                     chat.id), reverse=True)
 
 
 def is_too_late(due_at: dt.datetime, now: dt.datetime, grace: dt.timedelta) -> bool:

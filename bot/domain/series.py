@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from bot.domain.errors import UserError
 from bot.domain.questions import MAX_TOPIC_LENGTH
+from bot.domain.running import parse_reminders
 from bot.domain.schedule import (
     WeeklySlot,
     local_start,
@@ -20,7 +21,7 @@ from bot.domain.schedule import (
     parse_zone,
 )
 from bot.domain.text import excerpt, require_visible
-from bot.domain.timeline import ChatPlan, validate_plan
+from bot.domain.timeline import ChatPlan, parse_first_question, validate_plan
 
 T = TypeVar("T")
 
@@ -119,6 +120,70 @@ def build_spec(*, name: str, hashtag: str, weekday: str, local_time: str, zone: 
                          spacing=option("spacing", parse_duration, spacing),
                          first_question=first_question, pacing=pacing)
     return SeriesSpec(name=clean_name(name), hashtag=clean_hashtag(hashtag), slot=slot, plan=plan)
+
+
+@dataclass(frozen=True)
+class SeriesEdit:
+    """The options a host gave `/chat edit`, each already valid on its own; None leaves a value as it is stored."""
+
+    name: str | None = None
+    hashtag: str | None = None
+    channel_id: int | None = None
+    weekday: int | None = None
+    local_time: time | None = None
+    zone: str | None = None
+    duration: timedelta | None = None
+    spacing: timedelta | None = None
+    first_question: timedelta | None = None
+    pacing: str | None = None
+    reminders: tuple[timedelta, ...] | None = None
+    use_threads: bool | None = None
+
+    def applied_to(self, current: SeriesSpec) -> SeriesSpec:
+        """The series as it would be with these options over `current`; a plan they break is a UserError.
+
+        Judged on the combination, so a spacing that fitted the chat as the host saw it is refused if the chat
+        has meanwhile become too short for it.
+        """
+        slot = WeeklySlot(weekday=_given(self.weekday, current.slot.weekday),
+                          local_time=_given(self.local_time, current.slot.local_time),
+                          zone=_given(self.zone, current.slot.zone))
+        plan = ChatPlan(duration=_given(self.duration, current.plan.duration),
+                        spacing=_given(self.spacing, current.plan.spacing),
+                        first_question=_given(self.first_question, current.plan.first_question),
+                        pacing=_given(self.pacing, current.plan.pacing))
+        return SeriesSpec(name=_given(self.name, current.name), hashtag=_given(self.hashtag, current.hashtag),
+                          slot=slot, plan=plan)
+
+
+def _given(value: T | None, current: T) -> T:
+    """An option's value if the host gave it, else the stored one."""
+    return current if value is None else value
+
+
+def parse_edit(*, name: str | None = None, hashtag: str | None = None, channel_id: int | None = None,
+               weekday: str | None = None, local_time: str | None = None, zone: str | None = None,
+               duration: str | None = None, spacing: str | None = None, first_question: str | None = None,
+               pacing: str | None = None, reminders: str | None = None,
+               use_threads: bool | None = None) -> SeriesEdit:
+    """Validate each option a host gave `/chat edit` on its own (None: not given), naming the one that is wrong."""
+    def parsed(what: str, parse: Callable[[str], T], text: str | None) -> T | None:
+        return None if text is None else option(what, parse, text)
+
+    return SeriesEdit(
+        name=None if name is None else clean_name(name), hashtag=None if hashtag is None else clean_hashtag(hashtag),
+        channel_id=channel_id, weekday=parsed("weekday", parse_weekday, weekday),
+        local_time=parsed("time", parse_local_time, local_time),
+        zone=parsed("zone", lambda text: parse_zone(text).key, zone),
+        duration=parsed("duration", parse_duration, duration), spacing=parsed("spacing", parse_duration, spacing),
+        first_question=parsed("first_question", parse_first_question, first_question),
+        pacing=parsed("pacing", _pacing, pacing), reminders=parsed("reminders", parse_reminders, reminders),
+        use_threads=use_threads)
+
+
+def _pacing(text: str) -> str:
+    """A pacing name, fixed or adaptive."""
+    return ChatPlan(pacing=text).pacing
 
 
 def option(option: str, parse: Callable[[str], T], text: str) -> T:

@@ -159,6 +159,11 @@ def _as_duration(value: str | dt.timedelta, *, zero_ok: bool = False) -> dt.time
     return parse_duration(value)
 
 
+def parse_first_question(text: str) -> dt.timedelta:
+    """When Q1 comes after the start, from user text ("5m", "90s"); unlike a length, it may be 0."""
+    return _as_duration(text, zero_ok=True)
+
+
 def validate_plan(
     *,
     duration: str | dt.timedelta = DEFAULT_DURATION,

@@ -24,11 +24,12 @@ from bot.storage.messages import MessageQueries, StoredMessage
 from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
 from bot.storage.series import DuplicateName, Series, SeriesQueries
-from bot.storage.sessions import ChatSession, SessionQueries
+from bot.storage.sessions import ChannelBusy, ChatSession, SessionQueries
 from bot.storage.transcripts import Transcript, TranscriptQueries
 from bot.storage.welcomes import WelcomeConfig, WelcomeQueries
 
 __all__ = [
+    "ChannelBusy",
     "ChatSession",
     "ScheduledPost",
     "StoredMessage",

@@ -53,6 +53,14 @@ class ChatSession:
         )
 
 
+class ChannelBusy(Exception):
+    """A session could not start: another chat (`running`, the one started last) is running in its channel."""
+
+    def __init__(self, running: ChatSession) -> None:
+        super().__init__(f"session {running.id} is running in channel {running.channel_id}")
+        self.running = running
+
+
 class SessionQueries(Queries):
     """Sessions, their lifecycle and their questions: storage.sessions."""
 
@@ -130,29 +138,38 @@ class SessionQueries(Queries):
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE chat_session SET status = ? WHERE id = ?", (status, session_id))
 
-    async def start(self, session_id: int, *, started_at: datetime, started_by: int | None,
-                    channel_id: int, duration_seconds: int, spacing_seconds: int, pacing: str,
-                    posts: list[PlannedPost]) -> ChatSession | None:
-        """Mark a planned session running and schedule its posts in one step; None if it was not planned."""
+    async def start(self, session_id: int, *, started_at: datetime, started_by: int | None, duration_seconds: int,
+                    spacing_seconds: int, pacing: str, posts: list[PlannedPost],
+                    topic: str | None = None) -> ChatSession | None:
+        """Mark a planned session running (under a new topic, if given) and schedule its posts, in one step.
+
+        None if it was not planned. Its channel runs one chat at a time: if another is running there, nothing is
+        written and ChannelBusy says which, so of two chats started in one channel at once exactly one starts.
+        """
         ends_at = started_at + timedelta(seconds=duration_seconds)
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE chat_session SET status = 'running', started_at = ?, started_by = ?, ends_at = ?, "
-                "channel_id = ?, duration_seconds = ?, spacing_seconds = ?, pacing = ? "
-                "WHERE id = ? AND status = 'planned'",
-                (to_text(started_at, "started_at"), started_by, to_text(ends_at, "ends_at"), channel_id,
-                 duration_seconds, spacing_seconds, pacing, session_id))
-            if cursor.rowcount != 1:
-                return None
-            await self._posts.add(session_id, channel_id, posts)
             session = await self.get(session_id)
-            assert session is not None
+            if session is None or session.status != "planned":
+                return None
+            busy = await self._db.fetchone(
+                "SELECT * FROM chat_session WHERE channel_id = ? AND status = 'running' "
+                "ORDER BY started_at DESC, id DESC LIMIT 1", (session.channel_id,))
+            if busy is not None:
+                raise ChannelBusy(ChatSession._from_row(busy))
+            await conn.execute(
+                "UPDATE chat_session SET status = 'running', started_at = ?, started_by = ?, ends_at = ?, "
+                "duration_seconds = ?, spacing_seconds = ?, pacing = ?, topic = COALESCE(?, topic) WHERE id = ?",
+                (to_text(started_at, "started_at"), started_by, to_text(ends_at, "ends_at"), duration_seconds,
+                 spacing_seconds, pacing, topic, session_id))
+            await self._posts.add(session_id, session.channel_id, posts)
             if started_by is not None:
                 await conn.execute(
                     "INSERT OR IGNORE INTO activity (guild_id, user_id, kind, session_id, occurred_at) "
                     "VALUES (?, ?, 'hosted', ?, ?)",
                     (session.guild_id, started_by, session_id, to_text(started_at, "started_at")))
-        return session
+            started = await self.get(session_id)
+        assert started is not None
+        return started
 
     async def set_times(self, session_id: int, **times: datetime | None) -> None:
         """Set ends_at, held_at or ended_at (None clears held_at)."""

@@ -16,8 +16,8 @@ from bot.client import Heartbeat
 from bot.domain import questions as question_list
 from bot.domain.errors import UserError
 from bot.domain.running import parse_reminders
-from bot.domain.schedule import WEEKDAY_NAMES, parse_duration
-from bot.domain.series import build_spec, clean_hashtag, clean_topic, option
+from bot.domain.schedule import parse_duration
+from bot.domain.series import build_spec, clean_hashtag, clean_topic, option, parse_edit
 from bot.domain.timeline import adhoc_plan, format_duration
 from bot.storage import Series
 from cogs.chat._lookups import (
@@ -26,10 +26,19 @@ from cogs.chat._lookups import (
     next_starts,
     past_chat,
     running_chat,
+    running_chats,
     server_zone,
     session_on_or_next,
 )
-from cogs.chat._replies import describe, plan_summary, question_listing, questions_ready, series_listing, when
+from cogs.chat._replies import (
+    describe,
+    ended,
+    plan_summary,
+    question_listing,
+    questions_ready,
+    series_listing,
+    when,
+)
 from cogs.chat._views import ConfirmDelete
 
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -109,16 +118,10 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                    duration: str | None = None, spacing: str | None = None, first_question: str | None = None,
                    pacing: Pacing | None = None, reminders: str | None = None, threads: bool | None = None) -> None:
         current = await chosen_series(self.bot.storage, interaction, series)
-        spec = build_spec(
-            name=name or current.name, hashtag=hashtag or current.hashtag,
-            weekday=weekday or WEEKDAY_NAMES[current.weekday], local_time=time or f"{current.local_time:%H:%M}",
-            zone=zone or current.timezone, duration=duration or f"{current.duration_seconds}s",
-            spacing=spacing or f"{current.spacing_seconds}s",
-            first_question=first_question or f"{current.first_question_seconds}s", pacing=pacing or current.pacing)
-        updated = await self.bot.chats.series.edit(
-            current, spec, channel_id=channel.id if channel else None,
-            reminders=None if reminders is None else option("reminders", parse_reminders, reminders),
-            use_threads=threads)
+        edit = parse_edit(name=name, hashtag=hashtag, channel_id=channel.id if channel else None, weekday=weekday,
+                          local_time=time, zone=zone, duration=duration, spacing=spacing,
+                          first_question=first_question, pacing=pacing, reminders=reminders, use_threads=threads)
+        updated = await self.bot.chats.series.edit(current.id, edit)
         await interaction.response.send_message(f"Updated {await self._described(updated)}", ephemeral=True)
         await self.bot.chats.scheduling.schedule_series(updated.id)
 
@@ -235,11 +238,11 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @app_commands.command(name="end", description="End the running chat now; the recap follows")
     @host_only
     async def end(self, interaction: discord.Interaction) -> None:
-        session = await running_chat(self.bot.chats, interaction)
+        sessions = await running_chats(self.bot.chats, interaction)
         await interaction.response.defer(ephemeral=True)
-        await self.bot.chats.live.end(session)
-        await interaction.followup.send(f"Ended #{session.hashtag}; the recap follows within a minute.",
-                                        ephemeral=True)
+        for session in sessions:
+            await self.bot.chats.live.end(session)
+        await interaction.followup.send(ended(sessions), ephemeral=True)
 
     @app_commands.command(name="notify", description="Get pinged before each chat (run again to stop)")
     async def notify(self, interaction: discord.Interaction) -> None:

@@ -56,9 +56,15 @@ async def chosen_session(storage: Storage, clock: Clock, interaction: discord.In
 
 
 async def running_chat(chats: Chats, interaction: discord.Interaction) -> ChatSession:
-    """The chat running in the interaction's channel, or the server's only running chat."""
+    """The chat running in the interaction's channel (the one started last), or the server's only running chat."""
     assert interaction.guild_id is not None  # every /chat command is guild_only
     return await chats.live.current(interaction.guild_id, interaction.channel_id)
+
+
+async def running_chats(chats: Chats, interaction: discord.Interaction) -> list[ChatSession]:
+    """Every chat running in the interaction's channel, or the server's only running chat."""
+    assert interaction.guild_id is not None  # every /chat command is guild_only
+    return await chats.live.running_here(interaction.guild_id, interaction.channel_id)
 
 
 async def past_chat(storage: Storage, guild_id: int, *, date: str | None,

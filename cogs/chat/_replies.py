@@ -65,3 +65,11 @@ def questions_ready(count: int) -> str:
     if count:
         return f"{count} question{'' if count == 1 else 's'} ready."
     return "No questions are loaded: post them with `/chat next text:…`."
+
+
+def ended(sessions: list[ChatSession]) -> str:
+    """What `/chat end` ended: one chat, or (from a database where they could collide) every chat in the channel."""
+    if len(sessions) == 1:
+        return f"Ended #{sessions[0].hashtag}; the recap follows within a minute."
+    tags = [f"#{session.hashtag}" for session in sessions]
+    return f"Ended {', '.join(tags[:-1])} and {tags[-1]}; the recaps follow within a minute."

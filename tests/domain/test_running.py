@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pytest
 
@@ -10,6 +11,7 @@ from bot.domain.errors import UserError
 from bot.domain.running import (
     RECAP_DELAY,
     announcement_text,
+    chats_meant,
     closing_text,
     is_too_late,
     parse_reminders,
@@ -92,3 +94,29 @@ def test_posts_say_what_readers_need():
     reminder = announcement_text("GetRealChat", START, "Winter", "Dr. Ana", 55, 77)
     assert signature(reminder) == f"**#GetRealChat** starts <t:{stamp}:R>, <t:{stamp}:F>, in <#55>. <@&77>"
     assert "Notify me" in reminder and "<@&" not in announcement_text("G", START, None, None, 55, None)
+
+
+@dataclass(frozen=True)
+class Running:
+    id: int
+    channel_id: int
+    started_at: dt.datetime | None
+
+
+def test_a_command_means_the_chats_in_its_channel_started_last_first():
+    early, late, elsewhere = Running(1, 10, START), Running(2, 10, START + M), Running(3, 20, START)
+    assert chats_meant([early, elsewhere, late], 10) == [late, early]
+    assert chats_meant([early, elsewhere], 20) == [elsewhere]
+    # Started at the same instant: the later session first.
+    assert chats_meant([Running(5, 10, START), Running(6, 10, START)], 10) == [Running(6, 10, START),
+                                                                             Running(5, 10, START)]
+
+
+def test_outside_a_chats_channel_a_command_means_the_servers_only_chat():
+    only = Running(1, 10, START)
+    assert chats_meant([only], 99) == [only]
+    assert chats_meant([only], None) == [only]
+    with pytest.raises(UserError, match="^2 chats are running: run this in the channel of the one you mean"):
+        chats_meant([only, Running(2, 20, START)], 99)
+    with pytest.raises(UserError, match="^No chat is running here"):
+        chats_meant([], 10)

@@ -18,6 +18,7 @@ from bot.domain.timeline import (
     closing_time,
     format_duration,
     next_question_due,
+    parse_first_question,
     question_times,
     questions_that_fit,
     validate_plan,
@@ -184,6 +185,17 @@ def test_validate_plan_defaults_match_the_constructor() -> None:
 @pytest.mark.parametrize("zero", ["0", "0m", "0 min", "0s", " 00 "])
 def test_validate_plan_accepts_a_first_question_right_at_the_start(zero: str) -> None:
     assert validate_plan(first_question=zero).first_question == dt.timedelta(0)
+
+
+@pytest.mark.parametrize(("text", "delay"), [("0", dt.timedelta(0)), ("0 min", dt.timedelta(0)), ("5m", 5 * M),
+                                             ("90s", 90 * S)])
+def test_parse_first_question_reads_a_delay_that_may_be_zero(text: str, delay: dt.timedelta) -> None:
+    assert parse_first_question(text) == delay
+
+
+def test_parse_first_question_refuses_what_is_not_a_duration() -> None:
+    with pytest.raises(UserError, match="'0x' is not a duration I understand"):
+        parse_first_question("0x")
 
 
 @pytest.mark.parametrize(
