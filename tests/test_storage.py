@@ -984,6 +984,32 @@ async def test_messages_reactions_order_newest_and_last_answer(storage: Storage)
     assert await storage.messages.last_answer_at(session.id, 1) == T0 + MINUTE
 
 
+async def test_checkpoints_start_empty_and_only_move_forward(storage: Storage) -> None:
+    """get is None until a channel is checkpointed; advance moves it forward, never back; each channel has its own."""
+    thread = CHANNEL + 1
+    assert await storage.checkpoints.get(CHANNEL) is None
+    await storage.checkpoints.advance(CHANNEL, 20)
+    await storage.checkpoints.advance(CHANNEL, 10)  # an older id (say, a read-back that started earlier) is ignored
+    assert await storage.checkpoints.get(CHANNEL) == 20
+    await storage.checkpoints.advance(CHANNEL, 20)
+    await storage.checkpoints.advance(CHANNEL, 30)
+    await storage.checkpoints.advance(thread, 5)
+    assert (await storage.checkpoints.get(CHANNEL), await storage.checkpoints.get(thread)) == (30, 5)
+
+
+async def test_checkpoints_are_committed_as_they_advance(tmp_path: Path) -> None:
+    """An advanced checkpoint is on disk at once: a process that dies without closing keeps it."""
+    path = tmp_path / "hb.db"
+    storage = await Storage.open(path)
+    try:
+        await storage.checkpoints.advance(CHANNEL, 42)
+        with _sqlite(path) as conn:  # another connection, as the next start would open
+            assert conn.execute("SELECT channel_id, message_id FROM listening_checkpoint").fetchall() == [
+                (CHANNEL, 42)]
+    finally:
+        await storage.close()
+
+
 async def test_activity_checkins_first_timers_and_chats_of(storage: Storage) -> None:
     """Check-ins count once; first_timers are those with no earlier chat; chats_of lists a member's chats."""
     series = await _series(storage)
