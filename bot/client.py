@@ -141,7 +141,7 @@ class Heartbeat(commands.Bot):
                 self._restored = True
                 await self.chats.scheduling.restore()
                 await self.newcomers.restore()
-            await self.chats.scheduling.catch_up()
+            await self.chats.listening.catch_up()
         except Exception:
             log.exception("Rebuilding scheduled chats failed; they will not run until the next start")
         self.connected.set()

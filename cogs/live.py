@@ -1,5 +1,6 @@
-"""What people say: in a running chat its messages, edits, deletes and reactions are captured; anywhere in the
-server, newcomers' first messages and the members who greet them are noted."""
+"""What people say: in a running chat its messages, edits, deletes and reactions are captured (and the gateway's
+comings and goings tell when a gap may have opened); anywhere in the server, newcomers' first messages and the
+members who greet them are noted."""
 
 from __future__ import annotations
 
@@ -16,8 +17,20 @@ class Live(commands.Cog):
         self.bot = bot
 
     @commands.Cog.listener()
+    async def on_connect(self) -> None:
+        self.bot.chats.listening.connected()
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        self.bot.chats.listening.resumed()
+
+    @commands.Cog.listener()
+    async def on_disconnect(self) -> None:
+        self.bot.chats.listening.disconnected()
+
+    @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        await self.bot.chats.capture.record(message)
+        await self.bot.chats.listening.heard(message)
         await self.bot.newcomers.observe(message)
 
     @commands.Cog.listener()

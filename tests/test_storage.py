@@ -965,10 +965,9 @@ async def test_messages_delete_keeps_the_row_and_a_credited_greeting(storage: St
     assert await _ledger(storage, 10) == [("greeting", None, ADMIN)]
 
 
-async def test_messages_reactions_order_newest_and_last_answer(storage: Storage) -> None:
-    """Reactions never go below zero; of_session is oldest first; newest_id and last_answer_at track answers."""
+async def test_messages_reactions_order_and_last_answer(storage: Storage) -> None:
+    """Reactions never go below zero; of_session is oldest first; last_answer_at tracks answers."""
     session = await _running(storage)
-    assert await storage.messages.newest_id(session.id) is None
     assert await storage.messages.last_answer_at(session.id, 1) is None
     await storage.messages.save(GUILD, _message(session.id, 12, at=T0 + 2 * MINUTE, question=1))
     await storage.messages.save(GUILD, _message(session.id, 11, at=T0 + MINUTE, question=1))
@@ -978,7 +977,6 @@ async def test_messages_reactions_order_newest_and_last_answer(storage: Storage)
     await storage.messages.add_reaction(12, -1)
     assert [(m.message_id, m.reactions) for m in await storage.messages.of_session(session.id)] == [
         (11, 2), (12, 0), (13, 0)]
-    assert await storage.messages.newest_id(session.id) == 13
     assert await storage.messages.last_answer_at(session.id, 1) == T0 + 2 * MINUTE
     await storage.messages.delete(12)
     assert await storage.messages.last_answer_at(session.id, 1) == T0 + MINUTE
