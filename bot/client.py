@@ -145,7 +145,7 @@ class Heartbeat(commands.Bot):
                 self._restored = True
                 await self.chats.scheduling.restore()
                 await self.newcomers.restore()
-            await self.chats.scheduling.catch_up()
+            await self.chats.listening.catch_up()
         except Exception:
             log.exception("Rebuilding scheduled chats failed; they will not run until the next start")
         await self.newcomers.catch_up()  # joins and leaves missed while away, from each server's member list

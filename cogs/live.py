@@ -1,5 +1,6 @@
-"""What people say: in a running chat its messages, edits, deletes and reactions are captured; anywhere in the
-server, newcomers' first messages and the members who greet them are noted."""
+"""What people say: in a running chat its messages, edits, deletes and reactions are captured (and the gateway's
+comings and goings tell when a gap may have opened); anywhere in the server, newcomers' first messages and the
+members who greet them are noted."""
 
 from __future__ import annotations
 
@@ -15,10 +16,22 @@ class Live(commands.Cog):
     def __init__(self, bot: Heartbeat) -> None:
         self.bot = bot
 
+    @commands.Cog.listener()
+    async def on_connect(self) -> None:
+        self.bot.chats.listening.connected()
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        self.bot.chats.listening.resumed()
+
+    @commands.Cog.listener()
+    async def on_disconnect(self) -> None:
+        self.bot.chats.listening.disconnected()
+
     # Two listeners, not one: each runs even if the other fails.
     @commands.Cog.listener("on_message")
     async def capture(self, message: discord.Message) -> None:
-        await self.bot.chats.capture.record(message)
+        await self.bot.chats.listening.heard(message)
 
     @commands.Cog.listener("on_message")
     async def observe(self, message: discord.Message) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,24 @@ class Running:
         await self.bot.close()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(self.task, 5)
+
+    async def crash(self) -> None:
+        """Die as a killed process does: no close, nothing done on the way out. Its timers and its gateway stop
+        where they are; the database keeps what was committed (the file is closed when the test ends)."""
+        await self.bot.jobs.shutdown(drain_seconds=0)
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+    async def until(self, waiting: Awaitable[object], what: str) -> None:
+        """Wait (10 s at most) for `waiting`, unless the bot stops first: then raise what stopped it."""
+        waited = asyncio.ensure_future(waiting)
+        done, _ = await asyncio.wait({self.task, waited}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if waited not in done:
+            waited.cancel()
+        if self.task in done:
+            self.task.result()  # raises what stopped the bot
+        assert waited in done, f"the bot did not get to {what} within 10 s"
 
 
 @pytest.fixture
@@ -52,18 +70,25 @@ async def start_bot(standin: StandIn, settings: Settings) -> AsyncIterator[Calla
     """Start a Heartbeat (call again after stopping to restart it on the same database)."""
     running: list[Running] = []
 
-    async def start(**overrides: object) -> Running:
+    async def start(*, before_ready: Callable[[Heartbeat], Awaitable[object]] | None = None, ready: bool = True,
+                    **overrides: object) -> Running:
+        """Start a bot and wait until it is ready (unless `ready` is False).
+
+        `before_ready(bot)` runs in the moment after the bot's READY and before its on_ready (the stand-in holds
+        the member list back meanwhile, as for a big server), with events flowing: what members do as it returns.
+        """
         bot = Heartbeat(overrides.pop("settings", settings), identify_delay=0,  # type: ignore[arg-type]
                         guild_ready_timeout=0.01, **overrides)  # type: ignore[arg-type]
-        task = asyncio.create_task(bot.start(standin.token))
-        ready = asyncio.create_task(bot.connected.wait())
-        done, _ = await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            ready.cancel()
-            task.result()  # raises what stopped the bot
-        assert ready in done, "the bot did not become ready within 10 s"
-        run = Running(bot, task)
+        if before_ready is not None:
+            standin.hold_member_lists()
+        run = Running(bot, asyncio.create_task(bot.start(standin.token)))
         running.append(run)
+        if before_ready is not None:
+            await run.until(standin.wait_until(lambda: standin.held_member_requests, timeout=10), "READY")
+            await before_ready(bot)
+            await standin.release_member_lists()
+        if ready:
+            await run.until(bot.connected.wait(), "on_ready")
         return run
 
     yield start

@@ -112,3 +112,19 @@ async def stored(bot, session: int, count: int):
         messages = await bot.storage.messages.of_session(session)
         return messages if len(messages) >= count else None
     return await bot.chats.wait_for(enough)
+
+
+async def recorded(bot, messages: list[Message]):
+    """Wait until the bot has recorded every one of `messages`, and return their stored rows."""
+    async def all_there():
+        rows = [await bot.storage.messages.get(m.id) for m in messages]
+        return rows if all(rows) else None
+    return await bot.chats.wait_for(all_there)
+
+
+async def ledger(bot, session: int) -> list[tuple[int, str]]:
+    """The activity ledger's rows for members' messages in a session, as (message_id, kind), in order."""
+    async with bot.storage.transaction() as conn, conn.execute(
+            "SELECT message_id, kind FROM activity WHERE session_id = ? AND message_id IS NOT NULL "
+            "AND kind IN ('message', 'answer') ORDER BY message_id, kind", (session,)) as cursor:
+        return [(row[0], row[1]) for row in await cursor.fetchall()]

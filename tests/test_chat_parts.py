@@ -63,5 +63,5 @@ def test_the_chat_parts_import_at_the_top_and_never_reach_through_the_bot():
 def test_the_table_of_post_kinds_has_every_kind_the_database_allows():
     unused = None  # the table is only built here, never run, so no collaborator is called
     kinds = PostKinds(unused, unused, grace=unused, events=unused, transcripts=unused, greet=unused,
-                      post_report=unused, after_question=unused)
+                      post_report=unused, after_question=unused, listen=unused)
     assert set(kinds.table()) == set(KINDS)

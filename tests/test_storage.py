@@ -1079,10 +1079,9 @@ async def test_messages_delete_keeps_the_row_and_a_credited_greeting(storage: St
     assert await _ledger(storage, 10) == [("greeting", None, ADMIN)]
 
 
-async def test_messages_reactions_order_newest_and_last_answer(storage: Storage) -> None:
-    """Reactions never go below zero; of_session is oldest first; newest_id and last_answer_at track answers."""
+async def test_messages_reactions_order_and_last_answer(storage: Storage) -> None:
+    """Reactions never go below zero; of_session is oldest first; last_answer_at tracks answers."""
     session = await _running(storage)
-    assert await storage.messages.newest_id(session.id) is None
     assert await storage.messages.last_answer_at(session.id, 1) is None
     await storage.messages.save(GUILD, _message(session.id, 12, at=T0 + 2 * MINUTE, question=1))
     await storage.messages.save(GUILD, _message(session.id, 11, at=T0 + MINUTE, question=1))
@@ -1092,10 +1091,35 @@ async def test_messages_reactions_order_newest_and_last_answer(storage: Storage)
     await storage.messages.add_reaction(12, -1)
     assert [(m.message_id, m.reactions) for m in await storage.messages.of_session(session.id)] == [
         (11, 2), (12, 0), (13, 0)]
-    assert await storage.messages.newest_id(session.id) == 13
     assert await storage.messages.last_answer_at(session.id, 1) == T0 + 2 * MINUTE
     await storage.messages.delete(12)
     assert await storage.messages.last_answer_at(session.id, 1) == T0 + MINUTE
+
+
+async def test_checkpoints_start_empty_and_only_move_forward(storage: Storage) -> None:
+    """get is None until a channel is checkpointed; advance moves it forward, never back; each channel has its own."""
+    thread = CHANNEL + 1
+    assert await storage.checkpoints.get(CHANNEL) is None
+    await storage.checkpoints.advance(CHANNEL, 20)
+    await storage.checkpoints.advance(CHANNEL, 10)  # an older id (say, a read-back that started earlier) is ignored
+    assert await storage.checkpoints.get(CHANNEL) == 20
+    await storage.checkpoints.advance(CHANNEL, 20)
+    await storage.checkpoints.advance(CHANNEL, 30)
+    await storage.checkpoints.advance(thread, 5)
+    assert (await storage.checkpoints.get(CHANNEL), await storage.checkpoints.get(thread)) == (30, 5)
+
+
+async def test_checkpoints_are_committed_as_they_advance(tmp_path: Path) -> None:
+    """An advanced checkpoint is on disk at once: a process that dies without closing keeps it."""
+    path = tmp_path / "hb.db"
+    storage = await Storage.open(path)
+    try:
+        await storage.checkpoints.advance(CHANNEL, 42)
+        with _sqlite(path) as conn:  # another connection, as the next start would open
+            assert conn.execute("SELECT channel_id, message_id FROM listening_checkpoint").fetchall() == [
+                (CHANNEL, 42)]
+    finally:
+        await storage.close()
 
 
 async def test_activity_checkins_first_timers_and_chats_of(storage: Storage) -> None:

@@ -3,11 +3,13 @@
 Each part has one job and is given what it uses when it is made:
 
 - `SeriesEditor` (`_series.py`): series stored as hosts set them up or change them, their sessions following.
-- `Scheduling` (`_scheduling.py`): series → sessions → jobs; rebuilds them at READY and reads back what was missed.
+- `Scheduling` (`_scheduling.py`): series → sessions → jobs; rebuilds them at READY.
 - `Promotion` and `ScheduledEvents` (`_promotion.py`): reminders, the notify role, Discord scheduled events.
 - `Delivery` (`_delivery.py`): every keyed post exactly once; the kinds of post are one table (`_kinds.py`).
 - `LiveSession` (`_session.py`) and `Pacing` (`_pacing.py`): a running chat's steps, and adaptive pacing.
 - `Capture` (`_capture.py`): messages, edits, deletes, reactions and check-ins into the ledger.
+- `Listening` (`_listening.py`): live messages in order, reading back what was missed from each channel's and
+  question thread's checkpoint, and when a checkpoint may move.
 - `Transcripts` (`_transcripts.py`): the recap and transcripts; `CheckIn` and `NotifyMe` (`_views.py`): the buttons.
 """
 
@@ -23,6 +25,7 @@ from bot.changes import Changes
 from bot.chats._capture import Capture
 from bot.chats._delivery import Delivery
 from bot.chats._kinds import PostKinds
+from bot.chats._listening import Listening
 from bot.chats._locks import Locks
 from bot.chats._pacing import Pacing
 from bot.chats._promotion import Promotion, ScheduledEvents
@@ -71,15 +74,17 @@ class Chats:
         self.transcripts = Transcripts(storage, client, clock)
         self.events = ScheduledEvents(storage, client, clock)
         self.capture = Capture(storage, clock, first_post=newcomers.first_post, notify=changes.notify)
+        self.listening = Listening(storage, client, self.capture, notify=changes.notify)
         kinds = PostKinds(storage, clock, grace=grace, events=self.events, transcripts=self.transcripts,
                           greet=newcomers.greet, post_report=newcomers.post_report,
-                          after_question=lambda session, post, now: self.pacing.after_question(session, post, now))
+                          after_question=lambda session, post, now: self.pacing.after_question(session, post, now),
+                          listen=self.listening.listen)
         self.delivery = Delivery(storage, client, clock, jobs, grace=grace, locks=sessions, kinds=kinds.table(),
                                  alert=alert, notify=changes.notify)
         self.pacing = Pacing(storage, clock, jobs, delivery=self.delivery)
         self.promotion = Promotion(storage, clock, events=self.events, schedule_post=self.delivery.schedule)
         self.live = LiveSession(storage, clock, locks=sessions, delivery=self.delivery, events=self.events,
                                 replan_series=lambda series_id: self.scheduling.schedule_series(series_id))
-        self.scheduling = Scheduling(storage, client, clock, jobs, grace=grace, locks=sessions, alert=alert,
+        self.scheduling = Scheduling(storage, clock, jobs, grace=grace, locks=sessions, alert=alert,
                                      delivery=self.delivery, pacing=self.pacing, promotion=self.promotion,
-                                     live=self.live, capture=self.capture)
+                                     live=self.live)

@@ -27,16 +27,19 @@ class Capture:
         self._notify = notify
         self._deleted: deque[int] = deque(maxlen=1000)
 
-    async def record(self, message: discord.Message) -> None:
-        """Record a member's message in a live chat: the transcript line and the activity it counts as."""
+    async def record(self, message: discord.Message) -> bool:
+        """Record a member's message in a live chat (the transcript line and the activity it counts as); True if so.
+
+        Recording a message again (read back, or edited) rewrites its one row and its ledger rows.
+        """
         if message.author.bot or message.guild is None:
-            return
+            return False
         # In a series that answers in threads, a message in Q3's thread answers Q3.
         parent_id = getattr(message.channel, "parent_id", None)
         started_by = await self._storage.posts.for_message(message.channel.id) if parent_id is not None else None
         session = await self._storage.sessions.in_channel(parent_id or message.channel.id)
         if session is None or message.id in self._deleted:
-            return
+            return False
         thread_question = None
         if started_by and started_by.kind == "question" \
                 and started_by.session_id == session.id:  # last week's thread is not this week's question
@@ -52,6 +55,7 @@ class Capture:
         await self._first_post(session.id, message.author.id, message.id,
                                self._clock.from_real(message.created_at))
         await self._notify()
+        return True
 
     async def _replied_to(self, message: discord.Message,
                           questions: dict[int | None, int | None]) -> tuple[int | None, int | None]:

@@ -29,6 +29,9 @@ Dropped = Callable[[ChatSession, ScheduledPost, datetime], Awaitable[None]]
 # What the chat and the newcomer desk are told: greet(session_id), post_report(guild_id, why).
 Greet = Callable[[int], Awaitable[None]]
 PostReport = Callable[[int, str], Awaitable[None]]
+# A chat channel or question thread opened: read it back from where its chat began (channel_id, start_id), then
+# listen live. Listening's `listen`.
+Listen = Callable[[int, int], Awaitable[None]]
 
 
 async def _always(post: ScheduledPost, session: ChatSession, now: datetime) -> bool:
@@ -64,7 +67,8 @@ class PostKinds:
     """Each kind's text and rules, from the collaborators they need; `table()` is what delivery looks kinds up in."""
 
     def __init__(self, storage: Storage, clock: Clock, *, grace: timedelta, events: ScheduledEvents,
-                 transcripts: Transcripts, greet: Greet, post_report: PostReport, after_question: Dropped) -> None:
+                 transcripts: Transcripts, greet: Greet, post_report: PostReport, after_question: Dropped,
+                 listen: Listen) -> None:
         self._storage = storage
         self._clock = clock
         self._grace = grace
@@ -73,12 +77,13 @@ class PostKinds:
         self._greet = greet
         self._post_report = post_report
         self._after_question = after_question
+        self._listen = listen
 
     def table(self) -> dict[str, PostKind]:
         """Every post kind (see bot.domain.running.KINDS) and how it is made."""
         return {
             "announcement": PostKind(render=self._announcement, ready=self._timely),
-            "opening": PostKind(render=self._opening, stale_if_late=True),
+            "opening": PostKind(render=self._opening, stale_if_late=True, sent=self._opened),
             "question": PostKind(render=self._question, ready=self._chat_on, stale_if_late=True,
                                  sent=self._question_sent, dropped=self._after_question),
             "closing": PostKind(render=self._closing, ready=self._close),
@@ -115,6 +120,11 @@ class PostKinds:
         view.add_item(CheckIn(session.id))
         return content, {"view": view}
 
+    async def _opened(self, session: ChatSession, post: ScheduledPost, message: discord.Message,
+                      now: datetime) -> None:
+        """The chat's channel is heard from its opening post on."""
+        await self._listen(session.channel_id, message.id)
+
     # -- questions ------------------------------------------------------------------------------------
 
     async def _chat_on(self, post: ScheduledPost, session: ChatSession, now: datetime) -> bool:
@@ -144,6 +154,7 @@ class PostKinds:
             log.warning("Could not open a thread on %s: %s", post.key, exc)
             return
         await self._storage.posts.set_thread(post.key, thread.id)
+        await self._listen(thread.id, thread.id)  # heard from its creation on
 
     # -- closing --------------------------------------------------------------------------------------
 

@@ -1,13 +1,11 @@
-"""Scheduling: series become sessions and sessions become jobs; rebuilt at READY, with what was missed read back."""
+"""Scheduling: series become sessions and sessions become jobs, rebuilt from the database at the first READY."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 import discord
 
-from bot.chats._capture import Capture
 from bot.chats._delivery import Alert, Delivery
 from bot.chats._locks import Locks
 from bot.chats._pacing import Pacing
@@ -16,23 +14,18 @@ from bot.chats._session import LiveSession
 from bot.clock import Clock
 from bot.domain import running
 from bot.domain.errors import UserError
-from bot.domain.running import post_key
 from bot.domain.series import upcoming_sessions
 from bot.jobs import Jobs
 from bot.plans import plan_of, slot_of
 from bot.storage import ChatSession, Series, Storage
 
-log = logging.getLogger(__name__)
-
 
 class Scheduling:
     """Keeps one start job per series for its next session, and rebuilds every job from the database at start."""
 
-    def __init__(self, storage: Storage, client: discord.Client, clock: Clock, jobs: Jobs, *, grace: timedelta,
-                 locks: Locks, alert: Alert, delivery: Delivery, pacing: Pacing, promotion: Promotion,
-                 live: LiveSession, capture: Capture) -> None:
+    def __init__(self, storage: Storage, clock: Clock, jobs: Jobs, *, grace: timedelta, locks: Locks, alert: Alert,
+                 delivery: Delivery, pacing: Pacing, promotion: Promotion, live: LiveSession) -> None:
         self._storage = storage
-        self._client = client
         self._clock = clock
         self._jobs = jobs
         self._grace = grace
@@ -43,7 +36,6 @@ class Scheduling:
         self._pacing = pacing
         self._promotion = promotion
         self._live = live
-        self._capture = capture
 
     # -- start-up -------------------------------------------------------------------------------------
 
@@ -56,34 +48,6 @@ class Scheduling:
                 await self._pacing.schedule(session)
         for series in await self._storage.series.all():
             await self.schedule_series(series.id, look_back=True)
-
-    async def catch_up(self) -> None:
-        """Read back what was said in live chats while the bot was not connected (at every READY)."""
-        for session in await self._storage.sessions.with_status("running") \
-                + await self._storage.sessions.with_status("ended"):
-            if await self._storage.sessions.in_channel(session.channel_id) == session:
-                await self.read_back(session)
-
-    async def read_back(self, session: ChatSession) -> None:
-        """Record messages posted in a live chat while the bot was not connected, so no answer is lost."""
-        channel = self._client.get_channel(session.channel_id)
-        if not isinstance(channel, discord.TextChannel):
-            return
-        after = await self._storage.messages.newest_id(session.id)
-        if after is None:
-            opening = await self._storage.posts.get(post_key(session.id, "opening"))
-            after = opening.message_id if opening else None
-        if after is None:
-            return
-        count = 0
-        try:
-            async for message in channel.history(limit=None, after=discord.Object(after), oldest_first=True):
-                await self._capture.record(message)
-                count += 1
-        except discord.HTTPException as exc:
-            log.warning("Could not read back #%s: %s", channel, exc)
-        if count:
-            log.info("Read back %d message(s) posted in #%s while the bot was away", count, channel)
 
     # -- weekly sessions ------------------------------------------------------------------------------
 

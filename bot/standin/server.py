@@ -169,6 +169,8 @@ class StandIn:
         self.resume_count = 0
         # How long Discord remembers a message nonce (enforce_nonce): "the past few minutes".
         self.nonce_window_seconds = 300.0
+        # Member-list requests (op 8) held back by hold_member_lists(), answered on release: (session, request).
+        self.held_member_requests: list[tuple[Session, dict[str, Any]]] | None = None
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -440,20 +442,41 @@ class StandIn:
         self.faults.append(Fault(method.upper(), re.compile(path_pattern), status, times, retry_after,
                                  after_effect))
 
-    async def drop_gateway(self, code: int = 4000, *, resumable: bool = True) -> None:
+    async def drop_gateway(self, code: int = 4000, *, resumable: bool = True,
+                           meanwhile: Callable[[], Awaitable[Any]] | None = None) -> None:
         """Close the bot's gateway socket as if the connection dropped; events queue until it resumes.
 
-        With `resumable=False` Discord has also forgotten the session: what happens meanwhile is not queued, the
-        RESUME is refused (op 9, not resumable) and the bot must IDENTIFY afresh, getting a new READY.
+        Not resumable: the session is forgotten, as Discord does after a while, so the RESUME is refused (op 9)
+        and the bot identifies afresh: a new READY, and whatever was said in between is never delivered.
+        `meanwhile` runs once the connection is cut and before the bot can reconnect: what members do in the gap.
         """
-        sessions = list(self.sessions.values())
+        sockets = []
+        for session in self.sessions.values():
+            sockets.append(session.socket)
+            session.socket = None
         if not resumable:
             self.sessions = {}
-        for session in sessions:
-            socket, session.socket = session.socket, None
+        if meanwhile is not None:
+            await meanwhile()
+        for socket in sockets:
             if socket is not None:
                 await socket.close(code=code, message=b"dropped by the stand-in")
         await self._notify()
+
+    def hold_member_lists(self) -> None:
+        """From the next IDENTIFY on, guilds arrive large (only the bot listed) and member lists only on release.
+
+        As with a big server on Discord, the client asks for the members (op 8) and holds its on_ready until they
+        arrive, while events (members talking) flow meanwhile: the moment just after READY, held open for a test.
+        """
+        if self.held_member_requests is None:
+            self.held_member_requests = []
+
+    async def release_member_lists(self) -> None:
+        """Answer the member-list requests held since hold_member_lists(), and stop holding them."""
+        held, self.held_member_requests = self.held_member_requests or [], None
+        for session, request in held:
+            await self._send_members(session, request)
 
     # ------------------------------------------------------------------ gateway
 
@@ -527,8 +550,17 @@ class StandIn:
         return session
 
     async def _chunk(self, socket: web.WebSocketResponse, session: Session | None, data: dict[str, Any]) -> None:
+        if session is None:
+            return
+        if self.held_member_requests is not None:
+            self.held_member_requests.append((session, data))
+            await self._notify()
+            return
+        await self._send_members(session, data)
+
+    async def _send_members(self, session: Session, data: dict[str, Any]) -> None:
         guild = self.guilds.get(int(data["guild_id"]))
-        if guild is None or session is None:
+        if guild is None:
             return
         chunk = {"guild_id": str(guild.id), "members": [m.payload() for m in guild.members.values()],
                  "chunk_index": 0, "chunk_count": 1, "nonce": data.get("nonce")}
@@ -536,7 +568,11 @@ class StandIn:
 
     def _guild_create_for(self, guild: Guild, intents: int) -> dict[str, Any]:
         payload = guild.payload()
-        if not intents & INTENT_GUILD_MEMBERS:
+        if self.held_member_requests is not None:
+            # A large guild: Discord lists only a few members, and the client asks for the rest (op 8).
+            payload["large"] = True
+            payload["members"] = [guild.members[self.bot_user.id].payload()]
+        elif not intents & INTENT_GUILD_MEMBERS:
             # Without the members intent Discord sends only the bot itself.
             payload["members"] = [guild.members[self.bot_user.id].payload()]
         return payload

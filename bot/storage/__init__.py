@@ -17,6 +17,7 @@ import aiosqlite
 from bot.storage._database import READ_WAIT, Database
 from bot.storage._migrate import MIGRATIONS_DIR, MigrationError, SchemaTooNewError
 from bot.storage.activity import ActivityQueries, NewcomerChat
+from bot.storage.checkpoints import CheckpointQueries
 from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
 from bot.storage.greetings import GreetingQueries
 from bot.storage.members import ListedMember, Member, MemberQueries
@@ -63,6 +64,7 @@ class Storage:
         self.posts = PostQueries(db)
         self.sessions = SessionQueries(db, self.posts)
         self.messages = MessageQueries(db)
+        self.checkpoints = CheckpointQueries(db)
         self.activity = ActivityQueries(db)
         self.transcripts = TranscriptQueries(db)
         self.welcomes = WelcomeQueries(db)

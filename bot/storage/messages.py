@@ -94,11 +94,6 @@ class MessageQueries(Queries):
             (session_id,))
         return [StoredMessage._from_row(row) for row in rows]
 
-    async def newest_id(self, session_id: int) -> int | None:
-        """The id of the newest message stored for a session (where reading history back resumes)."""
-        row = await self._db.fetchone("SELECT MAX(message_id) FROM chat_message WHERE session_id = ?", (session_id,))
-        return None if row is None else row[0]
-
     async def last_answer_at(self, session_id: int, question_number: int) -> datetime | None:
         """When the latest answer to a question came in (adaptive pacing waits for answers to die down)."""
         row = await self._db.fetchone("SELECT MAX(created_at) FROM chat_message WHERE session_id = ? "

@@ -286,6 +286,49 @@ async def test_a_session_that_cannot_resume_identifies_afresh_and_misses_what_ha
     assert guild is not None and guild.get_member(newcomer.id) is not None  # the fresh READY lists them
 
 
+async def test_a_session_that_cannot_resume_identifies_again_and_misses_the_gap(standin: StandIn,
+                                                                                sample: SampleServer,
+                                                                                connect: Connect) -> None:
+    client = await connect()
+    chat, lena = sample.channels["chat"], sample.member("Lena")
+    client.ready.clear()
+    missed: list[Message] = []
+
+    async def talk() -> None:
+        missed.append(await standin.say(lena, chat, "said while cut off"))
+    await standin.drop_gateway(resumable=False, meanwhile=talk)
+    await asyncio.wait_for(client.ready.wait(), 5)  # refused the RESUME (op 9), it identified afresh
+    after = await standin.say(lena, chat, "back again")
+    await client.message(lambda m: m.id == after.id)
+
+    assert (standin.identify_count, standin.resume_count) == (2, 0) and len(client.frames("READY")) == 2
+    assert [m.id for m in client.seen] == [after.id]  # the gap is never delivered: only history has it
+    assert missed[0].id in [m.id async for m in client.text_channel(chat.id).history(limit=5)]
+
+
+async def test_held_member_lists_hold_on_ready_while_events_flow(standin: StandIn, sample: SampleServer) -> None:
+    standin.hold_member_lists()
+    client = PlainClient()
+    task = asyncio.create_task(client.start(standin.token))
+    try:
+        await standin.wait_until(lambda: standin.held_member_requests)  # READY is in, the member list asked for
+        [created] = client.frames("GUILD_CREATE")
+        assert created["large"] and [m["user"]["id"] for m in created["members"]] == [str(standin.bot_user.id)]
+        said = await standin.say(sample.member("Lena"), sample.channels["chat"], "hello, anyone back?")
+        await client.message(lambda m: m.id == said.id)
+        assert not client.ready.is_set()
+
+        await standin.release_member_lists()
+        await asyncio.wait_for(client.ready.wait(), 5)
+        guild = client.get_guild(sample.guild.id)
+        assert guild is not None and guild.chunked and {m.id for m in guild.members} == set(sample.guild.members)
+        assert standin.held_member_requests is None  # the next IDENTIFY is an ordinary one
+    finally:
+        await client.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 5)
+
+
 async def test_rate_limit_429_is_retried(standin: StandIn, sample: SampleServer, connect: Connect) -> None:
     client = await connect()
     chat = sample.channels["chat"]
