@@ -57,6 +57,10 @@ def use_discord_at(base_url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
 
 
+# How soon a failed catch-up at READY is tried again.
+READY_RETRY = timedelta(seconds=30)
+
+
 class Heartbeat(commands.Bot):
     """The bot. Everything it remembers lives in `storage`; `jobs` is rebuilt from it at every start."""
 
@@ -138,18 +142,25 @@ class Heartbeat(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
-        # READY comes again after a reconnect that could not resume: jobs are rebuilt once, but what was said
-        # in live chats during the gap is read back every time.
-        try:
-            if not self._restored:
-                self._restored = True
-                await self.chats.scheduling.restore()
-                await self.newcomers.restore()
-            await self.chats.listening.catch_up()
-        except Exception:
-            log.exception("Rebuilding scheduled chats failed; they will not run until the next start")
+        await self._catch_up()
         await self.newcomers.catch_up()  # joins and leaves missed while away, from each server's member list
         self.connected.set()
+
+    async def _catch_up(self) -> None:
+        """Rebuild the jobs (once a process) and read back what live chats said while the bot was away.
+
+        READY comes again after a reconnect that could not resume: jobs are rebuilt once, but the read-back runs
+        every time. A failure (a full disk, say) is tried again shortly rather than left until the next start.
+        """
+        try:
+            if not self._restored:
+                await self.chats.scheduling.restore()
+                await self.newcomers.restore()
+                self._restored = True  # only once it all went through: asking for the same jobs again is harmless
+            await self.chats.listening.catch_up()
+        except Exception:
+            log.exception("Catching up at READY failed; trying again in %s", READY_RETRY)
+            self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Discord allows one IDENTIFY per 5 s; the stand-in has no such limit, so tests set the delay to 0."""

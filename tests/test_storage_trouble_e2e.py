@@ -4,12 +4,19 @@ are told once, and the bot carries on by itself once writes work again."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.client import READY_RETRY
+from bot.clock import Clock
 from bot.errors import storage_trouble
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer
+from tests.helpers import create_series, move_to
+
+# Monday 9 March 2026, 20:00 in New York.
+MONDAY = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
 
 
 async def run(standin: StandIn, sample: SampleServer, user, command: str, **options):
@@ -54,3 +61,22 @@ def test_a_full_disk_is_named_as_such(tmp_path):
             database.execute("INSERT INTO filler VALUES (?)", ("x" * 4000,))
     assert storage_trouble(full.value) == "the bot's disk is full"
     assert storage_trouble(sqlite3.OperationalError("no such table: nothing")) is None
+
+
+async def test_a_catch_up_at_ready_that_cannot_write_is_tried_again_once_writes_work(standin, sample, start_bot):
+    clock = Clock.frozen(MONDAY)  # a day and more before Tuesday's chat: its reminders are still to come
+    first = (await start_bot(clock=clock)).bot
+    await create_series(standin, sample)
+    await first.close()
+
+    bot = (await start_bot(clock=clock, before_ready=lambda bot: writes_refused(bot, True))).bot
+    # Rebuilding the series' reminders needs a write: refused, so the rebuild stops there (the weekly newcomer
+    # report, rebuilt after it, is not set) and a retry is.
+    assert "ready:catch-up" in bot.jobs.pending()
+    assert f"report:{sample.guild.id}" not in bot.jobs.pending()
+
+    await writes_refused(bot, False)
+    move_to(clock, MONDAY + READY_RETRY)
+    await bot.jobs.idle()
+    assert "ready:catch-up" not in bot.jobs.pending()
+    assert f"report:{sample.guild.id}" in bot.jobs.pending()
