@@ -29,7 +29,6 @@ from bot.storage import (
     Transcript,
     WelcomeConfig,
 )
-from bot.storage._database import READERS
 from bot.storage._migrate import discover_migrations
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -342,7 +341,7 @@ async def test_reads_do_not_see_other_tasks_uncommitted_writes(storage: Storage)
 
 
 async def test_a_read_from_another_task_goes_around_a_transaction_held_open(tmp_path: Path) -> None:
-    """While a transaction is held open past read_wait, other tasks' reads complete and see only committed rows."""
+    """Once a transaction has been open for read_wait, other tasks' reads go around it and see committed rows only."""
     storage = await Storage.open(tmp_path / "hb.db", read_wait=0.01)
     try:
         await storage.meta.set("before", "1")
@@ -378,8 +377,8 @@ async def test_the_task_owning_a_transaction_reads_its_own_uncommitted_rows(stor
         assert await storage.members.get(GUILD, USER) is not None
 
 
-async def test_a_read_sees_a_short_transaction_requested_before_it(storage: Storage) -> None:
-    """A read lets the transactions already requested commit first (within read_wait), then sees their rows."""
+async def test_a_read_waits_its_turn_behind_a_short_transaction(storage: Storage) -> None:
+    """A read made while a transaction runs waits for it (within read_wait), so it sees the committed rows."""
     inside = asyncio.Event()
 
     async def short_write() -> None:
@@ -418,18 +417,37 @@ async def test_in_memory_reads_wait_for_the_transaction(tmp_path: Path) -> None:
         await storage.close()
 
 
-async def test_more_concurrent_reads_than_readers_all_complete(storage: Storage) -> None:
-    """Reads beyond the reader pool wait for a free reader rather than failing."""
+async def test_concurrent_reads_take_turns(storage: Storage) -> None:
+    """Many reads at once all complete, in the order they were made."""
     await storage.meta.set("k", "v")
-    assert await asyncio.gather(*(storage.meta.get("k") for _ in range(READERS * 4))) == ["v"] * READERS * 4
+    finished: list[int] = []
+
+    async def read(number: int) -> str | None:
+        value = await storage.meta.get("k")
+        finished.append(number)
+        return value
+
+    assert await asyncio.gather(*(read(n) for n in range(12))) == ["v"] * 12
+    assert finished == list(range(12))
 
 
-async def test_close_closes_the_readers(tmp_path: Path) -> None:
-    """After close() no connection is left: SQLite removes the write-ahead log when the last one closes."""
+async def test_close_closes_the_reader(tmp_path: Path) -> None:
+    """After a read around a transaction and close(), no connection is left: SQLite then removes the log."""
     path = tmp_path / "hb.db"
-    storage = await Storage.open(path)
+    storage = await Storage.open(path, read_wait=0.01)
     await storage.meta.set("k", "v")
-    assert await asyncio.gather(*(storage.meta.get("k") for _ in range(READERS))) == ["v"] * READERS
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def held_write() -> None:
+        async with storage.transaction():
+            inside.set()
+            await release.wait()
+
+    writer = asyncio.create_task(held_write())
+    await inside.wait()
+    assert await storage.meta.get("k") == "v"  # read around the transaction, on the reader
+    release.set()
+    await writer
     await storage.close()
     assert not path.with_name("hb.db-wal").exists()
     with pytest.raises(RuntimeError, match="closed"):

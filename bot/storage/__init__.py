@@ -2,8 +2,8 @@
 
 Callers say what they mean through one attribute per aggregate: `storage.sessions.start(...)`,
 `storage.posts.pending()`, `storage.series.find(guild_id, name)`, `storage.members.record_join(...)`.
-Writes are serialised on one connection; reads outside a transaction use a reader connection and see
-committed data only (see bot/storage/_database.py).
+Transactions, and the reads made outside one, take turns on one connection; a read kept waiting by a
+transaction held open too long reads around it on a reader connection (see bot/storage/_database.py).
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ class Storage:
                    read_wait: float = READ_WAIT) -> Storage:
         """Open (creating folders as needed) and migrate the database at `path`, which may be ":memory:".
 
-        A read made outside a transaction first lets the transactions already requested finish, for at most
-        `read_wait` seconds; after that it reads around them and sees only what is committed.
+        A read made outside a transaction waits its turn behind the transactions asked for before it, for
+        `read_wait` seconds at most; then it reads around them, seeing only what is committed.
         """
         return cls(await Database.open(path, migrations_dir=migrations_dir, read_wait=read_wait))
 

@@ -1,4 +1,4 @@
-"""The database every aggregate shares: the writer connection, reader connections, transactions, migrations.
+"""The database every aggregate shares: the writer and reader connections, transactions and migrations.
 
 Times are stored as ISO-8601 text of aware UTC datetimes, always with microseconds, so that text order is
 time order and SQL comparisons on them are correct. Column names that appear in f-strings come only from
@@ -8,10 +8,9 @@ constants in this package; every value goes through a `?` parameter.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,7 @@ from bot.storage._migrate import schema_version as _schema_version
 
 log = logging.getLogger(__name__)
 
-#: Reader connections, opened on first need. One, so that reads finish in the order they were made: callers
-#: rely on that order (a closing and a recap falling due together go out in the order their jobs fired).
-READERS = 1
-#: How long (seconds) a read waits, by default, for the write transactions requested before it to finish.
+#: How long (seconds) a read waits, by default, for its turn behind transactions before reading around them.
 READ_WAIT = 0.5
 
 
@@ -69,70 +65,55 @@ async def _connect(path: Path | str) -> aiosqlite.Connection:
     return conn
 
 
-class _Readers:
-    """READERS read-only connections to a WAL database, opened as needed, each lent to one task at a time."""
+class _Reader:
+    """One read-only connection to a WAL database, opened on first need and lent to one task at a time."""
 
     def __init__(self, path: Path | str) -> None:
-        """Lend nothing yet; connections open on the first reads."""
+        """Open nothing yet."""
         self._path = path
-        self._free = asyncio.Semaphore(READERS)
-        self._idle: list[aiosqlite.Connection] = []
+        self._turn = asyncio.Lock()
+        self._conn: aiosqlite.Connection | None = None
         self._closed = False
 
     @asynccontextmanager
     async def lend(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Yield a reader for the block, waiting only while every reader is lent out."""
-        async with self._free:
+        """Yield the reader for the block, after the blocks that asked for it earlier."""
+        async with self._turn:
             if self._closed:
                 raise RuntimeError("Storage is closed.")
-            conn = self._idle.pop() if self._idle else await self._open()
-            try:
-                yield conn
-            finally:
-                self._idle.append(conn)
-
-    async def _open(self) -> aiosqlite.Connection:
-        """Open one more reader."""
-        conn = await _connect(self._path)
-        try:
-            # A guard, not a need: a reader that wrote would bypass the write lock and BEGIN IMMEDIATE.
-            await conn.execute("PRAGMA query_only=ON")
-        except BaseException:
-            await conn.close()
-            raise
-        return conn
+            if self._conn is None:
+                self._conn = await _connect(self._path)
+                # A guard, not a need: a reader that wrote would bypass the write lock and BEGIN IMMEDIATE.
+                await self._conn.execute("PRAGMA query_only=ON")
+            yield self._conn
 
     async def close(self) -> None:
-        """Wait for the reads in progress to finish, then close every reader."""
-        self._closed = True
-        for _ in range(READERS):
-            await self._free.acquire()
-        idle, self._idle = self._idle, []
-        for conn in idle:
-            await conn.close()
+        """Wait for the read in progress to finish, then close the reader."""
+        async with self._turn:
+            self._closed = True
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                await conn.close()
 
 
 class Database:
-    """The writer connection with serialised transactions, plus a reader for reads made outside them."""
+    """One connection for transactions and the reads queued with them, plus a reader to go around a long one."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path | str, *, wal: bool,
                  read_wait: float = READ_WAIT) -> None:
         """Wrap an open, migrated connection; use Database.open rather than calling this directly."""
         self._conn: aiosqlite.Connection | None = conn
         self.path = path
-        # Writes are serialised on one connection. Reads outside a transaction go to a reader and see only
-        # committed rows (WAL gives each read a snapshot): they never hold up a writer, and a writer holds
-        # them up for read_wait at most. Without WAL (a ":memory:" database cannot be shared between
-        # connections) reads take this lock too: on the one shared connection a read during another
-        # task's transaction would see its uncommitted rows.
+        # One first-come, first-served queue for transactions and for reads made outside one, because callers
+        # rely on its order: a task that saw a write's effect elsewhere (the welcome the bot has just posted,
+        # say) reads the row back, and a task polling for a row sees it only once its writer is done. A read
+        # whose turn comes runs on the writer, which has no transaction open then. A read that has waited
+        # read_wait for a transaction still running goes around it on the read-only reader instead: WAL gives
+        # that connection a snapshot of the committed rows. (Running every read on the reader keeps no more
+        # order and costs more: its page cache goes stale at every commit.) Without WAL (a ":memory:"
+        # database cannot be shared between connections) reads wait their turn however long it takes.
         self._lock = asyncio.Lock()
-        self._readers = _Readers(path) if wal else None
-        # Top-level transactions requested and not yet finished. A read first lets them finish (for read_wait
-        # at most), so what was written before a read began is read back: a task that saw a write's effect
-        # elsewhere (the welcome the bot has just posted, say) finds its row. A transaction held open longer
-        # is read around: its rows stay invisible until it commits.
-        self._requested: dict[int, asyncio.Event] = {}
-        self._tickets = itertools.count()
+        self._reader = _Reader(path) if wal else None
         self._read_wait = read_wait
         # The task inside transaction(): it reads on the writer (its own uncommitted rows included) and may
         # nest (as savepoints) without deadlocking on the lock.
@@ -171,8 +152,8 @@ class Database:
             conn, self._conn = self._conn, None
             if conn is not None:
                 await conn.close()
-        if self._readers is not None:
-            await self._readers.close()
+        if self._reader is not None:
+            await self._reader.close()
         log.info("Closed database %s", self.path)
 
     @property
@@ -202,27 +183,21 @@ class Database:
             async with self._savepoint() as conn:
                 yield conn
             return
-        ticket, finished = next(self._tickets), asyncio.Event()
-        self._requested[ticket] = finished
-        try:
-            async with self._lock:
-                conn = self._connection()
-                # IMMEDIATE takes the write lock up front, so a later write in the block cannot hit SQLITE_BUSY
-                # half-way through (a deferred transaction cannot wait for a lock upgrade).
-                await conn.execute("BEGIN IMMEDIATE")
-                self._owner = asyncio.current_task()
-                try:
-                    yield conn
-                    await conn.execute("COMMIT")
-                except BaseException:
-                    # rollback() is a no-op if SQLite already ended the transaction (e.g. after SQLITE_FULL).
-                    await conn.rollback()
-                    raise
-                finally:
-                    self._owner = None
-        finally:
-            del self._requested[ticket]
-            finished.set()
+        async with self._lock:
+            conn = self._connection()
+            # IMMEDIATE takes the write lock up front, so a later write in the block cannot hit SQLITE_BUSY
+            # half-way through (a deferred transaction cannot wait for a lock upgrade).
+            await conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
+            try:
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException:
+                # rollback() is a no-op if SQLite already ended the transaction (e.g. after SQLITE_FULL).
+                await conn.rollback()
+                raise
+            finally:
+                self._owner = None
 
     @asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -243,27 +218,31 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Yield a connection for reads: the writer inside this task's transaction, else the reader."""
+        """Yield a connection that shows committed rows (and this task's own, inside its transaction)."""
         conn = self._connection()
         if self._owns_transaction():
             yield conn
-        elif self._readers is None:
-            async with self._lock:
+        elif await self._take_turn():
+            try:
                 yield self._connection()
+            finally:
+                self._lock.release()
         else:
-            await self._let_requested_writes_finish()
-            async with self._readers.lend() as reader:
+            assert self._reader is not None, "without a reader a read waits for its turn"
+            async with self._reader.lend() as reader:
                 yield reader
 
-    async def _let_requested_writes_finish(self) -> None:
-        """Wait until the transactions requested so far have finished, or read_wait has passed."""
-        pending = list(self._requested.values())
-        if not pending:
-            return
-        with suppress(TimeoutError):
+    async def _take_turn(self) -> bool:
+        """Queue behind the transactions asked for earlier; False once read_wait has passed, if there is a reader."""
+        if self._reader is None:
+            await self._lock.acquire()
+            return True
+        try:
             async with asyncio.timeout(self._read_wait):
-                for finished in pending:
-                    await finished.wait()
+                await self._lock.acquire()
+        except TimeoutError:
+            return False
+        return True
 
     async def fetchone(self, sql: str, parameters: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
         """Run one read query and return its first row."""
