@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.errors import storage_trouble
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer
-from tests.helpers import create_series, move_to
+from tests.helpers import BEFORE, create_series, move_to, play_until_question, session_id
 
 # Monday 9 March 2026, 20:00 in New York.
 MONDAY = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
@@ -80,3 +80,23 @@ async def test_a_catch_up_at_ready_that_cannot_write_is_tried_again_once_writes_
     await bot.jobs.idle()
     assert "ready:catch-up" not in bot.jobs.pending()
     assert f"report:{sample.guild.id}" in bot.jobs.pending()
+
+
+async def test_answers_sent_while_writes_are_refused_are_read_back_once_they_work_again(standin, sample, start_bot):
+    clock = Clock.frozen(BEFORE)
+    bot = (await start_bot(clock=clock)).bot
+    await run(standin, sample, sample.admin, "config channel", kind="moderator", channel=sample.channels["mod-log"])
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+    session = await session_id(bot)
+    await writes_refused(bot, True)
+    answers = [await standin.say(sample.members[n], sample.channels["chat"], f"A1: answer {n}") for n in range(3)]
+    alert = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id
+                                           and "can't save anything" in m.content)
+    assert "read-only" in alert.content
+
+    await writes_refused(bot, False)
+    move_to(clock, clock.now() + READY_RETRY)
+    await bot.jobs.idle()
+    stored = {m.message_id for m in await bot.storage.messages.of_session(session)}
+    assert {a.id for a in answers} <= stored
