@@ -183,11 +183,11 @@ class Heartbeat(commands.Bot):
         error = sys.exc_info()[1]
         cause = errors.storage_trouble(error) if error is not None else None
         if cause is not None:
-            guild = getattr(args[0], "guild", None) if args else None
-            await self.troubles.storage_failed(getattr(guild, "id", None), cause)
             # What could not be saved is still in Discord: read it back once writes work again.
             if "ready:catch-up" not in self.jobs.pending():
                 self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)
+            guild = getattr(args[0], "guild", None) if args else None
+            await self.troubles.storage_failed(getattr(guild, "id", None), cause)
             return
         errors.log_unexpected(f"the {event_method} listener", error)
 

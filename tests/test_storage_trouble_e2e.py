@@ -10,6 +10,7 @@ import pytest
 
 from bot.client import READY_RETRY
 from bot.clock import Clock
+from bot.domain.running import post_key
 from bot.errors import storage_trouble
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer
@@ -89,6 +90,10 @@ async def test_answers_sent_while_writes_are_refused_are_read_back_once_they_wor
     await create_series(standin, sample)
     await play_until_question(standin, sample, clock, 1)
     session = await session_id(bot)
+
+    async def q1_recorded():
+        return (await bot.storage.posts.get(post_key(session, "question", 1))).status == "posted"
+    await bot.chats.wait_for(q1_recorded)
     await writes_refused(bot, True)
     answers = [await standin.say(sample.members[n], sample.channels["chat"], f"A1: answer {n}") for n in range(3)]
     alert = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id
