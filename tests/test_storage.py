@@ -393,6 +393,25 @@ async def test_a_read_waits_its_turn_behind_a_short_transaction(storage: Storage
     await writer
 
 
+async def test_a_read_does_not_see_a_transaction_asked_for_after_it(storage: Storage) -> None:
+    """Reads and transactions take effect in the order they were asked for, so a later write is not read."""
+    inside = asyncio.Event()
+
+    async def short_write() -> None:
+        async with storage.transaction():
+            inside.set()
+            await asyncio.sleep(0.01)
+
+    first = asyncio.create_task(short_write())
+    await inside.wait()
+    read = asyncio.create_task(storage.meta.get("later"))
+    await asyncio.sleep(0)  # the read is now waiting for its turn
+    later = asyncio.create_task(storage.meta.set("later", "1"))
+    assert await read is None
+    await asyncio.gather(first, later)
+    assert await storage.meta.get("later") == "1"
+
+
 async def test_in_memory_reads_wait_for_the_transaction(tmp_path: Path) -> None:
     """ ":memory:" has no readers: a read waits for another task's transaction and then sees its rows."""
     storage = await Storage.open(":memory:", read_wait=0.01)
