@@ -143,7 +143,6 @@ class Heartbeat(commands.Bot):
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
         await self._catch_up()
-        await self.newcomers.catch_up()  # joins and leaves missed while away, from each server's member list
         self.connected.set()
 
     async def _catch_up(self) -> None:
@@ -158,6 +157,7 @@ class Heartbeat(commands.Bot):
                 await self.newcomers.restore()
                 self._restored = True  # only once it all went through: asking for the same jobs again is harmless
             await self.chats.listening.catch_up()
+            await self.newcomers.catch_up()  # joins and leaves missed while away, from each server's member list
         except Exception:
             log.exception("Catching up at READY failed; trying again in %s", READY_RETRY)
             self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)
@@ -186,8 +186,9 @@ class Heartbeat(commands.Bot):
             # What could not be saved is still in Discord: read it back once writes work again.
             if "ready:catch-up" not in self.jobs.pending():
                 self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)
-            guild = getattr(args[0], "guild", None) if args else None
-            await self.troubles.storage_failed(getattr(guild, "id", None), cause)
+            event = args[0] if args else None
+            guild_id = getattr(getattr(event, "guild", None), "id", None) or getattr(event, "guild_id", None)
+            await self.troubles.storage_failed(guild_id, cause)
             return
         errors.log_unexpected(f"the {event_method} listener", error)
 

@@ -94,10 +94,14 @@ class Troubles:
             return
         self._told[key] = now
         log.error("Cannot save to the database: %s", cause)
-        if guild_id is not None:
+        if guild_id is None:
+            return
+        try:
             await self._alert(guild_id, f"⚠️ I can't save anything: {cause}. Commands are refused with that "
-                                        "sentence and nothing is stored until it is fixed; what members say in "
-                                        "chats meanwhile is read back from Discord once it is.")
+                                        "sentence until it is fixed; answers in running chats are read back from "
+                                        "Discord once it is.")
+        except Exception:  # a disk that fails reads too cannot even look up the moderator channel
+            log.exception("Could not tell the hosts of server %d about the database", guild_id)
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -128,10 +132,6 @@ def log_unexpected(where: str, error: BaseException | None) -> str:
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the user what went wrong, ephemerally; log the unexpected with a code they can quote."""
     message, expected = user_message(error)
-    cause = storage_trouble(unwrap(error))
-    if cause is not None:
-        bot: Heartbeat = interaction.client  # type: ignore[assignment]
-        await bot.troubles.storage_failed(interaction.guild_id, cause)
     if not expected:
         reference = log_unexpected(_describe(interaction), unwrap(error))
         message = (f"Something went wrong on my side (reference {reference}). "
@@ -145,6 +145,10 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
             await interaction.response.send_message(message, ephemeral=True)
     except discord.HTTPException:
         log.warning("Could not deliver an error message for %s", _describe(interaction))
+    cause = storage_trouble(unwrap(error))
+    if cause is not None:  # told after the reply: the alert must not cost the user Discord's 3 seconds
+        bot: Heartbeat = interaction.client  # type: ignore[assignment]
+        await bot.troubles.storage_failed(interaction.guild_id, cause)
 
 
 def _describe(interaction: discord.Interaction) -> str:

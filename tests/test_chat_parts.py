@@ -7,8 +7,8 @@ import asyncio
 from pathlib import Path
 
 from bot.chats._kinds import PostKinds
-from bot.chats._locks import Locks
 from bot.domain.running import KINDS
+from bot.locks import Locks
 
 CHATS = Path(__file__).resolve().parent.parent / "bot" / "chats"
 

@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import signal
+import socket
 import stat
 import sys
 from collections.abc import Callable
@@ -137,3 +138,18 @@ async def test_a_database_folder_deleted_while_running_stops_the_bot_and_the_nex
     last = error.decode().strip().splitlines()[-1]
     assert "was deleted while the bot was running" in last and f"delete {database}.lost" in last
     assert not database.exists()  # nothing started empty in its place
+
+
+async def test_no_network_is_named_as_such_not_blamed_on_the_database(tmp_path: Path):
+    with socket.socket() as probe:  # a local port nobody listens on: connections are refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HEARTBEAT_", "DATABASE_"))}
+    env.update(DISCORD_TOKEN=SECRET, HEARTBEAT_DISCORD_URL=f"http://127.0.0.1:{port}",
+               DATABASE_PATH=str(tmp_path / "heartbeat.db"), PYTHONPATH=str(ROOT))
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, error = await asyncio.wait_for(process.communicate(), 30)
+    last = error.decode().strip().splitlines()[-1]
+    assert process.returncode == 1
+    assert last.startswith("heartbeat: could not reach Discord") and "database" not in last

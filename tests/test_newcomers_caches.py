@@ -7,13 +7,14 @@ import gc
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.newcomers import REPEAT_WINDOW, repeated_across_channels
-from bot.newcomers._caches import KeyedLocks, RecentPosts, Seen
+from bot.locks import Locks
+from bot.newcomers._caches import RecentPosts, Seen
 
 AT = datetime(2026, 3, 11, 1, 0, tzinfo=UTC)
 
 
 async def test_a_key_has_one_lock_while_it_is_held_and_none_after():
-    locks = KeyedLocks()
+    locks = Locks()
     async with locks(("greet", 1)):
         assert locks(("greet", 1)).locked()  # a second task would wait on the same lock
         assert not locks(("greet", 2)).locked()
@@ -22,7 +23,7 @@ async def test_a_key_has_one_lock_while_it_is_held_and_none_after():
 
 
 async def test_a_waiting_task_keeps_the_lock_alive():
-    locks = KeyedLocks()
+    locks = Locks()
     order: list[str] = []
 
     async def second() -> None:

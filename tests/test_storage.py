@@ -377,8 +377,10 @@ async def test_the_task_owning_a_transaction_reads_its_own_uncommitted_rows(stor
         assert await storage.members.get(GUILD, USER) is not None
 
 
-async def test_a_read_waits_its_turn_behind_a_short_transaction(storage: Storage) -> None:
+async def test_a_read_waits_its_turn_behind_a_short_transaction(tmp_path: Path) -> None:
     """A read made while a transaction runs waits for it (within read_wait), so it sees the committed rows."""
+    # A generous read_wait: on a loaded machine the short write may take longer than the default half second.
+    storage = await Storage.open(tmp_path / "hb.db", read_wait=60)
     inside = asyncio.Event()
 
     async def short_write() -> None:
@@ -387,10 +389,13 @@ async def test_a_read_waits_its_turn_behind_a_short_transaction(storage: Storage
             await asyncio.sleep(0.01)
             await conn.execute("INSERT INTO bot_meta (key, value) VALUES ('short', 'done')")
 
-    writer = asyncio.create_task(short_write())
-    await inside.wait()
-    assert await storage.meta.get("short") == "done"
-    await writer
+    try:
+        writer = asyncio.create_task(short_write())
+        await inside.wait()
+        assert await storage.meta.get("short") == "done"
+        await writer
+    finally:
+        await storage.close()
 
 
 async def test_a_read_does_not_see_a_transaction_asked_for_after_it(storage: Storage) -> None:

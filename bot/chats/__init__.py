@@ -26,7 +26,6 @@ from bot.chats._capture import Capture
 from bot.chats._delivery import Delivery
 from bot.chats._kinds import PostKinds
 from bot.chats._listening import Listening
-from bot.chats._locks import Locks
 from bot.chats._pacing import Pacing
 from bot.chats._promotion import Promotion, ScheduledEvents
 from bot.chats._scheduling import Scheduling
@@ -36,6 +35,7 @@ from bot.chats._transcripts import Transcripts, transcript_files
 from bot.chats._views import CHECKIN_PREFIX, CheckIn, NotifyMe
 from bot.clock import Clock
 from bot.jobs import Jobs
+from bot.locks import Locks
 from bot.posting import alert_hosts
 from bot.storage import Storage
 

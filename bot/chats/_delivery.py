@@ -17,10 +17,10 @@ from typing import Any
 import discord
 
 from bot.chats._kinds import PostKind, Rendered
-from bot.chats._locks import Locks
 from bot.clock import Clock
 from bot.domain import running
 from bot.jobs import Jobs
+from bot.locks import Locks
 from bot.posting import describe_error, nonce
 from bot.storage import ChatSession, ScheduledPost, Storage
 
@@ -75,7 +75,6 @@ class Delivery:
         # Only a post never tried is judged stale; one being retried keeps its retries, then alerts.
         if kind.stale_if_late and not post.attempts and running.is_too_late(post.due_at, now, self._grace):
             await self._skip_stale(session, post, what, now)
-            await kind.dropped(session, post, now)
             return
         rendered = await self._render(kind, session, post, what)
         if rendered is None:
@@ -133,9 +132,10 @@ class Delivery:
         await kind.sent(session, post, message, now)
 
     async def _skip_stale(self, session: ChatSession, post: ScheduledPost, what: str, now: datetime) -> None:
-        """Overdue after an outage: not posted now, and the hosts are told."""
+        """Overdue after an outage: not posted now, the hosts are told, and the chat goes on without it."""
         await self._storage.posts.not_sent(post.key, "overdue after an outage", status="skipped")
         await self._alert(session.guild_id, running.skipped_text(what, post.channel_id, now - post.due_at))
+        await self._kinds[post.kind].dropped(session, post, now)
 
     async def _failed(self, session: ChatSession, post: ScheduledPost, what: str, exc: Exception) -> None:
         """Retry with backoff; after the last try, give up and tell the hosts in the moderator channel."""

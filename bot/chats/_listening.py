@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.chats._capture import Capture
-from bot.chats._locks import Locks
+from bot.locks import Locks
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.chats._delivery import Alert, Delivery
-from bot.chats._locks import Locks
 from bot.chats._pacing import Pacing
 from bot.chats._promotion import Promotion
 from bot.chats._session import LiveSession
@@ -16,6 +15,7 @@ from bot.domain import running
 from bot.domain.errors import UserError
 from bot.domain.series import upcoming_sessions
 from bot.jobs import Jobs
+from bot.locks import Locks
 from bot.plans import plan_of, slot_of
 from bot.storage import ChatSession, Series, Storage
 

@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.chats._delivery import Delivery
-from bot.chats._locks import Locks
 from bot.chats._promotion import ScheduledEvents
 from bot.clock import Clock
 from bot.domain import running
@@ -16,6 +15,7 @@ from bot.domain.questions import insert_question
 from bot.domain.running import PlannedPost, post_key
 from bot.domain.series import upcoming_sessions
 from bot.domain.timeline import ChatPlan
+from bot.locks import Locks
 from bot.plans import plan_of, session_plan, slot_of
 from bot.storage import ChannelBusy, ChatSession, ScheduledPost, Series, Storage
 

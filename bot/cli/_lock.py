@@ -27,6 +27,7 @@ def instance_lock(database: Path | str) -> Iterator[None]:
     # "a+" so a running holder's pid is not wiped before we know whether we may take the lock.
     handle = path.open("a+", encoding="utf-8")
     try:
+        handle.seek(0)  # Windows locks bytes from the current position: every process must lock the same one
         if not _try_lock(handle):
             handle.seek(0)
             holder = handle.read().strip() or "unknown"

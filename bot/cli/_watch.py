@@ -45,8 +45,8 @@ def refuse_if_lost(database: Path | str) -> None:
 async def watch(database: Path | str, opened: Callable[[], bool]) -> str:
     """Return (with a sentence) once the database file is gone or another file stands at its path.
 
-    `opened` says whether the bot has opened its database yet: until then a missing file is simply not
-    created yet; after that it was deleted.
+    `opened` says whether the bot is connected (its database was opened before that): until then a missing file
+    is simply not created yet; after that it was deleted.
     """
     expected = identity(database)
     # Polling on purpose: no portable event says "this file was unlinked".

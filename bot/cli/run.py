@@ -11,6 +11,7 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import aiohttp
 import discord
 
 from bot.cli._lock import AlreadyRunning, instance_lock
@@ -42,6 +43,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             asyncio.run(_serve(settings, token))
     except (AlreadyRunning, DatabaseLost) as error:
         return fail(str(error))
+    except aiohttp.ClientError as error:  # before OSError: aiohttp's connection errors are OSErrors too
+        return fail(f"could not reach Discord ({error}): check the network connection, then start again.")
     except discord.LoginFailure:
         return fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Bot page of the "
                     "Developer Portal into .env.")

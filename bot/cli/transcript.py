@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -73,8 +74,9 @@ def _write_files(found: list[Found], out: Path, extension: str) -> list[Path]:
         name = stem if stem not in used else f"{stem}-{session_id}"
         used.add(name)
         path = out / f"{name}.{extension}"
-        path.write_text(texts[extension], encoding="utf-8")
-        path.chmod(0o600)  # a transcript holds what members said: readable by its owner only
+        # A transcript holds what members said: created readable by its owner only, never briefly by others.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as file:
+            file.write(texts[extension])
         paths.append(path)
     return paths
 

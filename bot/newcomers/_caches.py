@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections import OrderedDict, deque
 from collections.abc import Hashable
 from datetime import datetime, timedelta
@@ -12,32 +10,16 @@ from datetime import datetime, timedelta
 Post = tuple[int, str, datetime]
 
 
-class KeyedLocks:
-    """One asyncio.Lock per key (a server, a chat), kept only while some task holds or awaits it.
-
-    Hold one with `async with locks(key):`. The `async with` keeps the lock alive until it is released; once
-    nobody refers to it the entry disappears, so keys for servers and chats long gone do not pile up.
-    """
-
-    def __init__(self) -> None:
-        self._locks: weakref.WeakValueDictionary[Hashable, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def __call__(self, key: Hashable) -> asyncio.Lock:
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        return lock
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
 class Seen:
     """A set of the last `size` keys added: the oldest are forgotten first."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._keys: OrderedDict[Hashable, None] = OrderedDict()
+
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether `key` is remembered (without refreshing it)."""
+        return key in self._keys
 
     def add(self, key: Hashable) -> bool:
         """Remember `key`; False if it was remembered already."""

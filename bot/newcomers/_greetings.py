@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain import newcomers as domain
-from bot.newcomers._caches import KeyedLocks, Seen
+from bot.locks import Locks
+from bot.newcomers._caches import Seen
 from bot.posting import nonce
 from bot.storage import ChatSession
 
@@ -30,7 +31,7 @@ class Greetings:
     def __init__(self, bot: Heartbeat, notify: Callable[[], Awaitable[None]]) -> None:
         self.bot = bot
         self._notify = notify
-        self._locks = KeyedLocks()
+        self._locks = Locks()
         # (session, member) pairs already judged for a first-chat greeting: one query per person per chat.
         self._judged = Seen(JUDGED_KEPT)
 
@@ -41,13 +42,14 @@ class Greetings:
 
     async def first_post(self, session_id: int, user_id: int, message_id: int, at: datetime) -> None:
         """Someone posted in a running chat: queue a greeting if it is their first chat in the server."""
-        if not self._judged.add((session_id, user_id)):
+        if (session_id, user_id) in self._judged:
             return
-        if not await self.bot.storage.activity.first_timers(session_id, user_id):
-            return
-        if await self.bot.storage.greetings.add(session_id, user_id, message_id=message_id, at=at):
+        first_time = await self.bot.storage.activity.first_timers(session_id, user_id)
+        if first_time and await self.bot.storage.greetings.add(session_id, user_id, message_id=message_id, at=at):
             await self.schedule(session_id)
             await self._notify()
+        # Remembered only once judged without failing: if storing failed, the read-back judges the message again.
+        self._judged.add((session_id, user_id))
 
     async def schedule(self, session_id: int) -> None:
         """Set the chat's next greeting: two minutes after the first waiting post, and after the last greeting."""

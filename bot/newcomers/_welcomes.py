@@ -12,7 +12,7 @@ import discord
 
 from bot.domain import newcomers as domain
 from bot.domain.series import upcoming_sessions
-from bot.newcomers._caches import KeyedLocks
+from bot.locks import Locks
 from bot.plans import slot_of
 from bot.posting import alert_hosts, nonce
 from bot.storage import Member, WelcomeConfig
@@ -31,7 +31,7 @@ class Welcomes:
     def __init__(self, bot: Heartbeat, notify: Callable[[], Awaitable[None]]) -> None:
         self.bot = bot
         self._notify = notify
-        self._locks = KeyedLocks()
+        self._locks = Locks()
 
     async def restore(self) -> None:
         """Post the welcomes still waiting from before a restart (those now too late are dropped then)."""
