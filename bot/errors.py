@@ -151,6 +151,14 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
         await bot.troubles.storage_failed(interaction.guild_id, cause)
 
 
+async def answering(interaction: discord.Interaction, pressed: Callable[[], Awaitable[None]]) -> None:
+    """Run a button's work; a failure reaches the presser as report() puts it, never as "This interaction failed"."""
+    try:
+        await pressed()
+    except Exception as error:
+        await report(interaction, error)
+
+
 def _describe(interaction: discord.Interaction) -> str:
     data: dict[str, object] = dict(interaction.data or {})
     command = interaction.command.qualified_name if interaction.command else data.get("custom_id")

@@ -105,3 +105,16 @@ async def test_answers_sent_while_writes_are_refused_are_read_back_once_they_wor
     await bot.jobs.idle()
     stored = {m.message_id for m in await bot.storage.messages.of_session(session)}
     assert {a.id for a in answers} <= stored
+
+
+async def test_a_button_pressed_while_writes_are_refused_answers_with_the_sentence(standin, sample, start_bot):
+    clock = Clock.frozen(BEFORE)
+    bot = (await start_bot(clock=clock)).bot
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 0)
+    opening = next(m for m in standin.bot_messages(sample.channels["chat"]) if m.content.startswith("**Welcome"))
+    button = next(custom_id for custom_id in opening.custom_ids() if custom_id.startswith("checkin:"))
+    await writes_refused(bot, True)
+    pressed = await (await standin.click(sample.members[0], opening, button)).reply()
+    assert pressed.ephemeral
+    assert pressed.text.startswith("I can't save anything right now: the bot's database file is read-only.")

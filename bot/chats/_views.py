@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.domain.errors import UserError
+from bot.errors import answering
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
@@ -28,6 +29,9 @@ class CheckIn(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"checkin
         return cls(int(match["session"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        await answering(interaction, lambda: self._pressed(interaction))
+
+    async def _pressed(self, interaction: discord.Interaction) -> None:
         bot: Heartbeat = interaction.client  # type: ignore[assignment]
         answer = await bot.chats.capture.check_in(self.session_id, interaction.user, interaction.guild_id)
         await interaction.response.send_message(answer, ephemeral=True)
@@ -47,11 +51,11 @@ class NotifyMe(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"notify
         return cls(int(match["guild"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        await answering(interaction, lambda: self._pressed(interaction))
+
+    async def _pressed(self, interaction: discord.Interaction) -> None:
         bot: Heartbeat = interaction.client  # type: ignore[assignment]
-        try:
-            if interaction.guild_id != self.guild_id:  # an id copied or forged from another server's reminder
-                raise UserError("This button belongs to another server's reminder.")
-            text = await bot.chats.promotion.toggle_notify(interaction.user)
-        except UserError as exc:
-            text = str(exc)
-        await interaction.response.send_message(text, ephemeral=True)
+        if interaction.guild_id != self.guild_id:  # an id copied or forged from another server's reminder
+            raise UserError("This button belongs to another server's reminder.")
+        await interaction.response.send_message(await bot.chats.promotion.toggle_notify(interaction.user),
+                                                ephemeral=True)

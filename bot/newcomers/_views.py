@@ -10,7 +10,9 @@ import discord
 
 from bot.access import AccessDenied, check_moderator
 from bot.domain import newcomers as domain
+from bot.domain.errors import UserError
 from bot.domain.newcomers import REPORT_DAYS, REPORT_STATUSES, NewcomerRow
+from bot.errors import answering
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
@@ -41,14 +43,13 @@ class Review(discord.ui.DynamicItem[discord.ui.Button[Any]],
         return cls(int(match["guild"]), int(match["user"]), match["status"])
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await answering(interaction, lambda: self._pressed(interaction))
+
+    async def _pressed(self, interaction: discord.Interaction) -> None:
         bot: Heartbeat = interaction.client  # type: ignore[assignment]
-        try:
-            await check_moderator(interaction)
-            if interaction.guild_id != self.guild_id:  # a button copied from another server's report
-                raise AccessDenied("This button belongs to another server's report.")
-        except AccessDenied as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
-            return
+        await check_moderator(interaction)
+        if interaction.guild_id != self.guild_id:  # a button copied from another server's report
+            raise AccessDenied("This button belongs to another server's report.")
         await bot.newcomers.review(interaction, self.guild_id, self.user_id, self.status)
 
 
@@ -67,17 +68,14 @@ class ReportPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
         return cls(int(match["days"]), match["status"], int(match["page"]), "")
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await answering(interaction, lambda: self._pressed(interaction))
+
+    async def _pressed(self, interaction: discord.Interaction) -> None:
         bot: Heartbeat = interaction.client  # type: ignore[assignment]
-        try:
-            await check_moderator(interaction)
-        except AccessDenied as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
-            return
+        await check_moderator(interaction)
         assert interaction.guild_id is not None
         if self.days not in REPORT_DAYS or self.status not in REPORT_STATUSES:  # a forged or stale id
-            await interaction.response.send_message(
-                "That page button is not one I made: run `/report newcomers` again.", ephemeral=True)
-            return
+            raise UserError("That page button is not one I made: run `/report newcomers` again.")
         rows = await bot.newcomers.report(interaction.guild_id, self.days, self.status)
         content, embeds, view = report_page(interaction.guild_id, rows, self.days, self.status, self.page)
         await interaction.response.edit_message(content=content, embeds=embeds, view=view)
