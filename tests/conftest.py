@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.client import Heartbeat, use_discord_at
+from bot.clock import Clock
 from bot.settings import Defaults, Settings
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer, build_sample
+from tests.helpers import BEFORE
 
 
 @dataclass
@@ -100,6 +102,12 @@ async def start_bot(standin: StandIn, settings: Settings) -> AsyncIterator[Calla
 @pytest.fixture
 async def heartbeat(start_bot: Callable[..., object]) -> Running:
     return await start_bot()  # type: ignore[misc]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The bot's clock, frozen two minutes before the sample chat; a module needing another instant overrides it."""
+    return Clock.frozen(BEFORE)
 
 
 @pytest.fixture

@@ -9,17 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from bot.clock import Clock
 from bot.domain.running import post_key
 from bot.standin.model import Channel, Message
-from tests.helpers import BEFORE, create_series, ledger, play_until_question, recorded, session_id
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock.frozen(BEFORE)
+from tests.helpers import create_series, ledger, play_until_question, recorded, session_id
 
 
 async def answer(standin, sample, who: int, text: str, where: Channel | None = None) -> Message:

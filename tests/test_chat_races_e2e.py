@@ -12,16 +12,10 @@ from datetime import time, timedelta
 
 import pytest
 
-from bot.clock import Clock
 from tests.helpers import BEFORE, MINUTE, START, bot_post, chat_posts, create_series, move_to, slash
 
 SLOT = {"weekday": "Tuesday", "time": "21:00", "zone": "America/New_York", "duration": "30m", "spacing": "5m",
         "first_question": "2m"}
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock.frozen(BEFORE)
 
 
 async def at_once(standin, *commands):

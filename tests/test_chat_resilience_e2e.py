@@ -8,10 +8,8 @@ import re
 
 import pytest
 
-from bot.clock import Clock
 from bot.domain.running import post_key
 from tests.helpers import (
-    BEFORE,
     MINUTE,
     START,
     bot_post,
@@ -23,11 +21,6 @@ from tests.helpers import (
     session_id,
     slash,
 )
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock.frozen(BEFORE)
 
 
 @pytest.mark.parametrize(("status", "meaning"), [(3, "ended by hand"), (4, "cancelled by hand")])

@@ -12,10 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import Clock
 from bot.domain.running import post_key
 from tests.helpers import (
-    BEFORE,
     MINUTE,
     QUESTIONS,
     START,
@@ -29,11 +27,6 @@ from tests.helpers import (
     slash,
     stored,
 )
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock.frozen(BEFORE)
 
 
 async def test_weekly_trigger_runs_the_chat_with_questions_in_order_at_their_offsets(standin, sample, bot, clock):

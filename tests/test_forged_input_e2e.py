@@ -6,15 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import Clock
 from bot.domain.running import post_key
 from bot.standin import StandIn
-from tests.helpers import BEFORE, bot_post, create_series, play_until_question, session_id
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock.frozen(BEFORE)
+from tests.helpers import bot_post, create_series, play_until_question, session_id
 
 
 def other_server(standin: StandIn):

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.clock import Clock
 from bot.standin import StandIn
 from bot.standin.model import User
@@ -25,11 +23,6 @@ MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 EXISTING = 34  # the sample server's people: Ana, Jess, Sam, Riley and thirty members (the bot aside)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock.frozen(BEFORE)
 
 
 def joined_unseen(standin: StandIn, sample: SampleServer, name: str, ago: timedelta,

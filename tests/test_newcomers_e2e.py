@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import Clock
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer
 from tests.helpers import (
@@ -29,11 +28,6 @@ from tests.helpers import (
 )
 
 SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock.frozen(BEFORE)
 
 
 async def join(standin: StandIn, sample: SampleServer, bot, name: str, account_age=timedelta(days=400)):
