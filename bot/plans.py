@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.domain.schedule import WeeklySlot
-from bot.domain.series import SeriesSpec
+from bot.domain.series import SeriesSpec, local_day
 from bot.domain.timeline import ChatPlan
 from bot.storage import ChatSession, Series
 
@@ -33,3 +33,16 @@ def session_plan(session: ChatSession) -> ChatPlan:
     return ChatPlan(duration=timedelta(seconds=session.duration_seconds),
                     spacing=timedelta(seconds=session.spacing_seconds), first_question=timedelta(0),
                     pacing=session.pacing)
+
+
+def chat_day(session: ChatSession) -> date:
+    """The local date a chat ran on (or is planned for): the date hosts and members call it by."""
+    return local_day(session.started_at or session.starts_at, session.timezone)
+
+
+def past_chats(sessions: list[ChatSession], *, series: str | None, day: date | None) -> list[ChatSession]:
+    """The chats of the named series (any letter case) on the given day, newest first; None matches any."""
+    wanted = series.strip().casefold() if series else None
+    return sorted((s for s in sessions if (wanted is None or s.series_name.casefold() == wanted)
+                   and (day is None or chat_day(s) == day)),
+                  key=lambda s: s.started_at or s.starts_at, reverse=True)

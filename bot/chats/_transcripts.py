@@ -9,15 +9,15 @@ import discord
 from bot.clock import Clock
 from bot.domain.chat_record import ChatMessage, ChatQuestion, ChatRecord
 from bot.domain.recap import recap_stats, recap_text
-from bot.domain.series import local_day
 from bot.domain.transcript import transcript_html, transcript_markdown
+from bot.plans import chat_day
 from bot.posting import jump_url
 from bot.storage import ChatSession, Storage, Transcript
 
 
 def transcript_files(session: ChatSession, transcript: Transcript) -> list[discord.File]:
     """A chat's transcripts as attachments, named for the hashtag and the local day it ran."""
-    stem = f"{session.hashtag}-{local_day(session.started_at or session.starts_at, session.timezone).isoformat()}"
+    stem = f"{session.hashtag}-{chat_day(session).isoformat()}"
     return [discord.File(io.BytesIO(transcript.markdown.encode()), filename=f"{stem}.md"),
             discord.File(io.BytesIO(transcript.html.encode()), filename=f"{stem}.html")]
 

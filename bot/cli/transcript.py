@@ -11,7 +11,8 @@ from pathlib import Path
 
 from bot.cli._output import database_failure, existing_database, fail, refuse, write_stdout
 from bot.domain.errors import UserError
-from bot.domain.series import local_day, parse_date
+from bot.domain.series import parse_date
+from bot.plans import chat_day, past_chats
 from bot.settings import Settings
 from bot.storage import MigrationError, Storage
 
@@ -85,16 +86,10 @@ async def _find_transcripts(database: Path, guild_id: int | None, series: str | 
                             day: date | None) -> list[Found]:
     """The matching chats' transcripts, newest first."""
     async with await Storage.open(database) as storage:
-        sessions = await storage.transcripts.sessions(guild_id)
-        if series is not None:
-            sessions = [s for s in sessions if s.series_name.casefold() == series.strip().casefold()]
-        if day is not None:
-            sessions = [s for s in sessions if local_day(s.starts_at, s.timezone) == day]
-        sessions.sort(key=lambda s: s.started_at or s.starts_at, reverse=True)
         found = []
-        for session in sessions:
+        for session in past_chats(await storage.transcripts.sessions(guild_id), series=series, day=day):
             kept = await storage.transcripts.get(session.id)
             if kept is not None:
-                stem = f"{session.hashtag}-{local_day(session.starts_at, session.timezone).isoformat()}"
+                stem = f"{session.hashtag}-{chat_day(session).isoformat()}"
                 found.append((session.id, {"md": kept.markdown, "html": kept.html}, stem))
         return found

@@ -9,9 +9,9 @@ import discord
 from bot.chats import Chats
 from bot.clock import Clock
 from bot.domain.errors import UserError
-from bot.domain.series import local_day, parse_date, session_on, upcoming_sessions
+from bot.domain.series import parse_date, session_on, upcoming_sessions
 from bot.domain.text import excerpt
-from bot.plans import slot_of
+from bot.plans import past_chats, slot_of
 from bot.storage import ChatSession, Series, Storage, Transcript
 
 
@@ -70,12 +70,8 @@ async def running_chats(chats: Chats, interaction: discord.Interaction) -> list[
 async def past_chat(storage: Storage, guild_id: int, *, date: str | None,
                     series: str | None) -> tuple[ChatSession, Transcript]:
     """The latest chat with a transcript, and the transcript; of the named series and on the date when given."""
-    past = await storage.transcripts.sessions(guild_id)
-    if series:
-        past = [s for s in past if s.series_name.lower() == series.lower()]
-    if date:
-        day = parse_date(date)
-        past = [s for s in past if local_day(s.started_at or s.starts_at, s.timezone) == day]
+    past = past_chats(await storage.transcripts.sessions(guild_id), series=series,
+                      day=parse_date(date) if date else None)
     if not past:
         raise UserError("No finished chat matches that" + (f" on {date}" if date else "") +
                         ": transcripts appear here once a chat has ended.")
