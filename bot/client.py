@@ -113,7 +113,8 @@ class Heartbeat(commands.Bot):
         # Made here, not in __init__: every part is handed the open database.
         self._chats = Chats(client=self, storage=self._storage, clock=self.clock, jobs=self.jobs,
                             grace=timedelta(seconds=self.settings.defaults.misfire_grace_seconds),
-                            newcomers=self.newcomers)
+                            newcomers=self.newcomers, trouble=self.troubles.storage_failed,
+                            catch_up_later=self.catch_up_later)
         self.jobs.start()
         self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage)
         for name in COGS:
@@ -162,6 +163,11 @@ class Heartbeat(commands.Bot):
             log.exception("Catching up at READY failed; trying again in %s", READY_RETRY)
             self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)
 
+    def catch_up_later(self) -> None:
+        """Read back live chats and reconcile members again shortly (writes failed, or were given up)."""
+        if "ready:catch-up" not in self.jobs.pending():
+            self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)
+
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Discord allows one IDENTIFY per 5 s; the stand-in has no such limit, so tests set the delay to 0."""
         if not initial and self.identify_delay:
@@ -183,9 +189,7 @@ class Heartbeat(commands.Bot):
         error = sys.exc_info()[1]
         cause = errors.storage_trouble(error) if error is not None else None
         if cause is not None:
-            # What could not be saved is still in Discord: read it back once writes work again.
-            if "ready:catch-up" not in self.jobs.pending():
-                self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)
+            self.catch_up_later()  # what could not be saved is still in Discord: read it back once writes work
             event = args[0] if args else None
             guild_id = getattr(getattr(event, "guild", None), "id", None) or getattr(event, "guild_id", None)
             await self.troubles.storage_failed(guild_id, cause)
@@ -199,5 +203,11 @@ class Heartbeat(commands.Bot):
         await super().close()
         if self._storage is None:
             return  # it never got as far as its database: whoever stopped it says why
+        if self._chats is not None:
+            try:
+                await self._chats.ingest.close()  # chat messages still in memory
+            except Exception as error:  # the database refuses them: the next start reads them back
+                log.warning("Could not store the last chat messages before stopping (%s); they are read back "
+                            "from Discord at the next start", error)
         await self._storage.close()
         log.info("Heartbeat stopped cleanly")

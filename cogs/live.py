@@ -43,22 +43,22 @@ class Live(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self.bot.chats.capture.forget(payload.message_id)
+        self.bot.chats.capture.forget(payload.message_id)
 
     @commands.Cog.listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         for message_id in payload.message_ids:
-            await self.bot.chats.capture.forget(message_id)
+            self.bot.chats.capture.forget(message_id)
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.user_id != getattr(self.bot.user, "id", None):
-            await self.bot.chats.capture.react(payload.message_id, +1)
+            self.bot.chats.capture.react(payload.message_id, +1)
 
     @commands.Cog.listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.user_id != getattr(self.bot.user, "id", None):
-            await self.bot.chats.capture.react(payload.message_id, -1)
+            self.bot.chats.capture.react(payload.message_id, -1)
 
 
 async def setup(bot: Heartbeat) -> None:

@@ -111,7 +111,7 @@ async def test_reading_back_twice_after_a_crash_mid_read_stores_each_answer_once
     await first.close()
     missed = [await answer(standin, sample, n, f"A2: said while the bot was down ({n})") for n in range(6)]
 
-    # The next start dies part-way through reading them back: three recorded, its checkpoint not yet moved.
+    # The next start dies part-way through reading them back: three committed, its checkpoint not yet moved.
     stalled, killed = asyncio.Event(), asyncio.get_running_loop().create_future()
 
     async def die_after_three(bot) -> None:
@@ -122,6 +122,7 @@ async def test_reading_back_twice_after_a_crash_mid_read_stores_each_answer_once
             if message.id in {m.id for m in missed}:
                 read.append(message.id)
                 if len(read) == 3:
+                    await bot.chats.ingest.flush()
                     stalled.set()
                     await killed  # the process hangs here until it is killed
             return stored

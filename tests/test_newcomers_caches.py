@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.newcomers import REPEAT_WINDOW, repeated_across_channels
 from bot.locks import Locks
-from bot.newcomers._caches import RecentPosts, Seen
+from bot.memo import Seen
+from bot.newcomers._caches import RecentPosts
 
 AT = datetime(2026, 3, 11, 1, 0, tzinfo=UTC)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.chats import _ingest as ingest
 from bot.client import READY_RETRY
 from bot.clock import Clock
 from bot.domain.running import post_key
@@ -83,9 +84,8 @@ async def test_a_catch_up_at_ready_that_cannot_write_is_tried_again_once_writes_
     assert f"report:{sample.guild.id}" in bot.jobs.pending()
 
 
-async def test_answers_sent_while_writes_are_refused_are_read_back_once_they_work_again(standin, sample, start_bot):
-    clock = Clock.frozen(BEFORE)
-    bot = (await start_bot(clock=clock)).bot
+async def answers_while_writes_are_refused(standin, sample, bot, clock) -> tuple[int, list]:
+    """Run a chat to Q1, make the database refuse writes, and have three members answer; the session and answers."""
     await run(standin, sample, sample.admin, "config channel", kind="moderator", channel=sample.channels["mod-log"])
     await create_series(standin, sample)
     await play_until_question(standin, sample, clock, 1)
@@ -99,10 +99,38 @@ async def test_answers_sent_while_writes_are_refused_are_read_back_once_they_wor
     alert = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id
                                            and "can't save anything" in m.content)
     assert "read-only" in alert.content
+    return session, answers
+
+
+async def test_answers_sent_while_writes_are_refused_are_kept_and_stored_once_they_work_again(
+        standin, sample, start_bot):
+    clock = Clock.frozen(BEFORE)
+    bot = (await start_bot(clock=clock)).bot
+    session, answers = await answers_while_writes_are_refused(standin, sample, bot, clock)
+    with pytest.raises(sqlite3.OperationalError):
+        await bot.chats.ingest.flush()  # kept in memory, not stored
+
+    await writes_refused(bot, False)
+    await bot.chats.ingest.flush()  # tried again without waiting for a restart or a read-back
+    stored = {m.message_id: m for m in await bot.storage.messages.of_session(session)}
+    assert {a.id for a in answers} <= set(stored)
+    assert [stored[a.id].question_number for a in answers] == [1, 1, 1]
+
+
+async def test_answers_kept_too_long_are_read_back_once_writes_work_again(standin, sample, start_bot, monkeypatch):
+    monkeypatch.setattr(ingest, "KEEP_AT_MOST", 0)  # nothing refused is kept: it is read back from Discord
+    clock = Clock.frozen(BEFORE)
+    bot = (await start_bot(clock=clock)).bot
+    session, answers = await answers_while_writes_are_refused(standin, sample, bot, clock)
+
+    async def given_up() -> bool:
+        return "ready:catch-up" in bot.jobs.pending()
+    await bot.chats.wait_for(given_up)
 
     await writes_refused(bot, False)
     move_to(clock, clock.now() + READY_RETRY)
     await bot.jobs.idle()
+    await bot.chats.ingest.flush()
     stored = {m.message_id for m in await bot.storage.messages.of_session(session)}
     assert {a.id for a in answers} <= stored
 

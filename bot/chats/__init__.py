@@ -7,7 +7,8 @@ Each part has one job and is given what it uses when it is made:
 - `Promotion` and `ScheduledEvents` (`_promotion.py`): reminders, the notify role, Discord scheduled events.
 - `Delivery` (`_delivery.py`): every keyed post exactly once; the kinds of post are one table (`_kinds.py`).
 - `LiveSession` (`_session.py`) and `Pacing` (`_pacing.py`): a running chat's steps, and adaptive pacing.
-- `Capture` (`_capture.py`): messages, edits, deletes, reactions and check-ins into the ledger.
+- `Capture` (`_capture.py`): messages, edits, deletes, reactions and check-ins judged for the ledger.
+- `Ingest` (`_ingest.py`): chat messages and checkpoints committed in batches, kept through a full disk.
 - `Listening` (`_listening.py`): live messages in order, reading back what was missed from each channel's and
   question thread's checkpoint, and when a checkpoint may move.
 - `Transcripts` (`_transcripts.py`): the recap and transcripts; `CheckIn` and `NotifyMe` (`_views.py`): the buttons.
@@ -15,6 +16,7 @@ Each part has one job and is given what it uses when it is made:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
@@ -22,8 +24,9 @@ from typing import Protocol
 import discord
 
 from bot.changes import Changes
-from bot.chats._capture import Capture
+from bot.chats._capture import Capture, first_posts
 from bot.chats._delivery import Delivery
+from bot.chats._ingest import Ingest
 from bot.chats._kinds import PostKinds
 from bot.chats._listening import Listening
 from bot.chats._pacing import Pacing
@@ -64,24 +67,32 @@ class Chats:
     """
 
     def __init__(self, *, client: discord.Client, storage: Storage, clock: Clock, jobs: Jobs, grace: timedelta,
-                 newcomers: NewcomerDesk) -> None:
+                 newcomers: NewcomerDesk, trouble: Callable[[int | None, str], Awaitable[None]],
+                 catch_up_later: Callable[[], None]) -> None:
         # Woken whenever a post or a message is recorded: what the demo and tests wait on.
         changes = Changes()
         self.wait_for = changes.wait_for
         sessions = Locks()  # one chat at a time: delivery, the live session and the start job share them
         alert = partial(alert_hosts, storage, client)
+
+        def lost() -> None:  # chat writes were given up: read every channel back once the database takes writes
+            self.listening.lost()
+            catch_up_later()
+
+        self.ingest = Ingest(storage, saved=first_posts(newcomers.first_post), notify=changes.notify,
+                             trouble=trouble, lost=lost)
         self.series = SeriesEditor(storage, clock)
-        self.transcripts = Transcripts(storage, client, clock)
+        self.transcripts = Transcripts(storage, client, clock, flush=self.ingest.flush)
         self.events = ScheduledEvents(storage, client, clock)
-        self.capture = Capture(storage, clock, first_post=newcomers.first_post, notify=changes.notify)
-        self.listening = Listening(storage, client, self.capture, notify=changes.notify)
+        self.capture = Capture(storage, clock, self.ingest, notify=changes.notify)
+        self.listening = Listening(storage, client, self.capture, self.ingest)
         kinds = PostKinds(storage, clock, grace=grace, events=self.events, transcripts=self.transcripts,
                           greet=newcomers.greet, post_report=newcomers.post_report,
                           after_question=lambda session, post, now: self.pacing.after_question(session, post, now),
                           listen=self.listening.listen)
         self.delivery = Delivery(storage, client, clock, jobs, grace=grace, locks=sessions, kinds=kinds.table(),
                                  alert=alert, notify=changes.notify)
-        self.pacing = Pacing(storage, clock, jobs, delivery=self.delivery)
+        self.pacing = Pacing(storage, clock, jobs, delivery=self.delivery, flush=self.ingest.flush)
         self.promotion = Promotion(storage, clock, events=self.events, schedule_post=self.delivery.schedule)
         self.live = LiveSession(storage, clock, locks=sessions, delivery=self.delivery, events=self.events,
                                 replan_series=lambda series_id: self.scheduling.schedule_series(series_id))

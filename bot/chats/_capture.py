@@ -2,74 +2,111 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import discord
 
+from bot.chats._ingest import Ingest, Saved
 from bot.clock import Clock
 from bot.domain.answers import resolve_answer
+from bot.memo import Memo, Seen
 from bot.storage import ChatSession, Storage, StoredMessage
 
 # Someone posted in a running chat: (session_id, user_id, message_id, at). The newcomer desk's `first_post`.
 FirstPost = Callable[[int, int, int, datetime], Awaitable[None]]
+# Channels and threads whose chat is kept in memory; past that the least recently heard is read again when needed.
+VIEWS_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """The chat a channel or question thread belongs to, as capture needs it for each message."""
+
+    session: ChatSession | None  # None: no chat is taking messages here
+    questions: dict[int, int]  # a posted question's message id → its number
+    thread_question: int | None = None  # in a question's thread: that question's number
+
+
+NO_CHAT = ChatView(None, {})
+
+
+def first_posts(first_post: FirstPost) -> Saved:
+    """Tell the newcomer desk of messages once they are committed (it judges first-timers from the ledger)."""
+    async def saved(messages: list[tuple[int, StoredMessage]]) -> None:
+        for _, message in messages:
+            await first_post(message.session_id, message.author_id, message.message_id, message.created_at)
+    return saved
 
 
 class Capture:
-    """Records what people say and do in a running chat: the transcript lines and the activity they count as."""
+    """Records what people say and do in a running chat: the transcript lines and the activity they count as.
 
-    def __init__(self, storage: Storage, clock: Clock, *, first_post: FirstPost,
+    Each message is judged in memory (the chat of its channel is read once per change, not once per message)
+    and handed to the ingest, which commits in batches.
+    """
+
+    def __init__(self, storage: Storage, clock: Clock, ingest: Ingest, *,
                  notify: Callable[[], Awaitable[None]]) -> None:
         self._storage = storage
         self._clock = clock
-        self._first_post = first_post
+        self._ingest = ingest
         self._notify = notify
-        self._deleted: deque[int] = deque(maxlen=1000)
+        self._views: Memo[ChatView] = Memo(lambda: storage.generation, VIEWS_KEPT)
+        self._deleted = Seen(1000)
 
     async def record(self, message: discord.Message) -> bool:
         """Record a member's message in a live chat (the transcript line and the activity it counts as); True if so.
 
         Recording a message again (read back, or edited) rewrites its one row and its ledger rows.
         """
-        if message.author.bot or message.guild is None:
+        if message.author.bot or message.guild is None or message.id in self._deleted:
             return False
+        view = await self.view(message.channel)
+        if view.session is None:
+            return False
+        reply_to_question, reply_to_author = await self._replied_to(message, view.questions)
+        number = resolve_answer(message.content, reply_to_question, view.questions.values(),
+                                thread_question=view.thread_question)
+        self._ingest.save(view.session.guild_id, self._stored(message, view.session, reply_to_author, number))
+        return True
+
+    async def view(self, channel: discord.abc.Messageable) -> ChatView:
+        """The chat taking messages in a channel or question thread, from memory while nothing has changed."""
+        channel_id = getattr(channel, "id", 0)
+        parent_id = getattr(channel, "parent_id", None)
+        return await self._views.get((channel_id, parent_id), lambda: self._read_view(channel_id, parent_id))
+
+    async def _read_view(self, channel_id: int, parent_id: int | None) -> ChatView:
         # In a series that answers in threads, a message in Q3's thread answers Q3.
-        parent_id = getattr(message.channel, "parent_id", None)
-        started_by = await self._storage.posts.for_message(message.channel.id) if parent_id is not None else None
-        session = await self._storage.sessions.in_channel(parent_id or message.channel.id)
-        if session is None or message.id in self._deleted:
-            return False
+        started_by = await self._storage.posts.for_message(channel_id) if parent_id is not None else None
+        session = await self._storage.sessions.in_channel(parent_id or channel_id)
+        if session is None:
+            return NO_CHAT
         thread_question = None
         if started_by and started_by.kind == "question" \
                 and started_by.session_id == session.id:  # last week's thread is not this week's question
             thread_question = started_by.question_number
-        posts = [p for p in await self._storage.posts.of_session(session.id)
-                 if p.kind == "question" and p.status == "posted"]
-        reply_to_question, reply_to_author = await self._replied_to(
-            message, {p.message_id: p.question_number for p in posts})
-        number = resolve_answer(message.content, reply_to_question,
-                                [p.question_number for p in posts if p.question_number is not None],
-                                thread_question=thread_question)
-        await self._storage.messages.save(session.guild_id, self._stored(message, session, reply_to_author, number))
-        await self._first_post(session.id, message.author.id, message.id,
-                               self._clock.from_real(message.created_at))
-        await self._notify()
-        return True
+        questions = {p.message_id: p.question_number for p in await self._storage.posts.of_session(session.id)
+                     if p.kind == "question" and p.status == "posted"
+                     and p.message_id is not None and p.question_number is not None}
+        return ChatView(session, questions, thread_question)
 
-    async def _replied_to(self, message: discord.Message,
-                          questions: dict[int | None, int | None]) -> tuple[int | None, int | None]:
+    async def _replied_to(self, message: discord.Message, questions: dict[int, int]) -> tuple[int | None, int | None]:
         """The question a message replies to, else the member it answers (by reply, else by first mention)."""
         reply_to_question, reply_to_author = None, None
         reference = message.reference
         if reference is not None and reference.message_id is not None:
             reply_to_question = questions.get(reference.message_id)
             if reply_to_question is None:
-                replied = await self._storage.messages.get(reference.message_id)
-                if replied is not None:
-                    reply_to_author = replied.author_id
-                elif isinstance(reference.resolved, discord.Message) and not reference.resolved.author.bot:
-                    reply_to_author = reference.resolved.author.id
+                # Discord sends the message replied to along with the reply; the database is asked only if not.
+                if isinstance(reference.resolved, discord.Message):
+                    replied = reference.resolved
+                    reply_to_author = None if replied.author.bot else replied.author.id
+                elif stored := (self._ingest.pending(reference.message_id)
+                                or await self._storage.messages.get(reference.message_id)):
+                    reply_to_author = stored.author_id
         if reply_to_author is None:
             mentioned = [user for user in message.mentions if not user.bot and user.id != message.author.id]
             reply_to_author = mentioned[0].id if mentioned else None
@@ -88,26 +125,23 @@ class Capture:
 
     async def recapture(self, message: discord.Message) -> None:
         """An edited chat message is judged again (it may have become, or stopped being, an answer)."""
-        stored = await self._storage.messages.get(message.id)
+        stored = self._ingest.pending(message.id) or await self._storage.messages.get(message.id)
         if stored is None:
             return
-        live = await self._storage.sessions.in_channel(getattr(message.channel, "parent_id", None)
-                                                       or message.channel.id)
+        live = (await self.view(message.channel)).session
         # An old message edited during a later chat stays with the chat it was said in.
         if live is not None and live.id == stored.session_id:
             await self.record(message)
 
-    async def forget(self, message_id: int) -> None:
+    def forget(self, message_id: int) -> None:
         """A deleted chat message leaves the transcript and the activity ledger."""
         # Remembered briefly, so a delete that overtakes the message's own recording still wins.
-        self._deleted.append(message_id)
-        if await self._storage.messages.delete(message_id):
-            await self._notify()
+        self._deleted.add(message_id)
+        self._ingest.delete(message_id)
 
-    async def react(self, message_id: int, delta: int) -> None:
+    def react(self, message_id: int, delta: int) -> None:
         """Count a reaction added to (or taken off) a chat message, for the recap's most-reacted answers."""
-        await self._storage.messages.add_reaction(message_id, delta)
-        await self._notify()
+        self._ingest.react(message_id, delta)
 
     async def check_in(self, session_id: int, user: discord.abc.User, guild_id: int | None) -> str:
         """Record "I'm here" (pressed in server `guild_id`) and say so to the member."""

@@ -10,6 +10,9 @@ every message in it is recorded. It moves forward only when that is known:
   time, in the order the gateway delivered them, so when one is recorded every earlier one has been (those that
   came before the read-back began are in the history it reads).
 
+Messages and checkpoints go through the ingest (`_ingest.py`), which commits a checkpoint in the same
+transaction as the messages handed in before it, never earlier.
+
 Events from before a new gateway session (READY) may never arrive, so at READY, and whenever the socket drops,
 no channel is contiguous until it has been read back. Reading back is idempotent (a message recorded twice is
 one row), so a crash at any point costs only reading again from the last committed checkpoint.
@@ -20,11 +23,11 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 
 import discord
 
 from bot.chats._capture import Capture
+from bot.chats._ingest import Ingest
 from bot.locks import Locks
 from bot.storage import Storage
 
@@ -39,12 +42,11 @@ MAX_LISTENED = 1000
 class Listening:
     """Records live chat messages, reads back what was missed, and keeps each channel's checkpoint."""
 
-    def __init__(self, storage: Storage, client: discord.Client, capture: Capture, *,
-                 notify: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, storage: Storage, client: discord.Client, capture: Capture, ingest: Ingest) -> None:
         self._storage = storage
         self._client = client
         self._capture = capture
-        self._notify = notify
+        self._ingest = ingest
         self._order = Locks()  # per listened channel: live messages recorded one at a time, in the order they came
         self._connections = itertools.count(1)
         self._connection: int | None = None  # the gateway connection events are flowing on; None while down
@@ -67,6 +69,11 @@ class Listening:
         self._connection = None
         self._listened.clear()
 
+    def lost(self) -> None:
+        """Messages were handed in but never stored: no channel is contiguous until it is read back again."""
+        for channel_id in self._listened:
+            self._listened[channel_id] = False
+
     # -- live -----------------------------------------------------------------------------------------
 
     async def heard(self, message: discord.Message) -> None:
@@ -83,8 +90,7 @@ class Listening:
                     self._listened[channel_id] = False
                 raise
             if recorded and self._listened.get(channel_id):
-                await self._storage.checkpoints.advance(channel_id, message.id)
-                await self._notify()
+                self._ingest.advance(channel_id, message.id)
 
     # -- reading back ---------------------------------------------------------------------------------
 
@@ -118,17 +124,16 @@ class Listening:
                 await self._capture.record(message)
                 newest, count = message.id, count + 1
                 if count % PROGRESS_EVERY == 0:
-                    await self._storage.checkpoints.advance(channel_id, newest)
+                    self._ingest.advance(channel_id, newest)
         except Exception as exc:  # refused (a permission), a dropped connection, a message that would not record
             log.warning("Could not read back #%s (%d): %s", channel, channel_id, exc,
                         exc_info=not isinstance(exc, discord.HTTPException))
             complete = False  # what was read is kept; the rest is read at the next READY
-        await self._storage.checkpoints.advance(channel_id, newest)
+        self._ingest.advance(channel_id, newest)
         if complete and connection is not None and connection == self._connection and channel_id in self._listened:
             self._listened[channel_id] = True
         if count:
             log.info("Read back %d message(s) in #%s (%d)", count, channel, channel_id)
-        await self._notify()
 
     def _listen_to(self, channel_id: int) -> None:
         """Note a channel as listened to (not contiguous until read back); past the cap, forget the longest listened."""

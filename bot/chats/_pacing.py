@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.chats._delivery import Delivery
@@ -16,11 +17,13 @@ from bot.storage import ChatSession, ScheduledPost, Storage
 class Pacing:
     """Plans each adaptive chat's next question as the last one goes out, and asks it when the room goes quiet."""
 
-    def __init__(self, storage: Storage, clock: Clock, jobs: Jobs, *, delivery: Delivery) -> None:
+    def __init__(self, storage: Storage, clock: Clock, jobs: Jobs, *, delivery: Delivery,
+                 flush: Callable[[], Awaitable[None]]) -> None:
         self._storage = storage
         self._clock = clock
         self._jobs = jobs
         self._delivery = delivery
+        self._flush = flush  # the latest answers may still be on their way to the database
 
     async def schedule(self, session: ChatSession) -> None:
         """Adaptive pacing: look again when the next question could be due (answers may push it later)."""
@@ -52,6 +55,7 @@ class Pacing:
             return None
         last = asked[-1]
         assert last.posted_at is not None and last.question_number is not None
+        await self._flush()
         return next_question_due(session_plan(session), last_question_at=last.posted_at,
                                  last_answer_at=await self._storage.messages.last_answer_at(session.id,
                                                                                             last.question_number),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Awaitable, Callable
 
 import discord
 
@@ -25,13 +26,16 @@ def transcript_files(session: ChatSession, transcript: Transcript) -> list[disco
 class Transcripts:
     """Builds and stores a session's recap and transcripts (names come from the server as it is now)."""
 
-    def __init__(self, storage: Storage, client: discord.Client, clock: Clock) -> None:
+    def __init__(self, storage: Storage, client: discord.Client, clock: Clock, *,
+                 flush: Callable[[], Awaitable[None]]) -> None:
         self._storage = storage
         self._client = client
         self._clock = clock
+        self._flush = flush  # the chat's last messages may still be on their way to the database
 
     async def build(self, session: ChatSession) -> Transcript:
         """Build, store and return a session's recap and transcripts from what was recorded."""
+        await self._flush()
         questions = await self._questions(session)
         messages = [ChatMessage(message_id=m.message_id, author_id=m.author_id, author_name=m.author_name,
                                 content=m.content, created_at=m.created_at, question_number=m.question_number,

@@ -1,4 +1,4 @@
-"""What the newcomer desk keeps in memory: per-key locks that free themselves, and caches with a bound."""
+"""What the newcomer desk keeps in memory: newcomers' recent posts, with a bound."""
 
 from __future__ import annotations
 
@@ -8,31 +8,6 @@ from datetime import datetime, timedelta
 
 #: A newcomer's post as the repeat check sees it: (channel, fingerprint of the text, when).
 Post = tuple[int, str, datetime]
-
-
-class Seen:
-    """A set of the last `size` keys added: the oldest are forgotten first."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._keys: OrderedDict[Hashable, None] = OrderedDict()
-
-    def __contains__(self, key: Hashable) -> bool:
-        """Whether `key` is remembered (without refreshing it)."""
-        return key in self._keys
-
-    def add(self, key: Hashable) -> bool:
-        """Remember `key`; False if it was remembered already."""
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return False
-        self._keys[key] = None
-        if len(self._keys) > self._size:
-            self._keys.popitem(last=False)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._keys)
 
 
 class RecentPosts:

@@ -11,7 +11,7 @@ import discord
 
 from bot.domain import newcomers as domain
 from bot.locks import Locks
-from bot.newcomers._caches import Seen
+from bot.memo import Seen
 from bot.posting import nonce
 from bot.storage import ChatSession
 

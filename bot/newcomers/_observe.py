@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain import newcomers as domain
+from bot.memo import Memo
 from bot.newcomers._caches import RecentPosts
 from bot.storage import Newcomer
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
+
+NEWCOMERS_KEPT = 10_000  # members whose newcomer row (or its absence) is kept in memory
 
 
 def mentions_in(message: discord.Message) -> int:
@@ -29,13 +32,15 @@ class Observer:
         self._notify = notify
         # Newcomers' recent posts, for "the same text in 3 channels within 10 minutes" (a short window: memory will do).
         self._recent = RecentPosts(domain.REPEAT_WINDOW)
+        # Whether an author (or whoever they address) is a newcomer: asked of every message, so kept in memory.
+        self._newcomers: Memo[Newcomer | None] = Memo(lambda: bot.storage.generation, NEWCOMERS_KEPT)
 
     async def observe(self, message: discord.Message) -> None:
         """Note a newcomer's first message and flags, and any member greeting a newcomer."""
         if message.author.bot or message.guild is None:
             return
         at = self.bot.clock.from_real(message.created_at)
-        newcomer = await self.bot.storage.newcomers.get(message.guild.id, message.author.id)
+        newcomer = await self._newcomer(message.guild.id, message.author.id)
         if newcomer is not None:
             await self._watch(message, newcomer, at)
         if mentions_in(message) >= domain.MASS_MENTIONS:
@@ -46,6 +51,11 @@ class Observer:
                 changed |= await self._greeted(message, target, at)
         if changed:
             await self._notify()
+
+    async def _newcomer(self, guild_id: int, user_id: int) -> Newcomer | None:
+        """The member's newcomer row, if they have one."""
+        return await self._newcomers.get((guild_id, user_id),
+                                         lambda: self.bot.storage.newcomers.get(guild_id, user_id))
 
     async def _addressed(self, message: discord.Message) -> list[int]:
         """Whom a message speaks to: whoever it replies to (those the bot welcomed, under a welcome) and mentions."""
@@ -65,7 +75,7 @@ class Observer:
         """Record the message as the first human greeting of `target`, if they are a newcomer nobody greeted yet."""
         assert message.guild is not None
         guild_id, storage = message.guild.id, self.bot.storage
-        greeted = await storage.newcomers.get(guild_id, target)
+        greeted = await self._newcomer(guild_id, target)
         if greeted is None or greeted.greeted_by is not None:
             return False
         member = await storage.members.get(guild_id, target)

@@ -108,14 +108,23 @@ class Storage:
         """Where the database lives (or ":memory:")."""
         return self._db.path
 
-    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+    def transaction(self, *, ledger_only: bool = False) -> AbstractAsyncContextManager[aiosqlite.Connection]:
         """Run the block as one BEGIN IMMEDIATE ... COMMIT, rolling back and re-raising on any exception.
 
         Transactions are serialised. Inside one, the aggregates' methods may be called freely (their reads
         see the block's own writes), and a nested transaction() becomes a savepoint that rolls back only its
         own block. Keep blocks short: other tasks' writes wait for them, and their reads for read_wait at most.
+        `ledger_only` (chat messages, their ledger rows, checkpoints: nothing cached) leaves `generation` alone.
         """
-        return self._db.transaction()
+        return self._db.transaction(ledger_only=ledger_only)
+
+    @property
+    def generation(self) -> int:
+        """A number that moves at every commit that may change sessions, posts, members or newcomers.
+
+        A row read while it is N stays true while it is N, so a cache stamped with it needs no other invalidation.
+        """
+        return self._db.generation
 
     async def schema_version(self) -> int:
         """Return the database's schema version (PRAGMA user_version)."""

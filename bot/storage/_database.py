@@ -119,6 +119,8 @@ class Database:
         # nest (as savepoints) without deadlocking on the lock.
         self._owner: asyncio.Task[Any] | None = None
         self._savepoints = 0
+        # Moves at every commit that may change rows callers keep in memory (see transaction's ledger_only).
+        self.generation = 0
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,
@@ -172,8 +174,11 @@ class Database:
         return self._owner is not None and self._owner is asyncio.current_task()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, ledger_only: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """Run the block as one BEGIN IMMEDIATE ... COMMIT, rolling back and re-raising on any exception.
+
+        `ledger_only` says the block writes only chat messages, their ledger rows and listening checkpoints,
+        which nothing keeps in memory, so `generation` stays where it is and callers' caches stay valid.
 
         Transactions are serialised. Inside one, the storage methods may be called freely (their reads see
         the block's own writes), and a nested transaction() becomes a savepoint that rolls back only its own
@@ -192,6 +197,8 @@ class Database:
             try:
                 yield conn
                 await conn.execute("COMMIT")
+                if not ledger_only:
+                    self.generation += 1
             except BaseException:
                 # rollback() is a no-op if SQLite already ended the transaction (e.g. after SQLITE_FULL).
                 await conn.rollback()

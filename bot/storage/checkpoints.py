@@ -17,7 +17,13 @@ class CheckpointQueries(Queries):
 
     async def advance(self, channel_id: int, message_id: int) -> None:
         """Move the channel's checkpoint forward to `message_id`; an older id leaves it where it is."""
+        await self.advance_all({channel_id: message_id})
+
+    async def advance_all(self, checkpoints: dict[int, int]) -> None:
+        """Move checkpoints forward (channel id → message id); an older id leaves its checkpoint where it is."""
+        if not checkpoints:
+            return
         async with self._db.transaction() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "INSERT INTO listening_checkpoint (channel_id, message_id) VALUES (?, ?) ON CONFLICT (channel_id) "
-                "DO UPDATE SET message_id = MAX(message_id, excluded.message_id)", (channel_id, message_id))
+                "DO UPDATE SET message_id = MAX(message_id, excluded.message_id)", list(checkpoints.items()))

@@ -40,31 +40,38 @@ class MessageQueries(Queries):
     """Chat messages, their edits, deletions and reactions: storage.messages."""
 
     async def save(self, guild_id: int, message: StoredMessage) -> None:
-        """Store or re-store (after an edit) a chat message, and rewrite its rows in the activity ledger."""
+        """Store or re-store (after an edit) one chat message (see save_all)."""
+        await self.save_all([(guild_id, message)])
+
+    async def save_all(self, messages: list[tuple[int, StoredMessage]]) -> None:
+        """Store or re-store (guild id, message) pairs, and rewrite their rows in the activity ledger, in one go."""
+        if not messages:
+            return
         async with self._db.transaction() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "INSERT INTO chat_message (message_id, session_id, author_id, author_name, content, created_at, "
                 "edited_at, deleted, reply_to_author_id, question_number, reactions) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET "
                 "author_name = excluded.author_name, content = excluded.content, edited_at = excluded.edited_at, "
                 "reply_to_author_id = excluded.reply_to_author_id, question_number = excluded.question_number",
-                (message.message_id, message.session_id, message.author_id, message.author_name, message.content,
-                 to_text(message.created_at, "created_at"),
-                 None if message.edited_at is None else to_text(message.edited_at, "edited_at"),
-                 message.reply_to_author_id, message.question_number, message.reactions))
-            # Only what the message itself counts as: a greeting credited for it stays.
-            await conn.execute("DELETE FROM activity WHERE message_id = ? AND kind IN ('message', 'answer', 'reply')",
-                               (message.message_id,))
-            rows: list[tuple[str, int | None, int | None]] = [("message", None, None)]
-            if message.question_number is not None:
-                rows.append(("answer", message.question_number, None))
-            if message.reply_to_author_id is not None and message.reply_to_author_id != message.author_id:
-                rows.append(("reply", None, message.reply_to_author_id))
+                [(m.message_id, m.session_id, m.author_id, m.author_name, m.content,
+                  to_text(m.created_at, "created_at"),
+                  None if m.edited_at is None else to_text(m.edited_at, "edited_at"),
+                  m.reply_to_author_id, m.question_number, m.reactions) for _, m in messages])
+            await self._forget_counted(conn, [m.message_id for _, m in messages])
             await conn.executemany(
                 "INSERT INTO activity (guild_id, user_id, kind, session_id, question_number, message_id, "
                 "target_user_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(guild_id, message.author_id, kind, message.session_id, number, message.message_id, target,
-                  to_text(message.created_at, "created_at")) for kind, number, target in rows])
+                [(guild_id, m.author_id, kind, m.session_id, number, m.message_id, target,
+                  to_text(m.created_at, "created_at"))
+                 for guild_id, m in dict((m.message_id, (g, m)) for g, m in messages).values()
+                 for kind, number, target in _counted_as(m)])
+
+    @staticmethod
+    async def _forget_counted(conn: aiosqlite.Connection, message_ids: list[int]) -> None:
+        """Take messages' own rows out of the activity ledger (a greeting credited for one stays: it happened)."""
+        await conn.executemany("DELETE FROM activity WHERE message_id = ? AND kind IN ('message', 'answer', 'reply')",
+                               [(message_id,) for message_id in message_ids])
 
     async def get(self, message_id: int) -> StoredMessage | None:
         """One stored chat message (deleted ones included)."""
@@ -73,19 +80,30 @@ class MessageQueries(Queries):
 
     async def delete(self, message_id: int) -> bool:
         """Mark a chat message deleted and take it out of the activity ledger; False if it was not stored."""
+        return await self.delete_all([message_id]) == 1
+
+    async def delete_all(self, message_ids: list[int]) -> int:
+        """Mark chat messages deleted and take them out of the activity ledger; how many were stored."""
+        if not message_ids:
+            return 0
         async with self._db.transaction() as conn:
-            cursor = await conn.execute("UPDATE chat_message SET deleted = 1 WHERE message_id = ?", (message_id,))
-            found = cursor.rowcount == 1
-            # As for an edit, a greeting credited for the message stays: the newcomer was greeted.
-            await conn.execute("DELETE FROM activity WHERE message_id = ? AND kind IN ('message', 'answer', 'reply')",
-                               (message_id,))
+            cursor = await conn.executemany("UPDATE chat_message SET deleted = 1 WHERE message_id = ?",
+                                            [(message_id,) for message_id in message_ids])
+            found = cursor.rowcount
+            await self._forget_counted(conn, message_ids)
         return found
 
     async def add_reaction(self, message_id: int, delta: int) -> None:
         """Count a reaction added (+1) or removed (-1) on a chat message."""
+        await self.add_reactions({message_id: delta})
+
+    async def add_reactions(self, deltas: dict[int, int]) -> None:
+        """Count reactions added or removed, as the net change per chat message id."""
+        if not deltas:
+            return
         async with self._db.transaction() as conn:
-            await conn.execute("UPDATE chat_message SET reactions = MAX(0, reactions + ?) WHERE message_id = ?",
-                               (delta, message_id))
+            await conn.executemany("UPDATE chat_message SET reactions = MAX(0, reactions + ?) WHERE message_id = ?",
+                                   [(delta, message_id) for message_id, delta in deltas.items() if delta])
 
     async def of_session(self, session_id: int) -> list[StoredMessage]:
         """A session's messages that were not deleted, oldest first."""
@@ -99,3 +117,13 @@ class MessageQueries(Queries):
         row = await self._db.fetchone("SELECT MAX(created_at) FROM chat_message WHERE session_id = ? "
                                       "AND question_number = ? AND deleted = 0", (session_id, question_number))
         return None if row is None else from_text(row[0])
+
+
+def _counted_as(message: StoredMessage) -> list[tuple[str, int | None, int | None]]:
+    """What a message counts as in the ledger: (kind, question number, the member it replies to)."""
+    rows: list[tuple[str, int | None, int | None]] = [("message", None, None)]
+    if message.question_number is not None:
+        rows.append(("answer", message.question_number, None))
+    if message.reply_to_author_id is not None and message.reply_to_author_id != message.author_id:
+        rows.append(("reply", None, message.reply_to_author_id))
+    return rows
