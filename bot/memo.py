@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
@@ -46,6 +47,7 @@ class Memo(Generic[Value]):
         self._generation = generation
         self._size = size
         self._kept: OrderedDict[Hashable, tuple[int, Value]] = OrderedDict()
+        self._loading: dict[Hashable, tuple[int, asyncio.Future[Value]]] = {}
 
     async def get(self, key: Hashable, load: Callable[[], Awaitable[Value]]) -> Value:
         """The value for `key`: kept if nothing was committed since it was loaded, else `await load()` again."""
@@ -54,10 +56,21 @@ class Memo(Generic[Value]):
         if kept is not None and kept[0] == generation:
             self._kept.move_to_end(key)
             return kept[1]
-        # Stamped with the generation from before the read: a commit during it makes the next get load again.
-        value = await load()
-        self._kept[key] = (generation, value)
+        # A burst of messages asks for the same key at once: one load answers them all.
+        loading = self._loading.get(key)
+        if loading is None or loading[0] != generation:
+            loading = (generation, asyncio.ensure_future(load()))
+            self._loading[key] = loading
+            loading[1].add_done_callback(lambda _: self._loaded(key, *loading))
+        return await asyncio.shield(loading[1])
+
+    def _loaded(self, key: Hashable, generation: int, load: asyncio.Future[Value]) -> None:
+        """Keep a finished load, stamped with the generation from before the read (a commit during it shows)."""
+        if self._loading.get(key) == (generation, load):
+            del self._loading[key]
+        if load.cancelled() or load.exception() is not None:
+            return
+        self._kept[key] = (generation, load.result())
         self._kept.move_to_end(key)
         if len(self._kept) > self._size:
             self._kept.popitem(last=False)
-        return value
