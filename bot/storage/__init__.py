@@ -22,7 +22,7 @@ from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
 from bot.storage.greetings import GreetingQueries
 from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
-from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerReview
+from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerRecord, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
 from bot.storage.series import DuplicateName, Series, SeriesQueries
 from bot.storage.sessions import ChannelBusy, ChatSession, SessionQueries
@@ -41,6 +41,7 @@ __all__ = [
     "ListedMember",
     "Newcomer",
     "NewcomerChat",
+    "NewcomerRecord",
     "NewcomerReview",
     "WelcomeConfig",
     "DuplicateName",
