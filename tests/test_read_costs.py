@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main
 from bot.newcomers import newcomer_report
-from bot.storage import Storage
+from bot.storage import Storage, Transcript
 from tests.helpers import counted_reads
 
 GUILD = 111
@@ -71,3 +75,66 @@ async def test_one_newcomers_card_reads_no_more_than_the_whole_report(storage: S
     assert [row.user_id for row in rows] == [1003]
     assert rows[0].greeted_by == "Tomás" and rows[0].reviewed_by == "Mira" and rows[0].stage == "lurker"
     assert len(reads) <= 3
+
+
+# --- transcripts -------------------------------------------------------------------------------------------
+
+# Statements that read the transcript table itself (a transcript's text), not the sessions that have one.
+TRANSCRIPT_TEXT = re.compile(r"\bFROM transcript\b")
+
+
+@pytest.fixture
+def kept(tmp_path: Path) -> Path:
+    """Eight weekly #GetRealChat transcripts in one server and four #BookChat ones in another, each a little long."""
+    database = tmp_path / "kept.db"
+
+    async def build() -> None:
+        async with await Storage.open(database) as storage:
+            for guild_id, hashtag, weeks in ((GUILD, "GetRealChat", 8), (GUILD + 1, "BookChat", 4)):
+                for week in range(weeks):
+                    starts_at = NOW - (weeks - week) * 7 * DAY
+                    chat = await storage.sessions.create_adhoc(guild_id=guild_id, channel_id=guild_id + 1,
+                                                               name=hashtag, hashtag=hashtag, timezone="UTC",
+                                                               starts_at=starts_at, topic=None)
+                    words = f"week {week} " * 2000
+                    await storage.transcripts.save(Transcript(chat.id, f"#{hashtag} recap", f"# #{hashtag}\n{words}",
+                                                              f"<p>{words}</p>", starts_at))
+
+    asyncio.run(build())
+    return database
+
+
+@pytest.fixture
+def transcript_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                   capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, int]]:
+    """Run `python -m bot transcript ...` in-process on a database: (exit code, stdout, transcripts read)."""
+    for name in list(os.environ):
+        if name.startswith(("DISCORD_", "HEARTBEAT_", "DATABASE_", "LOG_", "SYNC_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, database: Path) -> tuple[int, str, int]:
+        monkeypatch.setenv("DATABASE_PATH", str(database))
+        capsys.readouterr()
+        with counted_reads() as reads:
+            code = main(["transcript", *args])
+        return code, capsys.readouterr().out, sum(1 for sql in reads if TRANSCRIPT_TEXT.search(sql))
+
+    return run
+
+
+def test_printing_the_latest_transcript_reads_that_one_alone(transcript_cli, kept):
+    code, out, read = transcript_cli(database=kept)
+    assert code == 0 and out.startswith("# #GetRealChat\nweek 7 week 7")
+    assert read == 1, f"{read} transcripts read to print one"
+    code, out, read = transcript_cli("--series", "bookchat", "--format", "html", database=kept)
+    assert code == 0 and out.startswith("<p>week 3 ") and read == 1
+
+
+def test_exporting_reads_each_exported_transcript_once_and_no_other(transcript_cli, kept, tmp_path):
+    code, out, read = transcript_cli("--guild", str(GUILD + 1), "--all", "--out", str(tmp_path / "out"),
+                                     database=kept)
+    assert code == 0 and len(out.splitlines()) == 4
+    assert read == 4
+    code, out, read = transcript_cli("--out", str(tmp_path / "one"), database=kept)
+    assert code == 0 and len(out.splitlines()) == 1 and read == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import NewcomerReview, Storage
+from bot.storage import NewcomerReview, Storage, Transcript
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 111111111111111111, 555555555555555555
@@ -83,3 +83,15 @@ async def test_chats_of_newcomers_is_chats_of_for_each_member_who_joined_since(s
     assert await storage.activity.chats_of_newcomers(GUILD, since=T0 - 30 * DAY, only=USER + 2) == {
         USER + 2: await storage.activity.chats_of(GUILD, USER + 2)}
     assert await storage.activity.chats_of_newcomers(OTHER_GUILD, since=T0 - 30 * DAY) == {}
+
+
+async def test_transcripts_text_reads_one_form_of_one_transcript(storage: Storage) -> None:
+    """text gives the Markdown or the HTML of one session's transcript; None when none is kept; no other columns."""
+    chat = await storage.sessions.create_adhoc(guild_id=GUILD, channel_id=5, name="GetRealChat",
+                                               hashtag="GetRealChat", timezone="UTC", starts_at=T0, topic=None)
+    assert await storage.transcripts.text(chat.id, "markdown") is None
+    await storage.transcripts.save(Transcript(chat.id, "recap", "# md", "<p>html</p>", T0))
+    assert await storage.transcripts.text(chat.id, "markdown") == "# md"
+    assert await storage.transcripts.text(chat.id, "html") == "<p>html</p>"
+    with pytest.raises(ValueError, match="recap"):
+        await storage.transcripts.text(chat.id, "recap")  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerRecord, New
 from bot.storage.posts import PostQueries, ScheduledPost
 from bot.storage.series import DuplicateName, Series, SeriesQueries
 from bot.storage.sessions import ChannelBusy, ChatSession, SessionQueries
-from bot.storage.transcripts import Transcript, TranscriptQueries
+from bot.storage.transcripts import Transcript, TranscriptForm, TranscriptQueries
 from bot.storage.welcomes import WelcomeConfig, WelcomeQueries
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "ScheduledPost",
     "StoredMessage",
     "Transcript",
+    "TranscriptForm",
     "GuildConfig",
     "Series",
     "Member",

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
 from bot.storage._database import Queries, from_text, required, to_text
 from bot.storage.sessions import ChatSession
+
+# The two forms a transcript is kept in: the column holding each.
+TranscriptForm = Literal["markdown", "html"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,14 @@ class TranscriptQueries(Queries):
             return None
         return Transcript(session_id=row["session_id"], recap=row["recap"], markdown=row["markdown"],
                           html=row["html"], created_at=required(from_text(row["created_at"])))
+
+    async def text(self, session_id: int, form: TranscriptForm) -> str | None:
+        """One form of a session's transcript, read without the other form or the recap; None if none is kept."""
+        if form not in get_args(TranscriptForm):
+            raise ValueError(f"Not a transcript form: {form}")
+        # The column name is one of TranscriptForm's two values, checked above.
+        row = await self._db.fetchone(f"SELECT {form} FROM transcript WHERE session_id = ?", (session_id,))
+        return None if row is None else str(row[0])
 
     async def sessions(self, guild_id: int | None = None) -> list[ChatSession]:
         """Sessions that have a transcript (in one server, if given), newest first."""
