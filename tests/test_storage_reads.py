@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.storage import NewcomerReview, Storage, Transcript
+from bot.storage import (
+    MIGRATIONS_DIR,
+    NewcomerReview,
+    NotHeartbeatError,
+    SchemaTooNewError,
+    SchemaTooOldError,
+    Storage,
+    Transcript,
+)
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 111111111111111111, 555555555555555555
@@ -95,3 +105,76 @@ async def test_transcripts_text_reads_one_form_of_one_transcript(storage: Storag
     assert await storage.transcripts.text(chat.id, "html") == "<p>html</p>"
     with pytest.raises(ValueError, match="recap"):
         await storage.transcripts.text(chat.id, "recap")  # type: ignore[arg-type]
+
+
+async def test_guilds_lists_the_servers_with_members_or_with_transcripts(storage: Storage) -> None:
+    """members.guilds: servers with a member recorded; transcripts.guilds: servers with a kept transcript."""
+    assert await storage.members.guilds() == []
+    assert await storage.transcripts.guilds() == []
+    for guild_id in (OTHER_GUILD, GUILD, GUILD):
+        await arrive(storage, USER + guild_id % 7, at=T0, guild_id=guild_id)
+    assert await storage.members.guilds() == [GUILD, OTHER_GUILD]
+    planned = await storage.sessions.create_adhoc(guild_id=GUILD, channel_id=5, name="A", hashtag="A",
+                                                  timezone="UTC", starts_at=T0, topic=None)
+    kept = await storage.sessions.create_adhoc(guild_id=OTHER_GUILD, channel_id=6, name="B", hashtag="B",
+                                               timezone="UTC", starts_at=T0, topic=None)
+    await storage.transcripts.save(Transcript(kept.id, "recap", "# md", "<p>", T0))
+    assert await storage.transcripts.guilds() == [OTHER_GUILD]
+    await storage.transcripts.save(Transcript(planned.id, "recap", "# md", "<p>", T0))
+    assert await storage.transcripts.guilds() == [GUILD, OTHER_GUILD]
+
+
+# --- opening to read only ----------------------------------------------------------------------------------
+
+
+def fingerprint(path: Path) -> str:
+    """The file's bytes, summed up."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def test_open_read_only_reads_a_database_and_writes_nothing(tmp_path: Path) -> None:
+    """A database at this code's schema is read as it is; writing through it fails; its file does not change."""
+    path = tmp_path / "hb.db"
+    async with await Storage.open(path) as storage:
+        await arrive(storage, USER, at=T0)
+    before = fingerprint(path)
+    async with await Storage.open_read_only(path) as storage:
+        assert [m.user_id for m, _ in await storage.newcomers.since(GUILD, T0)] == [USER]
+        with pytest.raises(sqlite3.OperationalError, match="readonly|query_only"):
+            await storage.meta.set("written", "yes")
+    assert fingerprint(path) == before
+
+
+async def test_open_read_only_refuses_another_programs_database_and_leaves_it_as_it_was(tmp_path: Path) -> None:
+    """A file with none of Heartbeat's tables is refused, one sentence saying so, and gains nothing."""
+    path = tmp_path / "notes.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('buy milk')")
+    before = fingerprint(path)
+    with pytest.raises(NotHeartbeatError, match=f"^{path} is not a Heartbeat database .*set DATABASE_PATH"):
+        await Storage.open_read_only(path)
+    assert fingerprint(path) == before
+    with pytest.raises(sqlite3.OperationalError):
+        await Storage.open_read_only(tmp_path / "missing.db")
+    assert not (tmp_path / "missing.db").exists()
+
+
+async def test_open_read_only_refuses_an_older_or_newer_schema(tmp_path: Path) -> None:
+    """An older schema is to be upgraded by starting the bot; a newer one needs a newer Heartbeat."""
+    shipped = sorted(MIGRATIONS_DIR.glob("*.sql"))
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    for migration in shipped[:-1]:
+        (earlier / migration.name).write_text(migration.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "old.db"
+    await (await Storage.open(path, migrations_dir=earlier)).close()
+    before = fingerprint(path)
+    with pytest.raises(SchemaTooOldError, match=f"version {len(shipped) - 1}; .*start the bot once to upgrade it"):
+        await Storage.open_read_only(path)
+    assert fingerprint(path) == before
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(SchemaTooNewError, match="newer Heartbeat .*version 99"):
+        await Storage.open_read_only(path)

@@ -14,7 +14,15 @@ from bot.domain.errors import UserError
 from bot.domain.series import parse_date
 from bot.plans import chat_day, past_chats
 from bot.settings import Settings
-from bot.storage import ChatSession, MigrationError, Storage, TranscriptForm
+from bot.storage import (
+    ChatSession,
+    MigrationError,
+    NotHeartbeatError,
+    SchemaTooNewError,
+    SchemaTooOldError,
+    Storage,
+    TranscriptForm,
+)
 
 # The stored form each --format prints.
 FORMS: dict[str, TranscriptForm] = {"md": "markdown", "html": "html"}
@@ -48,13 +56,18 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     try:
         return asyncio.run(_export(database, args, day))
+    except (NotHeartbeatError, SchemaTooOldError, SchemaTooNewError) as error:
+        return refuse(str(error))
     except (MigrationError, OSError, sqlite3.DatabaseError) as error:
         return fail(database_failure(database, error))
 
 
 async def _export(database: Path, args: argparse.Namespace, day: date | None) -> int:
     """Print or write the matching chats' transcripts, newest first, holding one transcript at a time."""
-    async with await Storage.open(database) as storage:
+    async with await Storage.open_read_only(database) as storage:
+        if args.guild is not None and args.guild not in (servers := await storage.transcripts.guilds()):
+            held = f"server{'s' if len(servers) > 1 else ''} {', '.join(map(str, servers))}" if servers else "no server"
+            return refuse(f"server {args.guild} is not in {database}, which holds transcripts of {held}.")
         chats = past_chats(await storage.transcripts.sessions(args.guild), series=args.series, day=day)
         if not chats:
             wanted = "".join([f" of series '{args.series}'" if args.series else "",

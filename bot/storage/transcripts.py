@@ -60,3 +60,12 @@ class TranscriptQueries(Queries):
             sql += " WHERE s.guild_id = ?"
         rows = await self._db.fetchall(sql + " ORDER BY s.started_at DESC", () if guild_id is None else (guild_id,))
         return [ChatSession._from_row(row) for row in rows]
+
+    async def guilds(self) -> list[int]:
+        """The servers that have a chat with a transcript, in id order."""
+        # One index lookup per server with chats (the next id above the last), rather than reading every chat.
+        return await self._db.ids(
+            "WITH RECURSIVE server(id) AS (SELECT MIN(guild_id) FROM chat_session UNION ALL "
+            "SELECT (SELECT MIN(guild_id) FROM chat_session WHERE guild_id > server.id) FROM server "
+            "WHERE server.id IS NOT NULL) SELECT id FROM server WHERE id IS NOT NULL AND EXISTS ("
+            "SELECT 1 FROM chat_session s JOIN transcript t ON t.session_id = s.id WHERE s.guild_id = server.id)")
