@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+import aiosqlite
 
 from bot.clock import Clock
 from bot.standin import StandIn
@@ -128,3 +136,53 @@ async def ledger(bot, session: int) -> list[tuple[int, str]]:
             "SELECT message_id, kind FROM activity WHERE session_id = ? AND message_id IS NOT NULL "
             "AND kind IN ('message', 'answer') ORDER BY message_id, kind", (session,)) as cursor:
         return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+# Where aiosqlite takes SQL text: noting these sees every statement storage sends.
+_SENDING = {aiosqlite.Connection: ("execute", "executemany", "execute_fetchall", "execute_insert"),
+            aiosqlite.Cursor: ("execute", "executemany")}
+
+
+def storage_origin(frame: FrameType) -> str | None:
+    """The storage method behind a statement sent from `frame`; None if bot/storage did not send it (a test did)."""
+    if not frame.f_globals.get("__name__", "").startswith("bot.storage."):
+        return None
+    # Database's fetch helpers send for the aggregate's method that called them.
+    while frame.f_globals.get("__name__") == "bot.storage._database" and frame.f_back is not None:
+        frame = frame.f_back
+    return f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}"
+
+
+@contextmanager
+def statements_sent(note: Callable[[str, str], None]) -> Iterator[None]:
+    """While the block runs, call note(sql, method) for every statement bot/storage sends (BEGIN and PRAGMAs too)."""
+    originals = [(owner, name, getattr(owner, name)) for owner, names in _SENDING.items() for name in names]
+
+    def noting(send: Callable[..., Any]) -> Callable[..., Any]:
+        def sending(connection: object, sql: str, *args: Any, **kwargs: Any) -> Any:
+            origin = storage_origin(sys._getframe(1))
+            if origin is not None:
+                note(sql, origin)
+            return send(connection, sql, *args, **kwargs)
+        return sending
+
+    for owner, name, send in originals:
+        setattr(owner, name, noting(send))
+    try:
+        yield
+    finally:
+        for owner, name, send in originals:
+            setattr(owner, name, send)
+
+
+@contextmanager
+def counted_reads() -> Iterator[list[str]]:
+    """The statements that read (SELECT or WITH) storage sends while the block runs, in order."""
+    reads: list[str] = []
+
+    def note(sql: str, _: str) -> None:
+        if re.match(r"\s*(SELECT|WITH)\b", sql, re.IGNORECASE):
+            reads.append(sql)
+
+    with statements_sent(note):
+        yield reads

@@ -198,14 +198,22 @@ def test_status_keeps_only_newcomers_with_that_review(cli, database):
 
 
 def test_no_newcomers_is_an_empty_report_not_an_error(cli, database):
-    code, out, err = cli("--guild", "999", database=database)
+    quiet = ("--guild", str(OTHER_GUILD), "--days", "1")  # its one newcomer joined a day and an hour ago
+    code, out, err = cli(*quiet, database=database)
     assert (code, err) == (0, "")
-    assert out == "# Newcomers in server 999, last 14 days\n\nNo newcomers in this period.\n"
+    assert out == f"# Newcomers in server {OTHER_GUILD}, last day\n\nNo newcomers in this period.\n"
 
-    code, out, _ = cli("--guild", "999", "--format", "csv", database=database)
+    code, out, _ = cli(*quiet, "--format", "csv", database=database)
     assert code == 0 and list(csv.reader(io.StringIO(out, newline=""))) == [list(CSV_COLUMNS)]
-    code, out, _ = cli("--guild", "999", "--format", "json", database=database)
+    code, out, _ = cli(*quiet, "--format", "json", database=database)
     assert code == 0 and json.loads(out) == []
+
+
+def test_a_server_the_database_does_not_hold_is_named_with_the_ones_it_does(cli, database):
+    code, out, err = cli("--guild", "999", database=database)
+    assert code == 2 and out == ""
+    assert err == (f"heartbeat: server 999 is not in {database}, which holds members of servers {GUILD}, "
+                   f"{OTHER_GUILD}.\n")
 
 
 def test_a_missing_database_is_refused_and_not_created(cli, tmp_path):

@@ -20,7 +20,7 @@ from bot.domain.newcomers import (
 )
 from bot.newcomers import newcomer_report
 from bot.settings import Settings
-from bot.storage import MigrationError, Storage
+from bot.storage import MigrationError, NotHeartbeatError, SchemaTooNewError, SchemaTooOldError, Storage
 
 
 def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,6 +53,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     try:
         rows = asyncio.run(_newcomer_rows(database, args.guild, None if args.all else args.days, args.status))
+    except (NotHeartbeatError, SchemaTooOldError, SchemaTooNewError, UnknownServer) as error:
+        return refuse(str(error))
     except (MigrationError, OSError, sqlite3.DatabaseError) as error:
         return fail(database_failure(database, error))
     if args.format == "csv":
@@ -66,7 +68,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+class UnknownServer(Exception):
+    """--guild names a server the database holds nothing of; the message lists the ones it holds."""
+
+
 async def _newcomer_rows(database: Path, guild_id: int, days: int | None, status: str) -> list[NewcomerRow]:
     """The report's rows, counted back from now (every join, if days is None); names as the database kept them."""
-    async with await Storage.open(database) as storage:
+    async with await Storage.open_read_only(database) as storage:
+        servers = await storage.members.guilds()
+        if guild_id not in servers:
+            held = f"server{'s' if len(servers) > 1 else ''} {', '.join(map(str, servers))}" if servers else "no server"
+            raise UnknownServer(f"server {guild_id} is not in {database}, which holds members of {held}.")
         return await newcomer_report(storage, guild_id, now=datetime.now(UTC), days=days, status=status)

@@ -14,10 +14,18 @@ from bot.domain.errors import UserError
 from bot.domain.series import parse_date
 from bot.plans import chat_day, past_chats
 from bot.settings import Settings
-from bot.storage import MigrationError, Storage
+from bot.storage import (
+    ChatSession,
+    MigrationError,
+    NotHeartbeatError,
+    SchemaTooNewError,
+    SchemaTooOldError,
+    Storage,
+    TranscriptForm,
+)
 
-# (session id, {"md": …, "html": …}, "<hashtag>-<local date>")
-Found = tuple[int, dict[str, str], str]
+# The stored form each --format prints.
+FORMS: dict[str, TranscriptForm] = {"md": "markdown", "html": "html"}
 
 
 def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,49 +55,58 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if database is None:
         return 2
     try:
-        found = asyncio.run(_find_transcripts(database, args.guild, args.series, day))
+        return asyncio.run(_export(database, args, day))
+    except (NotHeartbeatError, SchemaTooOldError, SchemaTooNewError) as error:
+        return refuse(str(error))
     except (MigrationError, OSError, sqlite3.DatabaseError) as error:
         return fail(database_failure(database, error))
-    if not found:
-        wanted = "".join([f" of series '{args.series}'" if args.series else "",
-                          f" on {day.isoformat()}" if day else "", f" in server {args.guild}" if args.guild else ""])
-        return refuse(f"no finished chat{wanted} has a transcript in {database}: one is kept when a chat ends.")
-    if args.out is None:
-        write_stdout(found[0][1][args.format])
-        return 0
-    try:
-        for path in _write_files(found if args.all else found[:1], args.out, args.format):
+
+
+async def _export(database: Path, args: argparse.Namespace, day: date | None) -> int:
+    """Print or write the matching chats' transcripts, newest first, holding one transcript at a time."""
+    async with await Storage.open_read_only(database) as storage:
+        if args.guild is not None and args.guild not in (servers := await storage.transcripts.guilds()):
+            held = f"server{'s' if len(servers) > 1 else ''} {', '.join(map(str, servers))}" if servers else "no server"
+            return refuse(f"server {args.guild} is not in {database}, which holds transcripts of {held}.")
+        chats = past_chats(await storage.transcripts.sessions(args.guild), series=args.series, day=day)
+        if not chats:
+            wanted = "".join([f" of series '{args.series}'" if args.series else "",
+                              f" on {day.isoformat()}" if day else "",
+                              f" in server {args.guild}" if args.guild else ""])
+            return refuse(f"no finished chat{wanted} has a transcript in {database}: one is kept when a chat ends.")
+        if args.out is None:
+            write_stdout(await _text(storage, chats[0], args.format))
+            return 0
+        used: set[str] = set()
+        for chat in chats if args.all else chats[:1]:
+            path = args.out / f"{_file_name(chat, used)}.{args.format}"
+            try:
+                await asyncio.to_thread(_write_file, path, await _text(storage, chat, args.format))
+            except OSError as error:
+                return fail(f"could not write to {args.out}: {error}")
             print(path)
-    except OSError as error:
-        return fail(f"could not write to {args.out}: {error}")
     return 0
 
 
-def _write_files(found: list[Found], out: Path, extension: str) -> list[Path]:
-    """Write each transcript as <hashtag>-<date>.<extension> in `out` and return the paths."""
-    out.mkdir(parents=True, exist_ok=True)
-    used: set[str] = set()
-    paths = []
-    for session_id, texts, stem in found:
-        # Two chats with one hashtag on one day (two servers, a second ad hoc chat): keep both.
-        name = stem if stem not in used else f"{stem}-{session_id}"
-        used.add(name)
-        path = out / f"{name}.{extension}"
-        # A transcript holds what members said: created readable by its owner only, never briefly by others.
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as file:
-            file.write(texts[extension])
-        paths.append(path)
-    return paths
+async def _text(storage: Storage, chat: ChatSession, extension: str) -> str:
+    """The chat's transcript in the form the file extension names, read on its own."""
+    text = await storage.transcripts.text(chat.id, FORMS[extension])
+    assert text is not None  # listed because it has one, and transcripts are never removed
+    return text
 
 
-async def _find_transcripts(database: Path, guild_id: int | None, series: str | None,
-                            day: date | None) -> list[Found]:
-    """The matching chats' transcripts, newest first."""
-    async with await Storage.open(database) as storage:
-        found = []
-        for session in past_chats(await storage.transcripts.sessions(guild_id), series=series, day=day):
-            kept = await storage.transcripts.get(session.id)
-            if kept is not None:
-                stem = f"{session.hashtag}-{chat_day(session).isoformat()}"
-                found.append((session.id, {"md": kept.markdown, "html": kept.html}, stem))
-        return found
+def _file_name(chat: ChatSession, used: set[str]) -> str:
+    """<hashtag>-<local date>, with the session id added when an earlier file took that name."""
+    stem = f"{chat.hashtag}-{chat_day(chat).isoformat()}"
+    # Two chats with one hashtag on one day (two servers, a second ad hoc chat): keep both.
+    name = stem if stem not in used else f"{stem}-{chat.id}"
+    used.add(name)
+    return name
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write one transcript file (and its folder), readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A transcript holds what members said: created readable by its owner only, never briefly by others.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as file:
+        file.write(text)

@@ -14,7 +14,7 @@ from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.series import local_day
 from bot.newcomers._views import card_index, newcomer_embed, report_file, report_page
 from bot.posting import jump_url
-from bot.storage import Member, Newcomer, NewcomerChat, NewcomerReview, Storage
+from bot.storage import NewcomerChat, NewcomerRecord, Storage
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
@@ -38,32 +38,30 @@ async def newcomer_report(storage: Storage, guild_id: int, *, now: datetime, day
 async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days: int | None,
                          name_of: Callable[[int], str | None] = lambda _: None,
                          only: int | None = None) -> list[NewcomerFacts]:
-    """What is known of each newcomer `newcomer_report` covers (whatever their review), in the report's order."""
+    """What is known of each newcomer `newcomer_report` covers (whatever their review), in the report's order.
+
+    Two reads however many newcomers there are: their rows (reviews and stored names included), then their chats.
+    """
     since = now - timedelta(days=days) if days is not None else datetime(1970, 1, 1, tzinfo=UTC)
-    pairs = [pair for pair in await storage.newcomers.since(guild_id, since) if only in (None, pair[0].user_id)]
-    reviews = await storage.newcomers.latest_reviews(guild_id)
-    stored_names = {member.user_id: member.display_name for member, _ in pairs}
+    records = await storage.newcomers.for_report(guild_id, since=since, only=only)
+    chats = await storage.activity.chats_of_newcomers(guild_id, since=since, only=only)
 
-    async def name(user_id: int) -> str:
-        found = name_of(user_id) or stored_names.get(user_id)
-        if found is None and (member := await storage.members.get(guild_id, user_id)) is not None:
-            found = member.display_name
-        return found or f"member {user_id}"
+    def name(user_id: int, stored: str | None) -> str:
+        return name_of(user_id) or stored or f"member {user_id}"
 
-    facts = []
-    for member, newcomer in pairs:
-        # One query per newcomer: a server's fortnight of joins is small; batch it if reports grow slow.
-        chats = await storage.activity.chats_of(guild_id, member.user_id)
-        review = reviews.get(member.user_id)
-        facts.append(_facts(guild_id, member, newcomer, chats, review, name=await name(member.user_id),
-                            greeter=await name(newcomer.greeted_by) if newcomer.greeted_by else None,
-                            reviewer=await name(review.reviewer_id) if review else None))
+    facts = [_facts(guild_id, record, chats.get(record.member.user_id, []), name=name(record.member.user_id,
+                                                                                       record.member.display_name),
+                    greeter=name(record.newcomer.greeted_by, record.greeter_name)
+                    if record.newcomer.greeted_by else None,
+                    reviewer=name(record.review.reviewer_id, record.reviewer_name) if record.review else None)
+             for record in records]
     return domain.report_order(facts)
 
 
-def _facts(guild_id: int, member: Member, newcomer: Newcomer, chats: list[NewcomerChat],
-           review: NewcomerReview | None, *, name: str, greeter: str | None, reviewer: str | None) -> NewcomerFacts:
+def _facts(guild_id: int, record: NewcomerRecord, chats: list[NewcomerChat], *, name: str, greeter: str | None,
+           reviewer: str | None) -> NewcomerFacts:
     """One newcomer's stored rows as the facts the report is made from."""
+    member, newcomer, review = record.member, record.newcomer, record.review
     first = chats[0] if chats else None
     return NewcomerFacts(
         user_id=member.user_id, name=name, joined_at=member.last_joined_at,

@@ -8,6 +8,7 @@ transaction held open too long reads around it on a reader connection (see bot/s
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import TracebackType
@@ -15,18 +16,26 @@ from types import TracebackType
 import aiosqlite
 
 from bot.storage._database import READ_WAIT, Database
-from bot.storage._migrate import MIGRATIONS_DIR, MigrationError, SchemaTooNewError
+from bot.storage._migrate import (
+    MIGRATIONS_DIR,
+    MigrationError,
+    NotHeartbeatError,
+    SchemaTooNewError,
+    SchemaTooOldError,
+    discover_migrations,
+    open_read_only,
+)
 from bot.storage.activity import ActivityQueries, NewcomerChat
 from bot.storage.checkpoints import CheckpointQueries
 from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
 from bot.storage.greetings import GreetingQueries
 from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
-from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerReview
+from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerRecord, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
 from bot.storage.series import DuplicateName, Series, SeriesQueries
 from bot.storage.sessions import ChannelBusy, ChatSession, SessionQueries
-from bot.storage.transcripts import Transcript, TranscriptQueries
+from bot.storage.transcripts import Transcript, TranscriptForm, TranscriptQueries
 from bot.storage.welcomes import WelcomeConfig, WelcomeQueries
 
 __all__ = [
@@ -35,17 +44,21 @@ __all__ = [
     "ScheduledPost",
     "StoredMessage",
     "Transcript",
+    "TranscriptForm",
     "GuildConfig",
     "Series",
     "Member",
     "ListedMember",
     "Newcomer",
     "NewcomerChat",
+    "NewcomerRecord",
     "NewcomerReview",
     "WelcomeConfig",
     "DuplicateName",
     "MigrationError",
+    "NotHeartbeatError",
     "SchemaTooNewError",
+    "SchemaTooOldError",
     "Storage",
     "MIGRATIONS_DIR",
 ]
@@ -80,6 +93,18 @@ class Storage:
         `read_wait` seconds at most; then it reads around them, seeing only what is committed.
         """
         return cls(await Database.open(path, migrations_dir=migrations_dir, read_wait=read_wait))
+
+    @classmethod
+    async def open_read_only(cls, path: Path | str, *, migrations_dir: Path | None = None) -> Storage:
+        """Open an existing database at exactly this code's schema to read only: never created, migrated or written.
+
+        Raises NotHeartbeatError, SchemaTooOldError or SchemaTooNewError, whose message says what to do, for a file
+        that is not Heartbeat's or is at another schema version.
+        """
+        migrations = await asyncio.to_thread(discover_migrations, migrations_dir or MIGRATIONS_DIR)
+        conn = await open_read_only(path, migrations)
+        # No WAL reader: nothing is written here, so reads never wait long for their turn.
+        return cls(Database(conn, path, wal=False))
 
     async def close(self) -> None:
         """Wait for the running transaction and reads to finish, then close every connection; safe twice."""

@@ -18,10 +18,14 @@ at the previous version with no partial tables.
 
 Migrations run with foreign keys ON (PRAGMA foreign_keys is ignored inside a transaction), so a
 future migration that rebuilds a table other tables reference needs the runner extended first.
+
+A command that only reads (``python -m bot transcript``, ``report``) opens the file with ``open_read_only``
+instead: nothing is created, migrated or written, and a file at any other schema than this code's is refused.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -48,6 +52,18 @@ class MigrationError(Exception):
 
 class SchemaTooNewError(MigrationError):
     """The database was written by a newer Heartbeat whose migrations this version does not have."""
+
+
+class SchemaTooOldError(MigrationError):
+    """A database to be read as it is was written by an older Heartbeat: starting the bot upgrades it."""
+
+
+class NotHeartbeatError(MigrationError):
+    """The file is an SQLite database, but not one Heartbeat made."""
+
+
+# Tables every Heartbeat database has had since 0001: a file with none of them is someone else's.
+_SIGNATURE = {"guild_config", "bot_meta", "members"}
 
 
 @dataclass(frozen=True)
@@ -126,3 +142,47 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migratio
             ) from error
         current = migration.number
     return current
+
+
+async def open_read_only(path: Path | str, migrations: list[Migration]) -> aiosqlite.Connection:
+    """Open an existing database to read only, after checking it holds exactly this Heartbeat's schema.
+
+    Nothing is created or written, whatever the file holds: a missing file, or one that is not Heartbeat's or is
+    at another schema version, raises (sqlite3.OperationalError, NotHeartbeatError, SchemaTooOldError or
+    SchemaTooNewError) with the file unchanged.
+    """
+    file, uri = await asyncio.to_thread(_read_only_uri, path)
+    conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA busy_timeout=5000")  # the bot may be writing to it right now
+        await conn.execute("PRAGMA query_only=ON")  # refuses writing statements as well
+        await _check_schema(conn, file, migrations)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+def _read_only_uri(path: Path | str) -> tuple[Path, str]:
+    """The path as the user meant it, and the URI opening it read-only (blocking: it resolves the path)."""
+    path = Path(path).expanduser()
+    # mode=ro: SQLite neither creates the file nor writes to it. as_uri() escapes ?, # and % in the name.
+    return path, f"{path.resolve().as_uri()}?mode=ro"
+
+
+async def _check_schema(conn: aiosqlite.Connection, path: Path, migrations: list[Migration]) -> None:
+    """Raise, with a sentence saying what to do, unless the database is Heartbeat's at this code's version."""
+    current = await schema_version(conn)
+    latest = migrations[-1].number if migrations else 0
+    async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
+        tables = {row[0] for row in await cursor.fetchall()}
+    if current == 0 or not tables & _SIGNATURE:
+        raise NotHeartbeatError(f"{path} is not a Heartbeat database (it has none of Heartbeat's tables, and "
+                                "nothing in it was changed): set DATABASE_PATH to the database the bot uses.")
+    if current > latest:
+        raise SchemaTooNewError(f"{path} was written by a newer Heartbeat (schema version {current}; this one "
+                                f"knows up to {latest}): upgrade Heartbeat to read it.")
+    if current < latest:
+        raise SchemaTooOldError(f"{path} was written by an older Heartbeat (schema version {current}; this one "
+                                f"reads {latest}): start the bot once to upgrade it, then run this again.")

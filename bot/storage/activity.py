@@ -63,3 +63,25 @@ class ActivityQueries(Queries):
             "GROUP BY s.id ORDER BY started", (guild_id, user_id))
         return [NewcomerChat(row[0], row[1], row[2], required(from_text(row[3])), bool(row[4]), bool(row[5]))
                 for row in rows]
+
+    async def chats_of_newcomers(self, guild_id: int, *, since: datetime,
+                                 only: int | None = None) -> dict[int, list[NewcomerChat]]:
+        """chats_of for every member who (last) joined at or after `since` (or just `only`), by member, in one query."""
+        # join_count > 0 as in storage.newcomers.for_report: the members_joins index finds the joins since `since`.
+        # CROSS JOIN keeps members the outer loop: left to choose, SQLite reads the server's whole ledger in
+        # member order to save the GROUP BY a sort.
+        sql = ("SELECT a.user_id, s.id, s.hashtag, s.timezone, COALESCE(s.started_at, s.starts_at) AS started, "
+               "MAX(a.kind = 'answer') AS answered, MAX(a.kind = 'hosted') AS hosted "
+               "FROM members m CROSS JOIN activity a ON a.guild_id = m.guild_id AND a.user_id = m.user_id "
+               "JOIN chat_session s ON s.id = a.session_id "
+               "WHERE m.guild_id = ? AND m.join_count > 0 AND m.last_joined_at >= ? "
+               "AND a.kind IN ('message', 'checkin', 'answer', 'hosted')")
+        parameters: tuple[object, ...] = (guild_id, to_text(since, "since"))
+        if only is not None:
+            sql, parameters = sql + " AND m.user_id = ?", (*parameters, only)
+        rows = await self._db.fetchall(sql + " GROUP BY a.user_id, s.id ORDER BY a.user_id, started, s.id", parameters)
+        chats: dict[int, list[NewcomerChat]] = {}
+        for row in rows:
+            chats.setdefault(row[0], []).append(
+                NewcomerChat(row[1], row[2], row[3], required(from_text(row[4])), bool(row[5]), bool(row[6])))
+        return chats

@@ -192,3 +192,11 @@ class MemberQueries(Queries):
             sql += " AND left_at IS NULL"
         row = await self._db.fetchone(sql, (guild_id,))
         return 0 if row is None else int(row[0])
+
+    async def guilds(self) -> list[int]:
+        """The servers whose members the bot has recorded, in id order."""
+        # One index lookup per server (the next id above the last), rather than reading every member.
+        return await self._db.ids(
+            "WITH RECURSIVE server(id) AS (SELECT MIN(guild_id) FROM members UNION ALL "
+            "SELECT (SELECT MIN(guild_id) FROM members WHERE guild_id > server.id) FROM server "
+            "WHERE server.id IS NOT NULL) SELECT id FROM server WHERE id IS NOT NULL")

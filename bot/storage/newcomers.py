@@ -10,6 +10,11 @@ import aiosqlite
 from bot.storage._database import Queries, from_text, required, to_text
 from bot.storage.members import Member
 
+# A newcomer row's columns besides the member's key, to select beside `m.*` (members m JOIN newcomer n).
+_FIRST_STEPS = ("n.welcome, n.welcomed_at, n.first_message_id, n.first_channel_id, n.first_message_at, "
+                "n.first_message_text, n.link_in_first, n.mass_mentions, n.repeated_text, n.greeted_by, n.greeted_at, "
+                "n.greeting_message_id")
+
 
 @dataclass(frozen=True)
 class Newcomer:
@@ -51,6 +56,29 @@ class NewcomerReview:
     reviewed_at: datetime
 
 
+@dataclass(frozen=True)
+class NewcomerRecord:
+    """A newcomer as the report reads them: who they are, their first steps and latest review (None if none).
+
+    greeter_name and reviewer_name are the names stored for whoever greeted and reviewed them (None when the bot
+    never recorded that member).
+    """
+
+    member: Member
+    newcomer: Newcomer
+    review: NewcomerReview | None
+    greeter_name: str | None
+    reviewer_name: str | None
+
+    @classmethod
+    def _from_row(cls, row: aiosqlite.Row) -> NewcomerRecord:
+        """Build a NewcomerRecord from a row of NewcomerQueries.for_report."""
+        review = None if row["review"] is None else \
+            NewcomerReview(row["review"], row["reviewer_id"], required(from_text(row["reviewed_at"])))
+        return cls(member=Member._from_row(row), newcomer=Newcomer._from_row(row), review=review,
+                   greeter_name=row["greeter_name"], reviewer_name=row["reviewer_name"])
+
+
 class NewcomerQueries(Queries):
     """Newcomers' first message, flags, greeter and reviews: storage.newcomers."""
 
@@ -63,12 +91,32 @@ class NewcomerQueries(Queries):
     async def since(self, guild_id: int, since: datetime) -> list[tuple[Member, Newcomer]]:
         """Members who (last) joined at or after `since`, with their first steps."""
         rows = await self._db.fetchall(
-            "SELECT m.*, n.welcome, n.welcomed_at, n.first_message_id, n.first_channel_id, n.first_message_at, "
-            "n.first_message_text, n.link_in_first, n.mass_mentions, n.repeated_text, n.greeted_by, "
-            "n.greeted_at, n.greeting_message_id FROM members m JOIN newcomer n USING (guild_id, user_id) "
+            f"SELECT m.*, {_FIRST_STEPS} FROM members m JOIN newcomer n USING (guild_id, user_id) "
             "WHERE m.guild_id = ? AND m.last_joined_at >= ? ORDER BY m.last_joined_at DESC",
             (guild_id, to_text(since, "since")))
         return [(Member._from_row(row), Newcomer._from_row(row)) for row in rows]
+
+    async def for_report(self, guild_id: int, *, since: datetime, only: int | None = None) -> list[NewcomerRecord]:
+        """Members who (last) joined at or after `since` (or just `only`), newest first, as the report reads them.
+
+        One query, however many there are: each comes with their latest review and the stored names of their
+        greeter and reviewer.
+        """
+        # A newcomer row exists only for a join the bot saw, so join_count > 0 leaves no one out; it lets the
+        # members_joins index find the joins since `since` instead of reading every member of the server.
+        sql = (f"SELECT m.*, {_FIRST_STEPS}, g.display_name AS greeter_name, r.status AS review, r.reviewer_id, "
+               "r.reviewed_at, v.display_name AS reviewer_name "
+               "FROM members m JOIN newcomer n USING (guild_id, user_id) "
+               "LEFT JOIN members g ON g.guild_id = n.guild_id AND g.user_id = n.greeted_by "
+               "LEFT JOIN newcomer_review r ON r.id = (SELECT MAX(id) FROM newcomer_review "
+               "WHERE guild_id = m.guild_id AND user_id = m.user_id) "
+               "LEFT JOIN members v ON v.guild_id = r.guild_id AND v.user_id = r.reviewer_id "
+               "WHERE m.guild_id = ? AND m.join_count > 0 AND m.last_joined_at >= ?")
+        parameters: tuple[object, ...] = (guild_id, to_text(since, "since"))
+        if only is not None:
+            sql, parameters = sql + " AND m.user_id = ?", (*parameters, only)
+        rows = await self._db.fetchall(sql + " ORDER BY m.last_joined_at DESC, m.user_id", parameters)
+        return [NewcomerRecord._from_row(row) for row in rows]
 
     async def note_first_message(self, guild_id: int, user_id: int, *, message_id: int, channel_id: int,
                                  at: datetime, text: str, link: bool) -> bool:
