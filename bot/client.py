@@ -141,6 +141,9 @@ class Heartbeat(commands.Bot):
         log.info("Synced %d slash commands (%s)", len(payload), f"guild {scope.id}" if scope else "global")
         return True
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Heartbeat has slash commands only: no message is parsed for a prefix command (cogs listen for chats)."""
+
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
         await self._catch_up()

@@ -8,7 +8,12 @@ answer live in the moment after READY, before any read-back has run: what a busy
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 
+import pytest
+
+from bot.chats import _ingest as ingest
 from bot.domain.running import post_key
 from bot.standin.model import Channel, Message
 from tests.helpers import create_series, ledger, play_until_question, recorded, session_id
@@ -198,3 +203,59 @@ async def test_a_read_back_that_fails_is_made_again_at_the_next_ready(standin, s
 
     await standin.drop_gateway(resumable=False)
     await each_recorded_once(second, missed + live)
+
+
+def handed_in(bot, messages: list[Message]) -> asyncio.Event:
+    """Set once every one of `messages` has been handed to the ingest (judged, waiting in memory for its commit)."""
+    waiting, save, done = {m.id for m in messages}, bot.chats.ingest.save, asyncio.Event()
+
+    def saving(guild_id, message) -> None:
+        save(guild_id, message)
+        waiting.discard(message.message_id)
+        if not waiting:
+            done.set()
+    bot.chats.ingest.save = saving
+    return done
+
+
+async def stored_rows(database, session: int) -> set[int]:
+    """The message ids the database file holds for a session, read with SQLite itself once the bot has stopped."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        return {row[0] for row in connection.execute("SELECT message_id FROM chat_message WHERE session_id = ?",
+                                                     (session,))}
+
+
+@pytest.fixture
+def slow_commits(monkeypatch):
+    """Rows wait in memory for an hour before their group commit, unless something flushes them."""
+    monkeypatch.setattr(ingest, "FLUSH_EVERY", 3600.0)
+    return monkeypatch
+
+
+async def test_a_clean_stop_commits_what_was_still_in_memory(standin, sample, start_bot, clock, slow_commits):
+    run = await start_bot(clock=clock)
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 2)
+    session = await session_id(run.bot)
+    said = [await answer(standin, sample, n, f"A2: said just before the stop ({n})") for n in range(20)]
+    await run.until(handed_in(run.bot, said).wait(), "the answers reaching the ingest")
+    assert not {m.id for m in said} & {m.message_id for m in await run.bot.storage.messages.of_session(session)}
+
+    await run.stop()  # what SIGTERM and Ctrl+C do
+    kept = await stored_rows(run.bot.settings.database_path, session)
+    assert {m.id for m in said} <= kept
+
+
+async def test_a_crash_with_answers_in_memory_loses_none_after_the_restart(standin, sample, start_bot, clock,
+                                                                           slow_commits):
+    run = await start_bot(clock=clock)
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 2)
+    said = [await answer(standin, sample, n, f"A2: said just before the crash ({n})") for n in range(20)]
+    await run.until(handed_in(run.bot, said).wait(), "the answers reaching the ingest")
+    await run.crash()  # twenty answers judged and waiting for their commit: gone with the process
+
+    slow_commits.undo()
+    live: list[Message] = []
+    again = (await start_bot(clock=clock, before_ready=speaking_first(standin, sample, live))).bot
+    await each_recorded_once(again, said + live)

@@ -83,7 +83,7 @@ class Ingest:
         self._failures = 0  # attempts the database refused so far
         self._failure: BaseException | None = None  # why the latest attempt failed, while it is being retried
         self._wake = asyncio.Event()  # something was handed in
-        self._hurry = asyncio.Event()  # someone waits in flush(): retry now rather than after the pause
+        self._hurry = asyncio.Event()  # a full batch, or someone waiting in flush(): write (or retry) now
         self._progress = asyncio.Condition()
         self._writer: asyncio.Task[None] | None = None
 
@@ -120,6 +120,8 @@ class Ingest:
     def _handed_in(self) -> None:
         self._sequence += 1
         self._gathering.note(self._sequence)
+        if self._gathering.rows >= BATCH:
+            self._hurry.set()
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._write_forever(), name="heartbeat-ingest")
         self._wake.set()
@@ -153,9 +155,10 @@ class Ingest:
     async def _write_forever(self) -> None:
         while True:
             await self._wake.wait()
-            if self._gathering.rows < BATCH:
-                await asyncio.sleep(FLUSH_EVERY)  # let a burst gather into one transaction
+            with contextlib.suppress(TimeoutError):  # let a burst gather into one transaction
+                await asyncio.wait_for(self._hurry.wait(), FLUSH_EVERY)
             self._wake.clear()
+            self._hurry.clear()
             batch, self._gathering = self._gathering, _Batch()
             if batch.rows:
                 self._writing = batch
