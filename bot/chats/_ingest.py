@@ -155,8 +155,7 @@ class Ingest:
     async def _write_forever(self) -> None:
         while True:
             await self._wake.wait()
-            with contextlib.suppress(TimeoutError):  # let a burst gather into one transaction
-                await asyncio.wait_for(self._hurry.wait(), FLUSH_EVERY)
+            await self._pause(FLUSH_EVERY)  # let a burst gather into one transaction
             self._wake.clear()
             self._hurry.clear()
             batch, self._gathering = self._gathering, _Batch()
@@ -166,6 +165,13 @@ class Ingest:
                     await self._write(batch)
                 finally:
                     self._writing = None
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait `seconds`, or less if hurried."""
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that meets its timeout.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._hurry.wait()
 
     async def _write(self, batch: _Batch) -> None:
         """Commit the batch, retrying while the database refuses writes; give it up if kept too long."""
@@ -185,8 +191,7 @@ class Ingest:
                     self._lost()
                     break
                 self._hurry.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._hurry.wait(), wait)
+                await self._pause(wait)
                 wait = min(wait * 2, RETRY_MOST)
                 # Everything that arrived meanwhile goes in the same transaction, in its order.
                 batch.absorb(self._gathering)
