@@ -49,6 +49,9 @@ from bot.standin.model import (
 log = logging.getLogger(__name__)
 
 EPHEMERAL = 1 << 6
+# discord.py asks for large_threshold 250 at IDENTIFY: bigger guilds arrive with only a few members listed.
+LARGE_THRESHOLD = 250
+MEMBERS_PER_CHUNK = 1000
 # Interaction callback types.
 CALLBACK_MESSAGE, CALLBACK_DEFER, CALLBACK_DEFER_UPDATE, CALLBACK_UPDATE = 4, 5, 6, 7
 CALLBACK_AUTOCOMPLETE, CALLBACK_MODAL = 8, 9
@@ -562,13 +565,17 @@ class StandIn:
         guild = self.guilds.get(int(data["guild_id"]))
         if guild is None:
             return
-        chunk = {"guild_id": str(guild.id), "members": [m.payload() for m in guild.members.values()],
-                 "chunk_index": 0, "chunk_count": 1, "nonce": data.get("nonce")}
-        await self._deliver(session, "GUILD_MEMBERS_CHUNK", chunk)
+        members = list(guild.members.values())
+        count = max(1, -(-len(members) // MEMBERS_PER_CHUNK))
+        for index in range(count):  # as Discord: at most 1,000 members a chunk
+            part = members[index * MEMBERS_PER_CHUNK:(index + 1) * MEMBERS_PER_CHUNK]
+            chunk = {"guild_id": str(guild.id), "members": [m.payload() for m in part],
+                     "chunk_index": index, "chunk_count": count, "nonce": data.get("nonce")}
+            await self._deliver(session, "GUILD_MEMBERS_CHUNK", chunk)
 
     def _guild_create_for(self, guild: Guild, intents: int) -> dict[str, Any]:
         payload = guild.payload()
-        if self.held_member_requests is not None:
+        if self.held_member_requests is not None or len(guild.members) > LARGE_THRESHOLD:
             # A large guild: Discord lists only a few members, and the client asks for the rest (op 8).
             payload["large"] = True
             payload["members"] = [guild.members[self.bot_user.id].payload()]

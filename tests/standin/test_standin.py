@@ -151,6 +151,22 @@ async def test_login_delivers_ready_and_the_whole_guild(standin: StandIn, sample
     assert guild.get_member(sample.admin.id).get_role(sample.roles["admins"].id) is not None
 
 
+async def test_a_large_guild_arrives_with_few_members_and_the_rest_in_chunks_of_a_thousand(
+        standin: StandIn, sample: SampleServer, connect: Connect) -> None:
+    for n in range(2_400):
+        standin.add_member(sample.guild, standin.add_user(f"member {n}"))
+
+    client = await connect()
+
+    [created] = client.frames("GUILD_CREATE")
+    assert created["large"] is True and len(created["members"]) < 250
+    chunks = client.frames("GUILD_MEMBERS_CHUNK")
+    assert [(c["chunk_index"], c["chunk_count"]) for c in chunks] == [(0, 3), (1, 3), (2, 3)]
+    assert max(len(c["members"]) for c in chunks) == 1000
+    guild = client.get_guild(sample.guild.id)
+    assert guild is not None and guild.chunked and {m.id for m in guild.members} == set(sample.guild.members)
+
+
 # ---------------------------------------------------------------------------------------------- intents
 
 
