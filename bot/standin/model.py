@@ -184,14 +184,15 @@ class Guild:
                 base = (base & ~ow.deny) | ow.allow
         return base
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self, listed: list[Member] | None = None) -> dict[str, Any]:
+        """The guild as GUILD_CREATE carries it, listing `listed` members (default: all of them)."""
         # member_count equal to len(members) marks the guild as chunked, so the client does not ask (op 8).
         return {"id": str(self.id), "name": self.name, "owner_id": str(self.owner_id), "icon": None,
                 "unavailable": False, "large": False, "member_count": len(self.members),
                 "roles": [r.payload() for r in self.roles.values()],
                 "channels": [c.payload() for c in self.channels.values() if c.type != 11],
                 "threads": [c.payload() for c in self.channels.values() if c.type == 11],
-                "members": [m.payload() for m in self.members.values()],
+                "members": [m.payload() for m in (self.members.values() if listed is None else listed)],
                 "guild_scheduled_events": list(self.scheduled_events.values()),
                 "emojis": [], "stickers": [], "voice_states": [], "presences": [], "stage_instances": [],
                 "features": [], "verification_level": 0, "default_message_notifications": 1,

@@ -574,14 +574,12 @@ class StandIn:
             await self._deliver(session, "GUILD_MEMBERS_CHUNK", chunk)
 
     def _guild_create_for(self, guild: Guild, intents: int) -> dict[str, Any]:
-        payload = guild.payload()
-        if self.held_member_requests is not None or len(guild.members) > LARGE_THRESHOLD:
-            # A large guild: Discord lists only a few members, and the client asks for the rest (op 8).
-            payload["large"] = True
-            payload["members"] = [guild.members[self.bot_user.id].payload()]
-        elif not intents & INTENT_GUILD_MEMBERS:
-            # Without the members intent Discord sends only the bot itself.
-            payload["members"] = [guild.members[self.bot_user.id].payload()]
+        large = self.held_member_requests is not None or len(guild.members) > LARGE_THRESHOLD
+        # A large guild lists only a few members, and the client asks for the rest (op 8); without the members
+        # intent Discord sends only the bot itself.
+        only_the_bot = large or not intents & INTENT_GUILD_MEMBERS
+        payload = guild.payload([guild.members[self.bot_user.id]] if only_the_bot else None)
+        payload["large"] = large
         return payload
 
     @staticmethod
