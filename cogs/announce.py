@@ -21,7 +21,7 @@ class Announce(commands.Cog):
     @app_commands.command(name="announce", description="Post an announcement in the chat channel as Heartbeat")
     @app_commands.describe(text="What to post (mentions in it will not ping anyone)")
     @app_commands.guild_only()
-    @app_commands.default_permissions(manage_events=True)
+    # No default permissions: a member who is a host through the host role must see it; host_only guards it.
     @host_only
     async def announce(self, interaction: discord.Interaction, text: str) -> None:
         assert interaction.guild is not None

@@ -19,7 +19,7 @@ Status = Literal["all", "unreviewed", "reviewed", "follow_up", "watch"]
 
 
 @app_commands.guild_only()
-@app_commands.default_permissions(moderate_members=True)
+# No default permissions: the moderator role's members must see it; interaction_check guards it.
 class Report(commands.GroupCog, group_name="report", group_description="Reports for moderators"):
     """Moderator commands; interaction_check enforces it on the server side."""
 

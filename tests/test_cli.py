@@ -85,7 +85,7 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
                                                      "scene.md", "transcript.html", "transcript.md"]
     scene = (out / "scene.md").read_text(encoding="utf-8")
     assert "Ana: /config channel kind:chat" in scene
-    assert "Only members with the Manage Server permission" in scene
+    assert "Only hosts can do that" in scene
     assert "posts in #getreal-chat (pings nobody): @everyone #GetRealChat" in scene
     assert "Created **GetRealChat**" in scene and "**Q6:**" in scene
     assert "@Kai joined just now, account 400 days old" in scene  # the join is on the bot's clock too

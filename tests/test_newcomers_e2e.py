@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.standin import StandIn
+from bot.standin import CommandNotShown, StandIn
 from bot.standin.sample import SampleServer
 from tests.helpers import (
     BEFORE,
@@ -168,6 +168,9 @@ async def test_a_bad_template_gets_a_clear_error_and_changes_nothing(standin, sa
 
 
 async def test_only_admins_change_the_welcome(standin, sample, bot):
+    with pytest.raises(CommandNotShown):  # Discord hides /welcome from members without Manage Server
+        await standin.slash(sample.members[0], sample.channels["general"], "welcome set", template="Yo {member}")
+    standin.allow_command(sample.guild, "welcome", users=[sample.members[0]])  # an admin's override
     reply = await slash(standin, sample.members[0], "welcome set", template="Yo {member}")
     assert reply.ephemeral and reply.text.startswith("Only members with the Manage Server permission")
     assert (await bot.storage.welcomes.config(sample.guild.id)).template is None

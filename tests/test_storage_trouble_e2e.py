@@ -38,6 +38,8 @@ async def test_a_read_only_database_gets_a_sentence_one_alert_and_recovers_by_it
     bot = heartbeat.bot
     await run(standin, sample, sample.admin, "config channel", kind="moderator", channel=sample.channels["mod-log"])
     await run(standin, sample, sample.admin, "config role", kind="host", role=sample.roles["hosts"])
+    # The bot has no Mention Everyone: the alert pings the hosts because their role is mentionable.
+    sample.roles["hosts"].mentionable = True
     await writes_refused(bot, True)
 
     for zone in ("Asia/Kolkata", "Europe/Paris"):

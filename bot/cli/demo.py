@@ -130,7 +130,7 @@ async def play_scene(standin: StandIn, sample: SampleServer, scene: SceneLog) ->
     await _slash(scene, standin, sample.admin, "general", "config timezone", zone="America/New_York")
     await _slash(scene, standin, sample.admin, "general", "config status")
 
-    await _slash(scene, standin, sample.members[3], "general", "config timezone", zone="UTC")
+    await _slash(scene, standin, sample.members[3], "general", "announce", text="Free pizza in #general!")
 
     newcomer = standin.add_user("Kai", account_age=timedelta(days=400, hours=1))
     scene.add("Kai", "joins the server")

@@ -285,8 +285,12 @@ ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 
 def resolve_pings(content: str, allowed: dict[str, Any] | None, guild: Guild | None, author_id: int,
-                  replied_author: int | None) -> tuple[set[int], set[int], bool]:
-    """Who a message really pings, following Discord's allowed_mentions rules."""
+                  replied_author: int | None, channel_id: int | None = None) -> tuple[set[int], set[int], bool]:
+    """Who a message really pings: Discord's allowed_mentions rules, then the author's Mention Everyone.
+
+    A role ping notifies only if the role is mentionable or the author has Mention Everyone in the channel
+    (its overwrites count); @everyone and @here need Mention Everyone too.
+    """
     users_in_text = {int(u) for u in USER_MENTION.findall(content)}
     roles_in_text = {int(r) for r in ROLE_MENTION.findall(content)}
     everyone_in_text = "@everyone" in content or "@here" in content
@@ -302,7 +306,7 @@ def resolve_pings(content: str, allowed: dict[str, Any] | None, guild: Guild | N
         replied = bool(allowed.get("replied_user", True))
     users = users_in_text if "users" in parse else users_in_text & allowed_users
     roles = roles_in_text if "roles" in parse else roles_in_text & allowed_roles
-    author_perms = guild.permissions_of(author_id) if guild else 0
+    author_perms = guild.permissions_of(author_id, channel_id) if guild else 0
     if guild is not None and not author_perms & PERM_MENTION_EVERYONE:
         roles = {r for r in roles if guild.roles.get(r) and guild.roles[r].mentionable}
     everyone = everyone_in_text and "everyone" in parse and bool(author_perms & PERM_MENTION_EVERYONE)

@@ -53,9 +53,8 @@ def build_sample(standin: StandIn, *, now: datetime | None = None) -> SampleServ
     roles = {
         "heartbeat": standin.add_role(guild, "Heartbeat", (1 << 28) | PERM_MANAGE_EVENTS | PERM_VIEW_CHANNEL
                                       | PERM_SEND_MESSAGES | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6)
-                                      | (1 << 35) | (1 << 38)
-                                      # Mention Everyone: so only allowed_mentions stands between user text and a ping.
-                                      | (1 << 17)),
+                                      # No Mention Everyone, as the invite URL asks (bot/permissions.py).
+                                      | (1 << 35) | (1 << 38)),
         "admins": standin.add_role(guild, "Admins", PERM_ADMINISTRATOR),
         "moderators": standin.add_role(guild, "Moderators", PERM_MODERATE_MEMBERS),
         "hosts": standin.add_role(guild, "Chat Hosts"),

@@ -45,6 +45,7 @@ from bot.standin.model import (
     resolve_pings,
     snowflake,
 )
+from bot.standin.permissions import CommandNotShown, CommandOverride, Gatekeeper
 
 log = logging.getLogger(__name__)
 
@@ -120,18 +121,36 @@ class InteractionRecord:
     deferred: bool = False
     original: Message | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Event-loop times: the initial response is due by `deadline`, followups are taken until `expires`.
+    deadline: float = float("inf")
+    expires: float = float("inf")
+    acknowledged: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """Whether the member sees "This interaction failed": no initial response before the deadline."""
+        return not self.acknowledged and asyncio.get_running_loop().time() > self.deadline
 
     async def reply(self, timeout: float = 5.0) -> Reply:
         """The first visible reply (a message, an update, a modal or choices), once it arrives."""
         return await self.nth_reply(0, timeout)
 
     async def nth_reply(self, index: int, timeout: float = 5.0) -> Reply:
-        """The index-th visible reply, once it arrives."""
+        """The index-th visible reply, once it arrives (InteractionFailed if the bot missed the deadline)."""
+        loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout):
             while len(self.replies) <= index:
+                if self.failed:
+                    raise InteractionFailed(f"This interaction failed: no response within the deadline ({self.id})")
                 self.changed.clear()
-                await self.changed.wait()
+                wait = None if self.acknowledged else max(0.0, self.deadline - loop.time()) + 0.001
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), wait)
         return self.replies[index]
+
+
+class InteractionFailed(AssertionError):
+    """The bot did not answer an interaction in time: the member sees "This interaction failed"."""
 
 
 @dataclass
@@ -172,6 +191,12 @@ class StandIn:
         self.resume_count = 0
         # How long Discord remembers a message nonce (enforce_nonce): "the past few minutes".
         self.nonce_window_seconds = 300.0
+        # An interaction's first response is due within 3 s; its token takes followups for 15 minutes.
+        self.interaction_deadline_seconds = 3.0
+        self.followup_window_seconds = 900.0
+        # Added before answering every REST call but interaction callbacks: a slow Discord, for deadline tests.
+        self.call_latency_seconds = 0.0
+        self.gate = Gatekeeper(self.guilds, self.channels, self.bot_user.id)
         # Member-list requests (op 8) held back by hold_member_lists(), answered on release: (session, request).
         self.held_member_requests: list[tuple[Session, dict[str, Any]]] | None = None
         self._changed = asyncio.Condition()
@@ -328,7 +353,7 @@ class StandIn:
         """A member posts a message (optionally as a Discord reply)."""
         guild = self.guilds.get(channel.guild_id) if channel.guild_id else None
         replied_author = reply_to.author.id if reply_to else None
-        users, roles, everyone = resolve_pings(content, None, guild, user.id, replied_author)
+        users, roles, everyone = resolve_pings(content, None, guild, user.id, replied_author, channel.id)
         message = Message(id=snowflake(at), channel_id=channel.id, guild_id=channel.guild_id, author=user,
                           content=content, created_at=at or datetime.now(UTC),
                           reference_id=reply_to.id if reply_to else None, pinged_users=users,
@@ -370,9 +395,15 @@ class StandIn:
         await self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
 
     async def slash(self, user: User, channel: Channel, command: str, /, **options: Any) -> InteractionRecord:
-        """A member runs a slash command, e.g. slash(admin, ch, "config channel", kind="chat", channel=ch)."""
+        """A member runs a slash command, e.g. slash(admin, ch, "config channel", kind="chat", channel=ch).
+
+        Raises CommandNotShown when the member's client would not offer the command there (its
+        default_member_permissions, no admin override, or a server-only command in a DM).
+        """
         path = command.split()
         schema = self._find_command(channel.guild_id, path[0])
+        if not self.gate.may_use(schema, channel.guild_id, user.id, channel.id):
+            raise CommandNotShown(f"{user.name} cannot see /{path[0]} in #{channel.name}")
         option_list, resolved = self._build_options(schema, path[1:], options, channel.guild_id)
         data = {"id": schema["id"], "name": path[0], "type": 1, "options": option_list, "resolved": resolved}
         if channel.guild_id:
@@ -384,6 +415,8 @@ class StandIn:
         """A member types into an autocompleted option; returns the choices the bot offered."""
         path = command.split()
         schema = self._find_command(channel.guild_id, path[0])
+        if not self.gate.may_use(schema, channel.guild_id, user.id, channel.id):
+            raise CommandNotShown(f"{user.name} cannot see /{path[0]} in #{channel.name}")
         option_list, _ = self._build_options(schema, path[1:], {**options, focused: value}, channel.guild_id)
         leaf = option_list
         while leaf and leaf[0]["type"] in (1, 2):
@@ -432,6 +465,22 @@ class StandIn:
             if delay > 0:
                 await asyncio.sleep(delay)
             await action()
+
+    # ------------------------------------------------------------------ admins' settings
+
+    def allow_command(self, guild: Guild, name: str, *, roles: Iterable[Role] = (),
+                      users: Iterable[User] = ()) -> None:
+        """An admin's override in Server Settings › Integrations: these roles and members may use /name."""
+        override = self.gate.overrides.setdefault((guild.id, name), CommandOverride())
+        override.roles.update(r.id for r in roles)
+        override.users.update(u.id for u in users)
+
+    def refuse_dms(self, user: User, refuse: bool = True) -> None:
+        """The user's privacy settings refuse DMs from the bot (50007), or accept them again."""
+        if refuse:
+            self.gate.dm_refusing.add(user.id)
+        else:
+            self.gate.dm_refusing.discard(user.id)
 
     # ------------------------------------------------------------------ fault injection
 
@@ -695,9 +744,12 @@ class StandIn:
 
     async def _interact(self, kind: int, user: User, channel: Channel, data: dict[str, Any], *,
                         message: Message | None = None) -> InteractionRecord:
+        now = asyncio.get_running_loop().time()
         record = InteractionRecord(id=snowflake(), token=secrets.token_urlsafe(24), type=kind, user=user,
                                    channel_id=channel.id, guild_id=channel.guild_id,
-                                   message_id=message.id if message else None)
+                                   message_id=message.id if message else None,
+                                   deadline=now + self.interaction_deadline_seconds,
+                                   expires=now + self.followup_window_seconds)
         self.interactions[record.token] = record
         payload: dict[str, Any] = {
             "id": str(record.id), "application_id": str(self.application_id), "type": kind, "data": data,
@@ -771,6 +823,8 @@ class StandIn:
     async def _rest(self, request: web.Request) -> web.Response:
         path = request.match_info["tail"]
         body, files = await self._read_body(request)
+        if self.call_latency_seconds and not path.startswith("interactions/"):
+            await asyncio.sleep(self.call_latency_seconds)
         response = await self._answer(request, path, body, files)
         self.requests.append(RecordedRequest(request.method, path, dict(request.query), body, response.status,
                                              datetime.now(UTC)))
@@ -789,6 +843,10 @@ class StandIn:
                 if fault.after_effect:
                     await self._route(request, path, body, files)
                 return self._fault_response(fault)
+        if not token_in_path and (refused := self.gate.refusal(request.method, path, body, files)):
+            if refused.status == 200:
+                return self._json(refused.body)
+            return self._error(refused.status, refused.message, refused.code)
         return await self._route(request, path, body, files)
 
     async def _route(self, request: web.Request, path: str, body: Any,
@@ -901,7 +959,7 @@ class StandIn:
         replied = self.messages.get(reference_id) if reference_id else None
         content = body.get("content") or ""
         users, roles, everyone = resolve_pings(content, body.get("allowed_mentions"), guild, self.bot_user.id,
-                                               replied.author.id if replied else None)
+                                               replied.author.id if replied else None, channel.id)
         attachments = []
         for filename, data in files:
             attachment_id = snowflake()
@@ -935,6 +993,8 @@ class StandIn:
             since = datetime.now(UTC) - timedelta(seconds=self.nonce_window_seconds)
             for earlier in self.messages.values():
                 if earlier.nonce == nonce and earlier.author.id == self.bot_user.id and earlier.created_at >= since:
+                    if earlier.deleted:
+                        return self._error(404, "Unknown Message", 10008)
                     return self._json(earlier.payload())
         message = self._new_bot_message(channel, body, files)
         message.nonce = nonce
@@ -1018,10 +1078,6 @@ class StandIn:
         guild = self.guilds[int(guild_id)]
         member = guild.members[int(user_id)]
         role = guild.roles[int(role_id)]
-        bot_top = max((guild.roles[r].position for r in guild.members[self.bot_user.id].roles), default=0)
-        if role.position >= bot_top and guild.permissions_of(self.bot_user.id) != guild.permissions_of(
-                guild.owner_id):
-            return self._error(403, "Missing Permissions", 50013)
         if add and role.id not in member.roles:
             member.roles.append(role.id)
         elif not add and role.id in member.roles:
@@ -1088,7 +1144,9 @@ class StandIn:
     async def _interaction_callback(self, request: web.Request, body: Any, files: Any, interaction_id: str,
                                     token: str) -> web.Response:
         record = self.interactions.get(token)
-        if record is None or record.id != int(interaction_id):
+        if record is None or record.id != int(interaction_id) or (
+                not record.acknowledged and asyncio.get_running_loop().time() > record.deadline):
+            # Past the deadline the token is dead, and the member has already seen "This interaction failed".
             return self._error(404, "Unknown interaction", 10062)
         if record.deferred or record.original is not None or record.replies:
             return self._error(400, "Interaction has already been acknowledged.", 40060)
@@ -1096,6 +1154,7 @@ class StandIn:
         if too_long := self._too_long(data):
             return too_long
         resource: dict[str, Any] = {"type": kind}
+        record.acknowledged = True
         if kind == CALLBACK_MESSAGE:
             message = self._interaction_message(record, data, files)
             record.original = message
@@ -1128,8 +1187,16 @@ class StandIn:
             interaction["response_message_id"] = str(record.original.id)
         return self._json({"interaction": interaction, "resource": resource})
 
+    def _token_dead(self, record: InteractionRecord) -> web.Response | None:
+        """Discord's answer to a followup on a token never acknowledged, or older than 15 minutes."""
+        if record.acknowledged and asyncio.get_running_loop().time() <= record.expires:
+            return None
+        return self._error(404, "Unknown Webhook", 10015)
+
     async def _followup(self, request: web.Request, body: Any, files: Any, app: str, token: str) -> web.Response:
         record = self.interactions[token]
+        if dead := self._token_dead(record):
+            return dead
         if too_long := self._too_long(body or {}):
             return too_long
         message = self._interaction_message(record, body or {}, files)
@@ -1156,6 +1223,8 @@ class StandIn:
     async def _edit_webhook_message(self, request: web.Request, body: Any, files: Any, app: str, token: str,
                                     which: str) -> web.Response:
         record = self.interactions[token]
+        if dead := self._token_dead(record):
+            return dead
         message = self._webhook_target(record, which)
         first_edit_of_deferred = which == "@original" and message.id not in self.messages
         self._apply_edit(message, body or {})
@@ -1187,4 +1256,4 @@ class StandIn:
 
 
 ALL_CHANNEL_VIEW = PERM_VIEW_CHANNEL | PERM_SEND_MESSAGES
-__all__ = ["StandIn", "InteractionRecord", "Reply", "RecordedRequest", "iso"]
+__all__ = ["CommandNotShown", "InteractionFailed", "InteractionRecord", "RecordedRequest", "Reply", "StandIn", "iso"]

@@ -410,7 +410,7 @@ async def test_allowed_mentions_decide_who_is_pinged(standin: StandIn, sample: S
     held = standin.messages[pinging.id]
     assert held.pinged_users == {priya.id}
     assert held.pinged_roles == {helpers.id}
-    assert held.pinged_everyone is True  # the sample bot role has Mention Everyone
+    assert held.pinged_everyone is False  # the sample bot role has no Mention Everyone, as the invite asks
     assert [u.id for u in pinging.mentions] == [priya.id]
 
 
