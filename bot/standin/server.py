@@ -194,7 +194,8 @@ class StandIn:
         # An interaction's first response is due within 3 s; its token takes followups for 15 minutes.
         self.interaction_deadline_seconds = 3.0
         self.followup_window_seconds = 900.0
-        # Added before answering every REST call but interaction callbacks: a slow Discord, for deadline tests.
+        # A slow Discord, for deadline tests: added to every REST call, once more per uploaded file, and to
+        # every attachment download.
         self.call_latency_seconds = 0.0
         self.gate = Gatekeeper(self.guilds, self.channels, self.bot_user.id)
         # Member-list requests (op 8) held back by hold_member_lists(), answered on release: (session, request).
@@ -823,8 +824,8 @@ class StandIn:
     async def _rest(self, request: web.Request) -> web.Response:
         path = request.match_info["tail"]
         body, files = await self._read_body(request)
-        if self.call_latency_seconds and not path.startswith("interactions/"):
-            await asyncio.sleep(self.call_latency_seconds)
+        if self.call_latency_seconds:
+            await asyncio.sleep(self.call_latency_seconds * (1 + len(files)))
         response = await self._answer(request, path, body, files)
         self.requests.append(RecordedRequest(request.method, path, dict(request.query), body, response.status,
                                              datetime.now(UTC)))
@@ -1249,6 +1250,8 @@ class StandIn:
         return self._json(None, 204)
 
     async def _attachment(self, request: web.Request) -> web.Response:
+        if self.call_latency_seconds:
+            await asyncio.sleep(self.call_latency_seconds)
         data = self.attachments.get(int(request.match_info["id"]))
         if data is None:
             return web.Response(status=404)

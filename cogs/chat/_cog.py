@@ -182,6 +182,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
             tag, plan = clean_hashtag(hashtag), adhoc_plan(parse_duration(duration or "60m"))
             where = channel.id if channel else interaction.channel_id
             assert where is not None
+            # Starting makes several Discord calls: answer the interaction first (Discord allows 3 s).
+            await interaction.response.defer(ephemeral=True)
             started = await self.bot.chats.live.start_adhoc(
                 guild_id=interaction.guild_id, channel_id=where, hashtag=tag, plan=plan,
                 timezone=await server_zone(self.bot.storage, interaction.guild_id, self.bot.settings.defaults.timezone),
@@ -192,11 +194,12 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                 raise UserError("channel and duration are for ad hoc chats (with a hashtag); "
                                 "a series runs in its own channel for its own length.")
             chosen = await chosen_series(self.bot.storage, interaction, series)
+            await interaction.response.defer(ephemeral=True)
             started = await self.bot.chats.live.start_series(chosen, topic=clean_topic(topic) if topic else None,
                                                              started_by=interaction.user.id)
             extra = questions_ready(len(await self.bot.storage.sessions.questions(started.id)))
         assert started.ends_at is not None
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Started **#{started.hashtag}** in <#{started.channel_id}>; it ends "
             f"{discord.utils.format_dt(started.ends_at, 't')}. {extra}", ephemeral=True)
 
@@ -255,7 +258,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                          series: str | None = None) -> None:
         assert interaction.guild_id is not None
         session, kept = await past_chat(self.bot.storage, interaction.guild_id, date=date, series=series)
-        await interaction.response.send_message(
+        await interaction.response.defer(ephemeral=True)  # two files to upload: answer Discord's 3 s first
+        await interaction.followup.send(
             f"#{session.hashtag}, {discord.utils.format_dt(session.started_at or session.starts_at, 'D')}:",
             files=transcript_files(session, kept), ephemeral=True)
 
@@ -313,12 +317,13 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         if file.size > question_list.MAX_FILE_BYTES:
             raise UserError(f"That file is over {question_list.MAX_FILE_BYTES // 1000} KB: "
                             "a question list is a few lines of text.")
+        await interaction.response.defer(ephemeral=True)  # the download may take longer than Discord's 3 s
         parsed = question_list.parse_question_file(file.filename, await file.read())
         session = await chosen_session(self.bot.storage, self.bot.clock, interaction, series, date)
         await self.bot.storage.sessions.replace_questions(session.id, parsed.questions, topic=parsed.topic,
                                                           guest=parsed.guest)
         session = await self.bot.storage.sessions.get(session.id) or session
-        await interaction.response.send_message(embed=question_listing(session, parsed.questions), ephemeral=True)
+        await interaction.followup.send(embed=question_listing(session, parsed.questions), ephemeral=True)
         if session.series_id is not None:  # the event shows the new topic and guest
             await self.bot.chats.scheduling.schedule_series(session.series_id)
 
