@@ -33,6 +33,21 @@ def invite_url(client_id: int) -> str:
                                    scopes=("bot", "applications.commands"))
 
 
+# The roles the bot pings, and what the ping is for.
+PINGED_ROLES: dict[str, str] = {"notify": "chat reminders", "helper": "greetings for first-time chatters",
+                                "host": "alerts"}
+
+
+def ping_problem(kind: str, role: discord.Role, me: discord.Member) -> str | None:
+    """Why the bot's pings of this role would notify nobody, and what to change; None if they notify."""
+    # Discord drops a role ping unless the role is mentionable or the sender has Mention Everyone.
+    if kind not in PINGED_ROLES or role.mentionable or me.guild_permissions.mention_everyone:
+        return None
+    return (f"{role.mention} is not mentionable and I lack Mention Everyone, so my {PINGED_ROLES[kind]} won't notify "
+            f"it: turn on “Allow anyone to @mention this role” in Server Settings › Roles › {role.name}, "
+            "or give my role Mention Everyone.")
+
+
 def display_name(permission: str) -> str:
     """'manage_events' → 'Manage Events', as Discord's settings show it."""
     return permission.replace("_", " ").title()

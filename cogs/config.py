@@ -13,7 +13,7 @@ from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
 from bot.domain.schedule import parse_zone
-from bot.permissions import CHANNEL_NEEDS, GUILD_NEEDS, missing
+from bot.permissions import CHANNEL_NEEDS, GUILD_NEEDS, missing, ping_problem
 from bot.storage import GuildConfig
 
 ChannelKind = Literal["chat", "welcome", "moderator"]
@@ -70,8 +70,10 @@ class Config(commands.GroupCog, group_name="config", group_description="Set up H
         if kind == "notify" and (role.managed or not role.is_assignable()):
             raise UserError(f"I can't hand out {role.name}: move my role above it, or pick a role I can assign.")
         await self._save(interaction, {f"{kind}_role_id": role.id})
+        problem = ping_problem(kind, role, role.guild.me)
         await interaction.response.send_message(
-            f"The {kind} role is now {role.mention}: it {ROLE_PURPOSE[kind]}.", ephemeral=True)
+            f"The {kind} role is now {role.mention}: it {ROLE_PURPOSE[kind]}." + (f"\n{problem}" if problem else ""),
+            ephemeral=True)
 
     @app_commands.command(name="timezone", description="Set the server's default time zone for new chats")
     @app_commands.describe(zone="An IANA time zone such as America/New_York or Europe/London")
@@ -123,6 +125,8 @@ def status_embed(guild: discord.Guild, config: GuildConfig, bot: Heartbeat) -> d
             problems.append(f"The {kind} role was deleted: choose another with `/config role kind:{kind}`.")
         if kind == "notify" and role is not None and not role.is_assignable():
             problems.append(f"I can't assign {role.mention}: move my role above it.")
+        if role is not None and (problem := ping_problem(kind, role, guild.me)):
+            problems.append(problem)
     zone = config.timezone or bot.settings.defaults.timezone
     lines.append(f"**Time zone:** {zone}{'' if config.timezone else ' (default)'}")
     lacking = missing(guild.me.guild_permissions, GUILD_NEEDS)

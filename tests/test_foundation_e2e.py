@@ -76,6 +76,31 @@ async def test_status_names_missing_channel_permissions(standin, sample, heartbe
     assert f"In <#{rules.id}> I lack: Send Messages, Embed Links." in status.text
 
 
+async def test_a_role_the_bot_pings_but_cannot_is_named_with_the_fix(standin, sample, heartbeat):
+    general, hosts, helpers = sample.channels["general"], sample.roles["hosts"], sample.roles["helpers"]
+    # Chat Hosts is not mentionable and the bot has no Mention Everyone: its alerts would notify nobody.
+    reply = await (await standin.slash(sample.admin, general, "config role", kind="host", role=hosts)).reply()
+    assert f"<@&{hosts.id}> is not mentionable and I lack Mention Everyone, so my alerts won't notify it" in reply.text
+    assert "Allow anyone to @mention this role" in reply.text
+    reply = await (await standin.slash(sample.admin, general, "config role", kind="helper", role=helpers)).reply()
+    assert "not mentionable" not in reply.text  # Helpers is mentionable
+    reply = await (await standin.slash(sample.admin, general, "config role", kind="moderator", role=hosts)).reply()
+    assert "not mentionable" not in reply.text  # the bot never pings the moderator role
+
+    status = await (await standin.slash(sample.admin, general, "config status")).reply()
+    assert f"<@&{hosts.id}> is not mentionable" in status.text
+    await standin.edit_role(sample.guild, hosts, mentionable=True)
+    status = await (await standin.slash(sample.admin, general, "config status")).reply()
+    assert "not mentionable" not in status.text
+
+    # With Mention Everyone the bot pings any role, mentionable or not.
+    await standin.edit_role(sample.guild, hosts, mentionable=False)
+    await standin.edit_role(sample.guild, sample.roles["heartbeat"],
+                            permissions=sample.roles["heartbeat"].permissions | (1 << 17))
+    status = await (await standin.slash(sample.admin, general, "config status")).reply()
+    assert "not mentionable" not in status.text
+
+
 async def test_timezone_autocomplete_offers_matching_zones(standin, sample, heartbeat):
     choices = await standin.autocomplete(sample.admin, sample.channels["general"], "config timezone", "zone", "new_y")
     assert choices[0]["value"] == "America/New_York"

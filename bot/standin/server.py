@@ -446,6 +446,15 @@ class StandIn:
         return await self._interact(3, user, channel, {"custom_id": custom_id, "component_type": 2},
                                     message=message)
 
+    async def edit_role(self, guild: Guild, role: Role, *, mentionable: bool | None = None,
+                        permissions: int | None = None) -> None:
+        """An admin edits a role in Server Settings › Roles: GUILD_ROLE_UPDATE."""
+        if mentionable is not None:
+            role.mentionable = mentionable
+        if permissions is not None:
+            role.permissions = permissions
+        await self._dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.payload()}, INTENT_GUILDS)
+
     async def take_role(self, guild: Guild, user: User, role: Role) -> None:
         """An admin removes a role from a member in Discord: GUILD_MEMBER_UPDATE."""
         member = guild.members[user.id]
