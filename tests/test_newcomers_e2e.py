@@ -28,6 +28,7 @@ from tests.helpers import (
 )
 
 SECOND = timedelta(seconds=1)
+ATTACH_FILES = 1 << 15
 
 
 async def join(standin: StandIn, sample: SampleServer, bot, name: str, account_age=timedelta(days=400)):
@@ -404,6 +405,23 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
     await bot.newcomers.wait_for(lambda: _reported_at(bot, sample.guild.id, BEFORE + timedelta(days=14)))
     assert [m.content.split(" ")[0] for m in standin.bot_messages(sample.channels["mod-log"])
             if "newcomer" in m.content] == ["After", "Weekly"]
+
+
+async def test_a_moderator_channel_refusing_the_report_tells_the_hosts_once(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    await slash(standin, sample.admin, "config role", kind="host", role=sample.roles["hosts"])
+    await join(standin, sample, bot, "Kai")
+    for role in (sample.roles["heartbeat"], sample.guild.roles[sample.guild.id]):  # the bot's role and @everyone
+        await standin.edit_role(sample.guild, role, permissions=role.permissions & ~ATTACH_FILES)
+
+    move_to(clock, BEFORE + timedelta(days=7, minutes=1))
+    alert = await standin.wait_for_message(
+        lambda m: m.channel_id == sample.channels["mod-log"].id and "newcomer report" in m.content)
+    assert alert.content.startswith(f"<@&{sample.roles['hosts'].id}> ⚠️ Heartbeat could not post the newcomer report")
+    assert "it lacks Attach Files there" in alert.content
+    await bot.newcomers.wait_for(lambda: _reported_at(bot, sample.guild.id, BEFORE + timedelta(days=7)))
+    posted = [m.content for m in standin.bot_messages(sample.channels["mod-log"]) if "newcomer" in m.content]
+    assert posted == [alert.content]  # the report did not go out, and the hosts were told once
 
 
 async def _reported_at(bot, guild_id: int, due) -> bool:

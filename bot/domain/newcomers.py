@@ -453,3 +453,11 @@ def describe_row(row: NewcomerRow) -> list[str]:
             f"Stage: {row.stage}",
             f"Flags: {', '.join(row.flags) if row.flags else 'none'}",
             f"Review: {reviewed}"]
+
+
+def report_refused_text(channel_id: int, lacking: list[str]) -> str:
+    """The alert when the moderator channel refuses the newcomer report (its embeds or its CSV)."""
+    what = ", ".join(lacking) if lacking else "a permission it needs"
+    return (f"⚠️ Heartbeat could not post the newcomer report in <#{channel_id}>: it lacks {what} there. "
+            "Grant it in the channel's settings (`/config status` lists what is missing); "
+            "`/report newcomers` shows the report meanwhile.")

@@ -13,7 +13,8 @@ from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.series import local_day
 from bot.newcomers._views import card_index, newcomer_embed, report_file, report_page
-from bot.posting import jump_url
+from bot.permissions import CHANNEL_NEEDS, missing
+from bot.posting import alert_hosts, jump_url
 from bot.storage import NewcomerChat, NewcomerRecord, Storage
 
 if TYPE_CHECKING:
@@ -142,6 +143,12 @@ class Reports:
                   f"{days} days; `/report newcomers` pages through them.\n" + content
         try:
             await channel.send(content, embeds=embeds, view=view, file=report_file(rows, f"newcomers-{days}d"))
+        except discord.Forbidden as exc:
+            # Missing Embed Links or Attach Files: the plain-text alert still gets through, so say what to grant.
+            log.warning("The moderator channel of server %d refused the newcomer report: %s", guild_id, exc)
+            lacking = missing(channel.permissions_for(channel.guild.me), CHANNEL_NEEDS["moderator"]) \
+                if isinstance(channel, discord.TextChannel) else []
+            await alert_hosts(self.bot.storage, self.bot, guild_id, domain.report_refused_text(channel.id, lacking))
         except Exception as exc:
             log.warning("Could not post the newcomer report in server %d: %s", guild_id, exc)
 

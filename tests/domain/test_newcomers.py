@@ -42,6 +42,7 @@ from bot.domain.newcomers import (
     report_json,
     report_markdown,
     report_order,
+    report_refused_text,
     report_row,
     stage,
     welcome_due,
@@ -740,3 +741,9 @@ def test_a_greeting_names_twenty_and_counts_the_rest() -> None:
     mentions = [f"<@{n}>" for n in range(1, 31)]
     text = greeting_text("GetRealChat", mentions, None)
     assert "<@20>" in text and "<@21>" not in text and "and 10 others!" in text
+
+
+def test_the_report_refused_alert_names_what_to_grant_or_says_a_permission_when_unknown():
+    assert "it lacks Embed Links, Attach Files there" in report_refused_text(5, ["Embed Links", "Attach Files"])
+    assert report_refused_text(5, []).startswith(
+        "⚠️ Heartbeat could not post the newcomer report in <#5>: it lacks a permission it needs there.")
