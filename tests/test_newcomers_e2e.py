@@ -136,6 +136,23 @@ async def test_welcomes_can_also_go_by_direct_message(standin, sample, bot, cloc
     assert standin.channels[direct.channel_id].recipient is kai
 
 
+async def test_a_member_refusing_dms_still_gets_the_channel_welcome_and_others_their_dm(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    await slash(standin, sample.admin, "welcome dm", enabled=True)
+    closed = standin.add_user("Closed DMs")
+    standin.refuse_dms(closed)  # Discord answers 50007 Cannot send messages to this user
+    await standin.join(sample.guild, closed)
+    await bot.newcomers.wait_for(lambda: bot.storage.newcomers.get(sample.guild.id, closed.id))
+    kai = await join(standin, sample, bot, "Kai")
+    move_to(clock, BEFORE + 10 * SECOND)
+    direct = await standin.wait_for_message(lambda m: m.guild_id is None)
+    assert standin.channels[direct.channel_id].recipient is kai
+    (welcome,) = welcomes(standin, sample)
+    assert f"<@{closed.id}>" in welcome.content and f"<@{kai.id}>" in welcome.content
+    refused = [r for r in standin.requests if r.status == 403 and r.path.endswith("/messages")]
+    assert len(refused) == 1  # one try, not retried
+
+
 # -- the welcome template ---------------------------------------------------------------------------------
 
 async def test_a_new_template_is_previewed_saved_and_used(standin, sample, bot, clock):
