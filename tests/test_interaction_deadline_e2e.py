@@ -54,3 +54,12 @@ async def test_chat_transcript_defers_before_it_uploads_its_files(standin, sampl
     transcript = await slash(standin, sample.members[5], "chat transcript")
     assert transcript.ephemeral and sorted(a["filename"] for a in transcript.message.attachments) == [
         "GetRealChat-2026-03-10.html", "GetRealChat-2026-03-10.md"]
+
+
+async def test_confirming_a_delete_defers_before_it_retires_the_series_events(standin, sample, bot, slow_discord):
+    await create_series(standin, sample)
+    prompt = (await slash(standin, sample.host, "chat delete")).message
+    slow_discord()
+    done = await (await standin.click(sample.host, prompt, "chat-delete-confirm")).reply()
+    assert done.kind == "update" and done.text.startswith("Deleted **GetRealChat**"), done.text
+    assert done.components == [] and sample.guild.scheduled_events == {}

@@ -1221,6 +1221,9 @@ class StandIn:
 
     def _webhook_target(self, record: InteractionRecord, which: str) -> Message:
         if which == "@original":
+            if record.original is None and record.message_id is not None:
+                # A component interaction answered by an update: its original is the message with the component.
+                return self.messages[record.message_id]
             if record.original is None:
                 raise KeyError("original response")
             return record.original

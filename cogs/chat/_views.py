@@ -38,10 +38,12 @@ class ConfirmDelete(discord.ui.View):
 
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger, custom_id="chat-delete-confirm")
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmDelete]) -> None:
+        # Retiring the series cancels its Discord events: answer the click first (Discord allows 3 s).
+        await interaction.response.defer()
         await self.bot.chats.scheduling.retire_series(self.series)
         await self.bot.storage.series.delete(self.series.id)
         self.stop()
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=f"Deleted **{self.series.name}**. Transcripts of past sessions are kept.", view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id="chat-delete-cancel")
