@@ -53,10 +53,27 @@ class Refusal:
 
 @dataclass
 class CommandOverride:
-    """An admin's Integrations override for one command: roles or members allowed to use it regardless."""
+    """An admin's Integrations overrides for one command, whatever its default_member_permissions say.
 
-    roles: set[int] = field(default_factory=set)
-    users: set[int] = field(default_factory=set)
+    Role and member ids allowed or denied it; the @everyone role is the guild's id.
+    """
+
+    allowed: set[int] = field(default_factory=set)
+    denied: set[int] = field(default_factory=set)
+
+    def decides(self, guild: Guild, user_id: int) -> bool | None:
+        """The override's answer for a member (True shown, False hidden), or None to follow the defaults.
+
+        As in Discord: a member's own override wins, then their roles' (an allow on any role beats a deny), then
+        the @everyone override.
+        """
+        member = guild.members.get(user_id)
+        for ids in ({user_id}, set(member.roles) if member else set(), {guild.id}):
+            if ids & self.allowed:
+                return True
+            if ids & self.denied:
+                return False
+        return None
 
 
 def may_use_command(command: dict[str, Any], guild: Guild | None, user_id: int, channel_id: int,
@@ -67,10 +84,9 @@ def may_use_command(command: dict[str, Any], guild: Guild | None, user_id: int, 
         if contexts is not None:
             return any(int(c) != CONTEXT_GUILD for c in contexts)
         return command.get("dm_permission") is not False
-    if override is not None:
-        member = guild.members.get(user_id)
-        if user_id in override.users or (member and set(member.roles) & override.roles):
-            return True
+    decided = override.decides(guild, user_id) if override is not None else None
+    if decided is not None:
+        return decided
     needed = command.get("default_member_permissions")
     if needed is None:
         return True

@@ -478,12 +478,16 @@ class StandIn:
 
     # ------------------------------------------------------------------ admins' settings
 
-    def allow_command(self, guild: Guild, name: str, *, roles: Iterable[Role] = (),
-                      users: Iterable[User] = ()) -> None:
-        """An admin's override in Server Settings › Integrations: these roles and members may use /name."""
+    def allow_command(self, guild: Guild, name: str, *, roles: Iterable[Role] = (), users: Iterable[User] = (),
+                      allow: bool = True) -> None:
+        """An admin's override in Server Settings › Integrations: these roles and members may use /name.
+
+        With allow=False they may not; the @everyone role stands for every member.
+        """
         override = self.gate.overrides.setdefault((guild.id, name), CommandOverride())
-        override.roles.update(r.id for r in roles)
-        override.users.update(u.id for u in users)
+        ids = {r.id for r in roles} | {u.id for u in users}
+        (override.allowed if allow else override.denied).update(ids)
+        (override.denied if allow else override.allowed).difference_update(ids)
 
     def refuse_dms(self, user: User, refuse: bool = True) -> None:
         """The user's privacy settings refuse DMs from the bot (50007), or accept them again."""

@@ -274,3 +274,18 @@ async def test_a_nonce_returns_its_message_until_that_message_is_deleted(standin
     await standin.delete(standin.messages[int(first["id"])])
     status, error = await call(standin, "POST", f"channels/{chat.id}/messages", body)
     assert (status, error["code"]) == (404, 10008)
+
+
+async def test_an_admin_can_narrow_a_command_to_one_role_by_denying_everyone(standin: StandIn,
+                                                                            sample: SampleServer) -> None:
+    await sync(standin, {"name": "announce"})
+    general, everyone = sample.channels["general"], sample.guild.roles[sample.guild.id]
+    standin.allow_command(sample.guild, "announce", roles=[everyone], allow=False)
+    standin.allow_command(sample.guild, "announce", roles=[sample.roles["hosts"]])
+
+    await standin.slash(sample.host, general, "announce")  # a role's allow beats the @everyone deny
+    with pytest.raises(CommandNotShown):
+        await standin.slash(sample.member("Priya"), general, "announce")
+    standin.allow_command(sample.guild, "announce", users=[sample.host], allow=False)  # the member's own wins
+    with pytest.raises(CommandNotShown):
+        await standin.slash(sample.host, general, "announce")
