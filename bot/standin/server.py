@@ -8,6 +8,7 @@ assert on what the bot asked for through ``requests`` and the messages it holds.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import logging
@@ -157,6 +158,8 @@ class StandIn:
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, Message] = {}
+        # Each channel's message ids in order, so reading history does not sort every message held (a flood holds many).
+        self._channel_ids: dict[int, list[int]] = {}
         self.attachments: dict[int, bytes] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -620,6 +623,12 @@ class StandIn:
         await self._dispatch(event, for_session, self._message_intent(message))
 
     async def _store_and_dispatch(self, message: Message) -> None:
+        if message.id not in self.messages:
+            ids = self._channel_ids.setdefault(message.channel_id, [])
+            if ids and message.id < ids[-1]:
+                bisect.insort(ids, message.id)  # a message said `at` an earlier time
+            else:
+                ids.append(message.id)
         self.messages[message.id] = message
         if not message.flags & EPHEMERAL:
             await self._dispatch_message("MESSAGE_CREATE", message)
@@ -938,17 +947,21 @@ class StandIn:
 
     async def _get_messages(self, request: web.Request, body: Any, files: Any, channel_id: str) -> web.Response:
         limit = min(int(request.query.get("limit", 50)), 100)
-        in_channel = sorted((m for m in self.messages.values()
-                             if m.channel_id == int(channel_id) and not m.deleted and not m.flags & EPHEMERAL),
-                            key=lambda m: m.id)
+        ids = self._channel_ids.get(int(channel_id), [])
+        page: list[Message] = []
         if "after" in request.query:
-            after = int(request.query["after"])
-            page = [m for m in in_channel if m.id > after][:limit]
+            index, step = bisect.bisect_right(ids, int(request.query["after"])), 1
         else:
-            before = int(request.query.get("before", 1 << 63))
-            page = [m for m in in_channel if m.id < before][-limit:]
+            index, step = bisect.bisect_left(ids, int(request.query.get("before", 1 << 63))) - 1, -1
+        while 0 <= index < len(ids) and len(page) < limit:
+            message = self.messages[ids[index]]
+            if not message.deleted and not message.flags & EPHEMERAL:
+                page.append(message)
+            index += step
+        if step == 1:
+            page.reverse()
         # Discord answers newest first.
-        return self._json([m.payload() for m in reversed(page)])
+        return self._json([m.payload() for m in page])
 
     async def _get_message(self, request: web.Request, body: Any, files: Any, channel_id: str,
                            message_id: str) -> web.Response:
