@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import math
 import os
 import random
@@ -19,6 +20,7 @@ import sqlite3
 import sys
 import threading
 import time
+import tomllib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,13 +174,14 @@ class BotProcess:
     Its output goes to `log` (appended across restarts), never to a pipe that could fill up and stall it.
     """
 
-    def __init__(self, argv: list[str], standin: StandIn, database: Path, log: Path) -> None:
+    def __init__(self, argv: list[str], standin: StandIn, database: Path, log: Path, *,
+                 env: dict[str, str] | None = None) -> None:
         self.argv = argv
         self.database = database
         self.log = log
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HEARTBEAT_", "DATABASE_"))}
         self.env.update(DISCORD_TOKEN=standin.token, HEARTBEAT_DISCORD_URL=standin.url, DATABASE_PATH=str(database),
-                        PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING")
+                        PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING", **(env or {}))
         self.process: asyncio.subprocess.Process | None = None
         self._output: IO[bytes] | None = None
         self.starts = 0
@@ -232,6 +235,20 @@ class BotProcess:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def scaled_defaults(folder: Path, speed: float) -> dict[str, str]:
+    """The environment that gives a bot on a `speed`x clock the shipped defaults, its grace stretched to match.
+
+    The misfire grace (how late a post may still go out) is counted in bot time; at 60x the shipped 5 minutes would
+    be 5 real seconds, and a question 6 s late would be skipped instead of posted late, as it never would be.
+    """
+    with (ROOT / "config" / "defaults.toml").open("rb") as file:
+        defaults = tomllib.load(file)
+    defaults["misfire_grace_seconds"] = round(defaults.get("misfire_grace_seconds", 300) * speed)
+    path = folder / "defaults.toml"
+    path.write_text("".join(f"{key} = {json.dumps(value)}\n" for key, value in defaults.items()), encoding="utf-8")
+    return {"HEARTBEAT_DEFAULTS": str(path)}
 
 
 async def wait_up(standin: StandIn, sample: SampleServer, timeout: float = 60) -> float:
@@ -433,22 +450,41 @@ class CommitWatch:
         return True
 
 
-async def settle(database: Path, expected: int, *, quiet_for: float, timeout: float) -> tuple[int, float]:
-    """Wait until `expected` rows are stored, or the count stops growing for `quiet_for` s; return (count, seconds)."""
+@dataclass(frozen=True)
+class Settled:
+    """The stored count once it settled (or the wait ended), how long that took, and whether the bot was still busy."""
+
+    count: int
+    seconds: float
+    still_busy: bool
+
+
+async def settle(database: Path, expected: int, *, cpu: Callable[[], float], timeout: float,
+                 quiet_for: float = 3.0) -> Settled:
+    """Wait until `expected` messages are stored, or the count stops growing while the bot idles, or `timeout` passes.
+
+    Idle: under 5% of a core over the last `quiet_for` s. A bot deep in a backlog may store nothing for a while
+    and still be working its way towards storing more, so a flat count alone does not mean it has finished.
+    """
     started = changed = time.monotonic()
     count = -1
+    samples: deque[tuple[float, float]] = deque()
     with Stored(database) as stored:
         while True:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 now_count = stored.count()
-            except sqlite3.Error:
-                now_count = count
-            now = time.monotonic()
-            if now_count != count:
-                count, changed = now_count, now
-            if count >= expected or now - changed > quiet_for or now - started > timeout:
-                return count, now - started
-            await asyncio.sleep(0.02)
+                if now_count != count:
+                    count, changed = now_count, time.monotonic()
+            now, used = time.monotonic(), cpu()
+            samples.append((now, used))
+            while samples[0][0] < now - quiet_for:
+                samples.popleft()
+            idle = math.isnan(used) or used - samples[0][1] < 0.05 * quiet_for
+            if count >= expected or (now - changed > quiet_for and idle):
+                return Settled(count, now - started, False)
+            if now - started > timeout:
+                return Settled(count, now - started, True)
+            await asyncio.sleep(0.05)
 
 
 # ---------------------------------------------------------------------------------------------- slash command probes
