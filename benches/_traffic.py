@@ -561,6 +561,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else math.nan
 
 
+def ms(value: float) -> str:
+    """Milliseconds as a whole number, or "-" when there is none."""
+    return "-" if math.isnan(value) else f"{value:.0f}"
+
+
 def ratio(a: float, b: float) -> str:
     """`a / b` as "x1.23", or "-" when it cannot be computed."""
     if not b or math.isnan(a) or math.isnan(b):
