@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import secrets
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -141,13 +142,22 @@ class Session:
     sequence: int = 0
     buffer: list[dict[str, Any]] = field(default_factory=list)
     socket: web.WebSocketResponse | None = None
+    # With queued delivery: events waiting for the socket's writer, and what wakes it.
+    outbox: deque[dict[str, Any]] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def detach(self) -> None:
+        """The socket is gone: its writer stops, and what it had not written waits in `buffer` for a RESUME."""
+        self.socket = None
+        self.outbox.clear()
+        self.wake.set()
 
 
 class StandIn:
     """The local Discord: world state, REST, gateway, fault injection and simulated members."""
 
     def __init__(self, *, token: str = "standin-token", enabled_privileged_intents: int | None = None,
-                 heartbeat_interval_ms: int = 41250) -> None:
+                 heartbeat_interval_ms: int = 41250, queue_gateway: bool = False) -> None:
         self.token = token
         self.application_id = snowflake()
         self.bot_user = User(id=self.application_id, name="Heartbeat", bot=True)
@@ -168,6 +178,11 @@ class StandIn:
         self.unhandled: list[str] = []
         self.faults: list[Fault] = []
         self.sessions: dict[str, Session] = {}
+        # Queued, a member's action returns once its event is queued for the bot, and a task per socket writes the
+        # queue out: members never wait for a bot that reads slowly, as on Discord. By default an action returns only
+        # once its event is written to the socket, the order the tests rely on.
+        self.queue_gateway = queue_gateway
+        self._writers: set[asyncio.Task[None]] = set()
         self.identify_count = 0
         self.resume_count = 0
         # How long Discord remembers a message nonce (enforce_nonce): "the past few minutes".
@@ -208,6 +223,8 @@ class StandIn:
 
     async def stop(self) -> None:
         """Close every socket and stop listening."""
+        for writer in list(self._writers):
+            writer.cancel()
         for session in self.sessions.values():
             if session.socket is not None:
                 await session.socket.close()
@@ -456,7 +473,7 @@ class StandIn:
         sockets = []
         for session in self.sessions.values():
             sockets.append(session.socket)
-            session.socket = None
+            session.detach()
         if not resumable:
             self.sessions = {}
         if meanwhile is not None:
@@ -506,7 +523,7 @@ class StandIn:
                     await self._chunk(socket, session, data)
         finally:
             if session is not None and session.socket is socket:
-                session.socket = None
+                session.detach()
             await self._notify()
         return socket
 
@@ -524,6 +541,7 @@ class StandIn:
         session = Session(id=secrets.token_hex(8), intents=intents, socket=socket)
         # A new identify replaces older sessions, as a bot with one shard has only one.
         self.sessions = {session.id: session}
+        self._start_writer(session, socket)
         ready = {"v": 10, "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False,
                                    "flags": 0},
                  "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
@@ -545,8 +563,12 @@ class StandIn:
         self.resume_count += 1
         session.socket = socket
         last_seen = int(data.get("seq") or 0)
-        for event in session.buffer:
-            if event["s"] > last_seen:
+        missed = [event for event in session.buffer if event["s"] > last_seen]
+        if self.queue_gateway:
+            self._start_writer(session, socket)
+            session.outbox.extend(missed)
+        else:
+            for event in missed:
                 await self._send(socket, event)
         await self._deliver(session, "RESUMED", {"_trace": ["standin"]})
         await self._notify()
@@ -591,8 +613,29 @@ class StandIn:
         session.sequence += 1
         frame = {"op": 0, "t": event, "s": session.sequence, "d": data}
         session.buffer.append(frame)
-        if session.socket is not None:
+        if session.socket is None:
+            return
+        if self.queue_gateway:
+            session.outbox.append(frame)
+            session.wake.set()
+        else:
             await self._send(session.socket, frame)
+
+    def _start_writer(self, session: Session, socket: web.WebSocketResponse) -> None:
+        """With queued delivery: a task that writes the session's queued events to `socket` while it is attached."""
+        if not self.queue_gateway:
+            return
+        session.outbox.clear()
+        writer = asyncio.create_task(self._write(session, socket))
+        self._writers.add(writer)
+        writer.add_done_callback(self._writers.discard)
+
+    async def _write(self, session: Session, socket: web.WebSocketResponse) -> None:
+        while session.socket is socket and not socket.closed:
+            while session.outbox and session.socket is socket:
+                await self._send(socket, session.outbox.popleft())
+            session.wake.clear()
+            await session.wake.wait()
 
     async def _dispatch(self, event: str, data: dict[str, Any] | Callable[[Session], dict[str, Any] | None],
                         intent: int = 0) -> None:
