@@ -91,7 +91,7 @@ class Result:
 async def run_chat(rate: int, drain: float) -> Result:
     """The whole chat on a fresh stand-in, bot process and database, flooded at `rate` messages a second."""
     with tempfile.TemporaryDirectory(prefix="heartbeat-bench-") as scratch:
-        async with StandIn(token=TOKEN) as standin:
+        async with StandIn(token=TOKEN, queue_gateway=True) as standin:
             sample = build_sample(standin)
             database = Path(scratch) / "heartbeat.db"
             clock = BotClock.fast(CLOCK_START, SPEED)

@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace) -> Soak:
     rng = random.Random(args.seed)
     soak = Soak(args.rate, args.minutes * 60)
     with tempfile.TemporaryDirectory(prefix="heartbeat-soak-") as scratch:
-        async with StandIn(token=TOKEN) as standin:
+        async with StandIn(token=TOKEN, queue_gateway=True) as standin:
             sample = build_sample(standin)
             bot = BotProcess(["-m", "bot"], standin, Path(scratch) / "heartbeat.db", Path(scratch) / "bot.log")
             supervisor = Supervisor(bot, standin, sample, soak)
@@ -262,11 +262,11 @@ async def main() -> None:
     parser.add_argument("--minutes", type=float, help="how long members post (default 5)")
     parser.add_argument("--rate", type=float, help="member messages per second (default 2000)")
     parser.add_argument("--kills", type=int, help="how many times the bot is killed (default 10)")
-    parser.add_argument("--settle", type=float, help="seconds to wait at most for the stored count (default 180)")
+    parser.add_argument("--settle", type=float, help="seconds to wait at most for the stored count (default 120)")
     parser.add_argument("--seed", type=int, default=2026, help="for the kill moments and downtimes")
     args = parser.parse_args()
     quick = {"minutes": 1 / 3, "rate": 200.0, "kills": 2, "settle": 30.0}
-    full = {"minutes": 5.0, "rate": 2000.0, "kills": 10, "settle": 180.0}
+    full = {"minutes": 5.0, "rate": 2000.0, "kills": 10, "settle": 120.0}
     for name, value in (quick if args.quick else full).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
