@@ -606,7 +606,8 @@ class StandIn:
     async def _send(socket: web.WebSocketResponse, payload: dict[str, Any]) -> None:
         # TEXT frames: discord.py only decompresses binary ones, so the compress query can be ignored.
         if not socket.closed:
-            with contextlib.suppress(ConnectionResetError):
+            # ConnectionError covers a reset and aiohttp's "Connection lost" while waiting for a slow reader.
+            with contextlib.suppress(ConnectionError):
                 await socket.send_str(json.dumps(payload))
 
     async def _deliver(self, session: Session, event: str, data: dict[str, Any]) -> None:
