@@ -8,18 +8,18 @@ stand-in) does not replay a dead session's events to a new one, so what was said
 reading the channel's history. A read-only slash command (`/about` and `/chat list` from a member, `/chat questions
 list` from the host, in turn) is issued every second throughout.
 
-Once the flood has ended and the last restart has come up, the benchmark waits for the database (opened read-only)
-to hold every message offered, or for the count to stop growing while the bot idles, or SETTLE seconds at most, and
-prints:
+A restart window runs from a kill to the new process connecting to the gateway again. Once the flood has ended and
+the last restart has connected, the benchmark waits for the database (opened read-only) to hold every message
+offered, or for the count to stop growing while the bot idles, or SETTLE seconds at most, and prints:
 - messages offered and stored (they must be equal: MISSING with the counts if not, and whether the bot was still
   busy storing when the wait ended, so a backlog is told apart from a loss);
-- the first reply to the slash commands issued while the bot was up (p50, p99, the slowest), and what became of
-  those issued while it was down or starting, or just before a kill;
+- the restart windows' length, and how long after each kill a slash command was first answered again (a bot that
+  has connected but is far behind reading its gateway answers late);
+- the first reply to the slash commands issued outside restart windows (p50, p99, the slowest, how many over
+  Discord's 3 s), those never answered (with a kill soon after, or not), and those issued during windows;
 - question lateness (when the question appeared minus its due time; the chat asks one every 30 s from 5 s in), over
-  all questions and without those that came due during a restart window (from a kill to the bot answering again):
-  a question due while the bot is down is expected to go out late, once it is back; questions skipped or posted
-  twice are counted;
-- each restart window's length, the baseline that lateness across a restart is to be judged against.
+  all questions and without those that came due during a restart window, which are expected to go out late once
+  the bot is back; questions skipped (over the 5-minute grace) or posted twice are counted.
 
 Nothing is asserted; it only prints numbers. Run from the repository root (after `pip install -e .`):
 
@@ -38,6 +38,7 @@ import random
 import re
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,15 +72,14 @@ QUESTION_TEXT = re.compile(r"Question number (\d+)\?")
 
 @dataclass
 class Window:
-    """One restart: killed at `killed`, started again at `started`, answering again at `up` (monotonic seconds)."""
+    """One restart, in monotonic seconds: the kill, and the new process connected (identified) to the stand-in."""
 
     killed: float
-    started: float = math.nan
-    up: float = math.nan
+    connected: float = math.nan
 
     def holds(self, moment: float) -> bool:
-        """Whether `moment` falls between the kill and the bot answering again (an open window never closes)."""
-        return self.killed <= moment and (math.isnan(self.up) or moment <= self.up)
+        """Whether `moment` falls between the kill and the new process connecting (an open window never closes)."""
+        return self.killed <= moment and (math.isnan(self.connected) or moment <= self.connected)
 
 
 @dataclass
@@ -103,38 +103,42 @@ class Soak:
 
 
 class Supervisor:
-    """Keeps the bot running as a process manager would: kills it on schedule, restarts it, notes when it is up."""
+    """Keeps the bot running as a process manager would: kills it on schedule, restarts it, notes when it is back."""
 
     def __init__(self, bot: BotProcess, standin: StandIn, sample: SampleServer, soak: Soak) -> None:
         self._bot, self._standin, self._sample, self._soak = bot, standin, sample, soak
 
+    async def start(self) -> None:
+        """The first start: wait until the bot answers /about (its commands are synced and it is listening)."""
+        await self._start_until(lambda: wait_up(self._standin, self._sample, timeout=120))
+
     async def kill_and_restart(self, rng: random.Random) -> None:
-        """SIGKILL now; start again after a random downtime; return once it answers a slash command again."""
+        """SIGKILL now; start again after a random downtime; return once the new process has connected."""
         window = Window(killed=time.monotonic())
         self._soak.windows.append(window)
         await self._bot.kill()
         await asyncio.sleep(rng.uniform(*DOWNTIME))
-        await self._bot.start()
-        window.started = time.monotonic()
-        await self.wait_up()
-        window.up = time.monotonic()
+        identified = self._standin.identify_count
+        await self._start_until(lambda: self._standin.wait_until(lambda: self._standin.identify_count > identified,
+                                                                 timeout=120))
+        window.connected = time.monotonic()
 
-    async def wait_up(self) -> None:
-        """Wait until the bot answers /about; if it stops on its own meanwhile, note it and start it again."""
+    async def _start_until(self, arrived: Callable[[], Awaitable[object]]) -> None:
+        """Start the bot and wait for `arrived()`; if the process stops on its own first, note it and start it again."""
         while True:
-            up = asyncio.create_task(wait_up(self._standin, self._sample, timeout=600))
+            await self._bot.start()
             assert self._bot.process is not None
+            waiting = asyncio.create_task(arrived())
             exited = asyncio.create_task(self._bot.process.wait())
-            await asyncio.wait({up, exited}, return_when=asyncio.FIRST_COMPLETED)
-            if up.done():
+            await asyncio.wait({waiting, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if waiting.done():
                 exited.cancel()
-                up.result()
+                waiting.result()
                 return
-            up.cancel()
+            waiting.cancel()
             self._soak.exits.append(exited.result())
             print(f"note: the bot stopped on its own (exit code {exited.result()}):\n{self._bot.tail()}")
             await asyncio.sleep(1)
-            await self._bot.start()
 
 
 async def run(args: argparse.Namespace) -> Soak:
@@ -146,9 +150,8 @@ async def run(args: argparse.Namespace) -> Soak:
             sample = build_sample(standin)
             bot = BotProcess(["-m", "bot"], standin, Path(scratch) / "heartbeat.db", Path(scratch) / "bot.log")
             supervisor = Supervisor(bot, standin, sample, soak)
-            await bot.start()
             try:
-                await supervisor.wait_up()
+                await supervisor.start()
                 session = await start_chat(standin, sample, bot.database, questions=QUESTIONS, **CHAT)
                 with Stored(bot.database) as stored:
                     due = [q.due_at for q in stored.questions(session)]
@@ -208,6 +211,17 @@ def questions(standin: StandIn, sample: SampleServer, database: Path, session: i
     soak.duplicates = sum(n - 1 for n in seen.values())
 
 
+def first_answers(soak: Soak) -> list[float]:
+    """For each restart, seconds from the kill to the first reply to a command issued after it (NaN: none)."""
+    seconds = []
+    ends = [w.killed for w in soak.windows[1:]] + [math.inf]
+    for window, end in zip(soak.windows, ends, strict=True):
+        replies = [p.issued + p.reply_ms / 1000 for p in soak.probes
+                   if p.reply_ms is not None and window.killed <= p.issued < end]
+        seconds.append(min(replies, default=math.nan) - window.killed)
+    return seconds
+
+
 def report(soak: Soak, args: argparse.Namespace) -> None:
     """What the soak saw, loss first."""
     print(f"Heartbeat soak: {soak.rate:.0f} member msg/s for {soak.seconds / 60:.1f} min, killed with SIGKILL "
@@ -222,9 +236,14 @@ def report(soak: Soak, args: argparse.Namespace) -> None:
     if soak.exits:
         print(f"the bot stopped on its own {len(soak.exits)} time(s), exit codes {soak.exits}")
 
-    windows = [(w.up - w.killed) for w in soak.windows if not math.isnan(w.up)]
-    print(f"\nrestart windows (kill to answering again): p50 {percentile(windows, 0.5):.1f} s, "
+    windows = [w.connected - w.killed for w in soak.windows if not math.isnan(w.connected)]
+    print(f"\nrestart windows (kill to the new process connected): p50 {percentile(windows, 0.5):.1f} s, "
           f"max {max(windows, default=math.nan):.1f} s")
+    answers = first_answers(soak)
+    never = sum(1 for a in answers if math.isnan(a))
+    answered = [a for a in answers if not math.isnan(a)]
+    print(f"kill to the first slash command answered after it: p50 {percentile(answered, 0.5):.1f} s, "
+          f"max {max(answered, default=math.nan):.1f} s" + (f", never before the next kill: {never}" if never else ""))
 
     def while_up(probe: Probe) -> bool:
         return not any(w.holds(probe.issued) for w in soak.windows)
@@ -237,7 +256,7 @@ def report(soak: Soak, args: argparse.Namespace) -> None:
     lost_to_kill = [p for p in up if p.reply_ms is None and killed_soon(p)]
     unanswered = [p for p in up if p.reply_ms is None and not killed_soon(p)]
     down = [p for p in soak.probes if not while_up(p)]
-    print(f"\nslash commands issued while the bot was up: {len(up)}; first reply "
+    print(f"\nslash commands issued outside restart windows: {len(up)}; first reply "
           f"p50 {ms(percentile(answered, 0.5))} ms, p99 {ms(percentile(answered, 0.99))} ms, "
           f"slowest {ms(max(answered, default=math.nan))} ms; "
           f"over {DISCORD_DEADLINE_MS} ms: {sum(1 for m in answered if m > DISCORD_DEADLINE_MS)}")
