@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from bot.standin import InteractionRecord, StandIn
 from bot.standin.model import Message, User
@@ -103,17 +103,17 @@ class Traffic:
         return message
 
 
-async def flood(traffic: Traffic, rate: float, seconds: float, *, stop: asyncio.Event | None = None) -> float:
-    """Send `rate` messages per real second for `seconds` (or until `stop` is set); return the seconds it took.
+async def flood(traffic: Traffic, rate: float, seconds: float) -> float:
+    """Send `rate` messages per real second for `seconds`; return the seconds it took.
 
-    Paced on a schedule, not by sleeping a fixed gap: a late tick sends what is due, at most a tenth of a second's
-    worth at once, so a stall is not followed by an unrealistic burst. A rate of 0 only waits.
+    Paced on a schedule, not by sleeping a fixed gap: a late tick sends what has come due (at most a tenth of a
+    second's worth per tick), so the average rate holds. A rate of 0 only waits.
     """
     started = time.monotonic()
     until = started + seconds
     sent = 0
     burst = max(1, int(rate / 10))
-    while (now := time.monotonic()) < until and not (stop is not None and stop.is_set()):
+    while (now := time.monotonic()) < until:
         for _ in range(min(int((now - started) * rate) - sent, burst)):
             await traffic.step()
             sent += 1
@@ -185,7 +185,6 @@ class BotProcess:
                         PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING", **(env or {}))
         self.process: asyncio.subprocess.Process | None = None
         self._output: IO[bytes] | None = None
-        self.starts = 0
 
     async def start(self) -> None:
         """Start the process (in the database's folder, so no stray .env is read)."""
@@ -194,7 +193,6 @@ class BotProcess:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, *self.argv, cwd=self.database.parent, env=self.env, stdin=asyncio.subprocess.DEVNULL,
             stdout=self._output, stderr=self._output)
-        self.starts += 1
 
     @property
     def pid(self) -> int:
@@ -273,7 +271,7 @@ async def wait_up(standin: StandIn, sample: SampleServer, timeout: float = 60) -
 # ---------------------------------------------------------------------------------------------- the chat
 
 async def slash_text(standin: StandIn, user: User, channel_name: str, sample: SampleServer, command: str,
-                     timeout: float = 30, **options: object) -> str:
+                     timeout: float = 30, **options: Any) -> str:
     """Run a slash command and return the text of the bot's first reply."""
     record = await standin.slash(user, sample.channels[channel_name], command, **options)
     return (await record.reply(timeout=timeout)).text
@@ -282,7 +280,7 @@ async def slash_text(standin: StandIn, user: User, channel_name: str, sample: Sa
 async def start_chat(standin: StandIn, sample: SampleServer, database: Path, *, duration: str, spacing: str,
                      first_question: str, questions: int = 12) -> int:
     """As the host: create a series in #getreal-chat with `questions` questions, start it now; return its session id."""
-    async def host(command: str, **options: object) -> str:
+    async def host(command: str, **options: Any) -> str:
         return await slash_text(standin, sample.host, "general", sample, command, **options)
 
     said = await slash_text(standin, sample.admin, "general", sample, "config role", kind="host",
@@ -333,7 +331,7 @@ class Stored:
             self._conn.close()
             self._conn = None
 
-    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         # A connection is reopened after an error: the bot may have been killed mid-write, or not created it yet.
         for attempt in range(2):
             try:
@@ -349,11 +347,11 @@ class Stored:
 
     def count(self) -> int:
         """Member messages stored (every row of chat_message is one)."""
-        return int(self._query("SELECT COUNT(*) FROM chat_message")[0][0])  # type: ignore[call-overload]
+        return int(self._query("SELECT COUNT(*) FROM chat_message")[0][0])
 
     def ids_from(self, lowest: int) -> list[int]:
         """Stored message ids from `lowest` up (ids grow with time, so this stays small while the bot keeps up)."""
-        return [int(row[0]) for row in self._query(  # type: ignore[call-overload]
+        return [int(row[0]) for row in self._query(
             "SELECT message_id FROM chat_message WHERE message_id >= ?", (lowest,))]
 
     def among(self, ids: list[int]) -> list[int]:
@@ -361,20 +359,20 @@ class Stored:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [int(row[0]) for row in self._query(  # type: ignore[call-overload]
+        return [int(row[0]) for row in self._query(
             f"SELECT message_id FROM chat_message WHERE message_id IN ({marks})", tuple(ids))]
 
     def running_session(self) -> int | None:
         """The id of the running chat session, if any."""
         rows = self._query("SELECT id FROM chat_session WHERE status = 'running' ORDER BY id DESC LIMIT 1")
-        return int(rows[0][0]) if rows else None  # type: ignore[call-overload]
+        return int(rows[0][0]) if rows else None
 
     def questions(self, session_id: int) -> list[QuestionPost]:
         """A session's question posts, first to last."""
         rows = self._query("SELECT question_number, due_at, status, message_id FROM scheduled_post "
                            "WHERE session_id = ? AND kind = 'question' ORDER BY due_at", (session_id,))
-        return [QuestionPost(int(n), datetime.fromisoformat(str(due)), str(status),  # type: ignore[call-overload]
-                             None if message is None else int(message))  # type: ignore[call-overload]
+        return [QuestionPost(int(n), datetime.fromisoformat(str(due)), str(status),
+                             None if message is None else int(message))
                 for n, due, status, message in rows]
 
 
@@ -417,7 +415,7 @@ class CommitWatch:
             if self._front == len(order):
                 continue
             # Rows above the highest seen, and the few not seen below it (committed out of order, or not yet).
-            behind = []
+            behind: list[int] = []
             for message_id in itertools.islice(order, self._front, None):
                 if message_id >= highest or len(behind) == GAP_CHECK:
                     break
@@ -494,7 +492,8 @@ async def settle(database: Path, expected: int, *, cpu: Callable[[], float], tim
 
 # ---------------------------------------------------------------------------------------------- slash command probes
 
-PROBES = (("about", "member", {}), ("chat list", "member", {}), ("chat questions list", "host", {}))
+PROBES: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("about", "member", {}), ("chat list", "member", {}), ("chat questions list", "host", {}))
 
 
 @dataclass

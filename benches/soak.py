@@ -38,10 +38,11 @@ import random
 import re
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from _traffic import (
     TOKEN,
@@ -123,7 +124,7 @@ class Supervisor:
                                                                  timeout=120))
         window.connected = time.monotonic()
 
-    async def _start_until(self, arrived: Callable[[], Awaitable[object]]) -> None:
+    async def _start_until(self, arrived: Callable[[], Coroutine[Any, Any, object]]) -> None:
         """Start the bot and wait for `arrived()`; if the process stops on its own first, note it and start it again."""
         while True:
             await self._bot.start()
