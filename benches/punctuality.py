@@ -40,24 +40,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from _traffic import (
-    CHILD,
-    CLOCK_START,
-    TOKEN,
-    BotClock,
-    BotProcess,
-    Probes,
-    QuestionPost,
-    Stored,
-    Traffic,
-    flood,
-    percentile,
-    ratio,
-    scaled_defaults,
-    settle,
-    start_chat,
-    wait_up,
-)
+from _bot import CHILD, BotClock, BotProcess, scaled_defaults, wait_up
+from _stored import QuestionPost, Stored, settle
+from _traffic import CLOCK_START, TOKEN, Probes, Traffic, flood, percentile, ratio, start_chat
 
 from bot.standin import StandIn
 from bot.standin.sample import MEMBER_NAMES, SampleServer, build_sample

@@ -44,20 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _traffic import (
-    TOKEN,
-    BotProcess,
-    Probe,
-    Probes,
-    Stored,
-    Traffic,
-    flood,
-    ms,
-    percentile,
-    settle,
-    start_chat,
-    wait_up,
-)
+from _bot import BotProcess, wait_up
+from _stored import Stored, settle
+from _traffic import TOKEN, Probe, Probes, Traffic, flood, ms, percentile, start_chat
 
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer, build_sample

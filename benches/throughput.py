@@ -41,21 +41,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _bot import CHILD, BotProcess, wait_up
 from _child import DONE, SENTINEL
-from _traffic import (
-    CHILD,
-    TOKEN,
-    BotProcess,
-    CommitWatch,
-    Stored,
-    Traffic,
-    flood,
-    percentile,
-    ratio,
-    slash_text,
-    start_chat,
-    wait_up,
-)
+from _stored import CommitWatch, Stored
+from _traffic import TOKEN, Traffic, flood, percentile, ratio, slash_text, start_chat
 
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer, build_sample
@@ -143,7 +132,7 @@ async def heartbeat(standin: StandIn, sample: SampleServer, child: BotProcess, m
         assert "Posted" in said or "posted" in said, said
     traffic = Traffic(standin, sample, question=lambda: QUESTION)
     run = Run("heartbeat", messages)
-    with CommitWatch(child.database, traffic) as watch:
+    with CommitWatch(child.database, traffic.order, traffic.sent_at) as watch:
         for _ in range(WARMUP):
             await traffic.step()
         if not await watch.wait(list(traffic.order), stall=30, timeout=120):
