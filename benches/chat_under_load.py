@@ -10,6 +10,8 @@ every message sent during the chat was recorded.
 The bot clock runs at 60x, so the chat (12 questions, one every 50 s) plays out in about 10 real seconds on a live
 loop. A question's lateness is the real time its message appeared in the stand-in minus the real instant
 the bot clock showed its due time, in real milliseconds. Nothing is asserted; it only prints numbers.
+`benches/punctuality.py` measures the same with the bot in its own process, at 0, 200 and 2,000 messages a second,
+together with slash command replies.
 
 Run from the repository root (after `pip install -e .`): python benches/chat_under_load.py
 """
@@ -27,6 +29,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _traffic import ANSWERS, CHATTER, REPLIES, percentile
 
 from bot.client import Heartbeat, use_discord_at
 from bot.clock import Clock
@@ -47,11 +51,6 @@ CHAT = {"duration": "10m", "spacing": "50s", "first_question": "30s"}
 CLOCK_START = datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
 FLOOD_STOPS_BEFORE_END = 0.25  # real seconds: every flood message is sent while the chat is running
 AIM_MS = 250
-
-ANSWERS = ["a new job", "my partner's family is here", "honestly, the food", "it was cheaper", "adventure!",
-           "the winters surprised me", "people are friendlier than I expected", "I'd say: just go for it"]
-REPLIES = ["Same here!", "Ha, so true", "Where did you end up?", "That's lovely", "+1", "Tell us more!"]
-CHATTER = ["hi everyone!", "first time here 👋", "lol", "this chat moves fast", "brb coffee", "love this topic"]
 
 
 @dataclass
@@ -174,12 +173,6 @@ async def measure(name: str, standin: StandIn, sample: SampleServer, bot: Heartb
             appeared = standin.messages[post.message_id].created_at
             lateness.append((appeared - due_real).total_seconds() * 1000)
     return Result(name, lateness, len(questions), sent, recorded, seconds)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (with fewer than 100 values, p99 is the maximum)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else math.nan
 
 
 def report(baseline: Result, loaded: Result) -> None:

@@ -8,11 +8,13 @@ assert on what the bot asked for through ``requests`` and the messages it holds.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import logging
 import re
 import secrets
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -162,13 +164,22 @@ class Session:
     sequence: int = 0
     buffer: list[dict[str, Any]] = field(default_factory=list)
     socket: web.WebSocketResponse | None = None
+    # With queued delivery: events waiting for the socket's writer, and what wakes it.
+    outbox: deque[dict[str, Any]] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def detach(self) -> None:
+        """The socket is gone: its writer stops, and what it had not written waits in `buffer` for a RESUME."""
+        self.socket = None
+        self.outbox.clear()
+        self.wake.set()
 
 
 class StandIn:
     """The local Discord: world state, REST, gateway, fault injection and simulated members."""
 
     def __init__(self, *, token: str = "standin-token", enabled_privileged_intents: int | None = None,
-                 heartbeat_interval_ms: int = 41250) -> None:
+                 heartbeat_interval_ms: int = 41250, queue_gateway: bool = False) -> None:
         self.token = token
         self.application_id = snowflake()
         self.bot_user = User(id=self.application_id, name="Heartbeat", bot=True)
@@ -179,6 +190,8 @@ class StandIn:
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, Message] = {}
+        # Each channel's message ids in order, so reading history does not sort every message held (a flood holds many).
+        self._channel_ids: dict[int, list[int]] = {}
         self.attachments: dict[int, bytes] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -187,6 +200,11 @@ class StandIn:
         self.unhandled: list[str] = []
         self.faults: list[Fault] = []
         self.sessions: dict[str, Session] = {}
+        # Queued, a member's action returns once its event is queued for the bot, and a task per socket writes the
+        # queue out: members never wait for a bot that reads slowly, as on Discord. By default an action returns only
+        # once its event is written to the socket, the order the tests rely on.
+        self.queue_gateway = queue_gateway
+        self._writers: set[asyncio.Task[None]] = set()
         self.identify_count = 0
         self.resume_count = 0
         # How long Discord remembers a message nonce (enforce_nonce): "the past few minutes".
@@ -234,6 +252,8 @@ class StandIn:
 
     async def stop(self) -> None:
         """Close every socket and stop listening."""
+        for writer in list(self._writers):
+            writer.cancel()
         for session in self.sessions.values():
             if session.socket is not None:
                 await session.socket.close()
@@ -519,7 +539,7 @@ class StandIn:
         sockets = []
         for session in self.sessions.values():
             sockets.append(session.socket)
-            session.socket = None
+            session.detach()
         if not resumable:
             self.sessions = {}
         if meanwhile is not None:
@@ -569,7 +589,7 @@ class StandIn:
                     await self._chunk(socket, session, data)
         finally:
             if session is not None and session.socket is socket:
-                session.socket = None
+                session.detach()
             await self._notify()
         return socket
 
@@ -587,6 +607,7 @@ class StandIn:
         session = Session(id=secrets.token_hex(8), intents=intents, socket=socket)
         # A new identify replaces older sessions, as a bot with one shard has only one.
         self.sessions = {session.id: session}
+        self._start_writer(session, socket)
         ready = {"v": 10, "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False,
                                    "flags": 0},
                  "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
@@ -608,8 +629,12 @@ class StandIn:
         self.resume_count += 1
         session.socket = socket
         last_seen = int(data.get("seq") or 0)
-        for event in session.buffer:
-            if event["s"] > last_seen:
+        missed = [event for event in session.buffer if event["s"] > last_seen]
+        if self.queue_gateway:
+            self._start_writer(session, socket)
+            session.outbox.extend(missed)
+        else:
+            for event in missed:
                 await self._send(socket, event)
         await self._deliver(session, "RESUMED", {"_trace": ["standin"]})
         await self._notify()
@@ -649,15 +674,37 @@ class StandIn:
     async def _send(socket: web.WebSocketResponse, payload: dict[str, Any]) -> None:
         # TEXT frames: discord.py only decompresses binary ones, so the compress query can be ignored.
         if not socket.closed:
-            with contextlib.suppress(ConnectionResetError):
+            # ConnectionError covers a reset and aiohttp's "Connection lost" while waiting for a slow reader.
+            with contextlib.suppress(ConnectionError):
                 await socket.send_str(json.dumps(payload))
 
     async def _deliver(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.sequence += 1
         frame = {"op": 0, "t": event, "s": session.sequence, "d": data}
         session.buffer.append(frame)
-        if session.socket is not None:
+        if session.socket is None:
+            return
+        if self.queue_gateway:
+            session.outbox.append(frame)
+            session.wake.set()
+        else:
             await self._send(session.socket, frame)
+
+    def _start_writer(self, session: Session, socket: web.WebSocketResponse) -> None:
+        """With queued delivery: a task that writes the session's queued events to `socket` while it is attached."""
+        if not self.queue_gateway:
+            return
+        session.outbox.clear()
+        writer = asyncio.create_task(self._write(session, socket))
+        self._writers.add(writer)
+        writer.add_done_callback(self._writers.discard)
+
+    async def _write(self, session: Session, socket: web.WebSocketResponse) -> None:
+        while session.socket is socket and not socket.closed:
+            while session.outbox and session.socket is socket:
+                await self._send(socket, session.outbox.popleft())
+            session.wake.clear()
+            await session.wake.wait()
 
     async def _dispatch(self, event: str, data: dict[str, Any] | Callable[[Session], dict[str, Any] | None],
                         intent: int = 0) -> None:
@@ -688,6 +735,12 @@ class StandIn:
         await self._dispatch(event, for_session, self._message_intent(message))
 
     async def _store_and_dispatch(self, message: Message) -> None:
+        if message.id not in self.messages:
+            ids = self._channel_ids.setdefault(message.channel_id, [])
+            if ids and message.id < ids[-1]:
+                bisect.insort(ids, message.id)  # a message said `at` an earlier time
+            else:
+                ids.append(message.id)
         self.messages[message.id] = message
         if not message.flags & EPHEMERAL:
             await self._dispatch_message("MESSAGE_CREATE", message)
@@ -1017,17 +1070,21 @@ class StandIn:
 
     async def _get_messages(self, request: web.Request, body: Any, files: Any, channel_id: str) -> web.Response:
         limit = min(int(request.query.get("limit", 50)), 100)
-        in_channel = sorted((m for m in self.messages.values()
-                             if m.channel_id == int(channel_id) and not m.deleted and not m.flags & EPHEMERAL),
-                            key=lambda m: m.id)
+        ids = self._channel_ids.get(int(channel_id), [])
+        page: list[Message] = []
         if "after" in request.query:
-            after = int(request.query["after"])
-            page = [m for m in in_channel if m.id > after][:limit]
+            index, step = bisect.bisect_right(ids, int(request.query["after"])), 1
         else:
-            before = int(request.query.get("before", 1 << 63))
-            page = [m for m in in_channel if m.id < before][-limit:]
+            index, step = bisect.bisect_left(ids, int(request.query.get("before", 1 << 63))) - 1, -1
+        while 0 <= index < len(ids) and len(page) < limit:
+            message = self.messages[ids[index]]
+            if not message.deleted and not message.flags & EPHEMERAL:
+                page.append(message)
+            index += step
+        if step == 1:
+            page.reverse()
         # Discord answers newest first.
-        return self._json([m.payload() for m in reversed(page)])
+        return self._json([m.payload() for m in page])
 
     async def _get_message(self, request: web.Request, body: Any, files: Any, channel_id: str,
                            message_id: str) -> web.Response:
