@@ -106,6 +106,11 @@ class Jobs:
         async with self._finished:
             await self._finished.wait_for(settled)
 
+    def due(self, job_id: str) -> datetime | None:
+        """When a waiting job is due, in bot time (None if there is no such job)."""
+        wanted = self._wanted.get(job_id)
+        return None if wanted is None else wanted[0]
+
     def pending(self) -> list[str]:
         """The ids of jobs waiting to run."""
         return sorted(self._wanted)

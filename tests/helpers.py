@@ -92,7 +92,7 @@ async def play_until_question(standin: StandIn, sample: SampleServer, clock: Clo
 
 
 async def retry_until_settled(bot, clock: Clock, key: str):
-    """Move the clock through each retry's backoff, one attempt at a time, until the post is posted or failed."""
+    """Move the clock to each retry of a post, one attempt at a time, until it is posted or failed."""
     attempts = 0
     while True:
         async def tried_again(before=attempts):
@@ -102,7 +102,8 @@ async def retry_until_settled(bot, clock: Clock, key: str):
         if post.status != "pending":
             return post
         attempts = post.attempts
-        move_to(clock, clock.now() + timedelta(seconds=90))
+        # To the retry's own time, no further: a longer step would bring the chat's next posts due meanwhile.
+        move_to(clock, bot.jobs.due(f"post:{key}") or clock.now() + timedelta(seconds=90))
 
 
 def chat_posts(standin: StandIn, sample: SampleServer) -> list[Message]:
