@@ -6,8 +6,6 @@ import asyncio
 import logging
 import re
 
-import pytest
-
 from bot.domain.running import post_key
 from tests.helpers import (
     MINUTE,
@@ -23,18 +21,28 @@ from tests.helpers import (
 )
 
 
-@pytest.mark.parametrize(("status", "meaning"), [(3, "ended by hand"), (4, "cancelled by hand")])
-async def test_the_closing_post_goes_out_whatever_became_of_the_discord_event(standin, sample, bot, clock, status,
-                                                                               meaning):
+async def test_the_closing_post_goes_out_after_the_discord_event_was_ended_by_hand(standin, sample, bot, clock):
     await create_series(standin, sample)
     await play_until_question(standin, sample, clock, 1)
     (event,) = [e for e in sample.guild.scheduled_events.values() if e["status"] == 2]  # the chat started it
-    await standin.set_event_status(sample.guild, int(event["id"]), status)
+    await standin.set_event_status(sample.guild, int(event["id"]), 3)
 
     ended = await slash(standin, sample.host, "chat end", where=sample.channels["chat"])
-    assert "Ended #GetRealChat" in ended.text, meaning
+    assert "Ended #GetRealChat" in ended.text
     await bot_post(standin, sample, "**That's a wrap")
-    assert event["status"] == status  # the bot left alone what it could not move
+    assert event["status"] == 3  # the bot left alone what it could not move
+
+
+async def test_the_chat_runs_and_closes_after_its_discord_event_was_cancelled_by_hand(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    (event,) = sample.guild.scheduled_events.values()
+    await standin.set_event_status(sample.guild, int(event["id"]), 4)  # only a scheduled event can be cancelled
+    await play_until_question(standin, sample, clock, 1)
+
+    ended = await slash(standin, sample.host, "chat end", where=sample.channels["chat"])
+    assert "Ended #GetRealChat" in ended.text
+    await bot_post(standin, sample, "**That's a wrap")
+    assert event["status"] == 4
 
 
 async def test_chat_next_after_a_question_failed_for_good_posts_it_and_the_chat_carries_on(standin, sample, bot, clock):
