@@ -35,10 +35,10 @@ class ScheduledEvents:
             return
         channel = guild.get_channel(series.channel_id)
         fields: dict[str, Any] = {
-            "name": f"#{series.hashtag}"[:100],
+            "name": running.event_name(series.hashtag),
             "description": running.event_description(session.topic, session.guest),
             "start_time": session.starts_at, "end_time": session.starts_at + timedelta(seconds=series.duration_seconds),
-            "location": f"#{channel.name}" if channel else series.name}
+            "location": running.event_location(channel.name if channel else None, series.name)}
         try:
             if session.event_id is not None:
                 try:
