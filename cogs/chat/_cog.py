@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import host_only
-from bot.chats import transcript_files
+from bot.chats import transcript_post
 from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain import questions as question_list
@@ -259,9 +259,9 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         assert interaction.guild_id is not None
         session, kept = await past_chat(self.bot.storage, interaction.guild_id, date=date, series=series)
         await interaction.response.defer(ephemeral=True)  # two files to upload: answer Discord's 3 s first
-        await interaction.followup.send(
-            f"#{session.hashtag}, {discord.utils.format_dt(session.started_at or session.starts_at, 'D')}:",
-            files=transcript_files(session, kept), ephemeral=True)
+        day = discord.utils.format_dt(session.started_at or session.starts_at, "D")
+        content, files = transcript_post(session, kept, f"#{session.hashtag}, {day}:")
+        await interaction.followup.send(content, files=files, ephemeral=True)
 
     # -- questions -----------------------------------------------------------------------------------
 
