@@ -86,6 +86,20 @@ class ScheduledEvents:
             log.warning("Could not %s the scheduled event of session %d: %s", step, session.id, exc)
 
 
+    async def move_end(self, session: ChatSession, ends_at: datetime) -> None:
+        """Keep the session's Discord event open until the chat's new end: Discord completes it at its end time."""
+        guild = self._client.get_guild(session.guild_id)
+        if guild is None or session.event_id is None:
+            return
+        try:
+            event = await guild.fetch_scheduled_event(session.event_id)
+            # A completed or cancelled event cannot be changed (Discord answers 400): leave it as it is.
+            if event.status in (discord.EventStatus.scheduled, discord.EventStatus.active):
+                await event.edit(end_time=ends_at)
+        except discord.HTTPException as exc:
+            log.warning("Could not move the end of the scheduled event of session %d: %s", session.id, exc)
+
+
 class Promotion:
     """Advertises a series' next session (reminder posts and its event) and hands out the notify role."""
 
