@@ -29,7 +29,7 @@ class Rest:
         self.session = session
 
     async def call(self, method: str, path: str, body: Any = None,
-                   files: list[tuple[str, bytes]] = ()) -> tuple[int, Any]:  # type: ignore[assignment]
+                   files: list[tuple[str, bytes]] | None = None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bot {self.standin.token}"}
         if files:
             form = aiohttp.FormData()
