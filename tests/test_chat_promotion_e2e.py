@@ -106,6 +106,16 @@ async def test_the_scheduled_event_follows_edits_pauses_and_deletion(standin, sa
     assert events(standin, sample) == []
 
 
+async def test_the_event_of_a_chat_in_a_channel_with_the_longest_name_is_created(standin, sample, start_bot,
+                                                                                   clock):
+    long_named = standin.add_channel(sample.guild, "c" * 100)  # Discord allows 100 characters
+    await start_bot(clock=clock)
+    reply = await create(standin, sample, channel=long_named)
+    assert reply.text.startswith("Created"), reply.text
+    (event,) = sample.guild.scheduled_events.values()
+    assert event["entity_metadata"]["location"] == "#" + "c" * 98 + "…"
+
+
 async def test_bad_reminder_times_are_refused_and_nothing_is_stored(standin, sample, bot, clock):
     reply = await create(standin, sample, reminders="2 minutes")
     assert reply.ephemeral and "reminders" in reply.text.lower()

@@ -6,8 +6,6 @@ import asyncio
 import logging
 import re
 
-import pytest
-
 from bot.domain.running import post_key
 from tests.helpers import (
     MINUTE,
@@ -23,18 +21,73 @@ from tests.helpers import (
 )
 
 
-@pytest.mark.parametrize(("status", "meaning"), [(3, "ended by hand"), (4, "cancelled by hand")])
-async def test_the_closing_post_goes_out_whatever_became_of_the_discord_event(standin, sample, bot, clock, status,
-                                                                               meaning):
+async def test_the_closing_post_goes_out_after_the_discord_event_was_ended_by_hand(standin, sample, bot, clock):
     await create_series(standin, sample)
     await play_until_question(standin, sample, clock, 1)
     (event,) = [e for e in sample.guild.scheduled_events.values() if e["status"] == 2]  # the chat started it
-    await standin.set_event_status(sample.guild, int(event["id"]), status)
+    await standin.set_event_status(sample.guild, int(event["id"]), 3)
 
     ended = await slash(standin, sample.host, "chat end", where=sample.channels["chat"])
-    assert "Ended #GetRealChat" in ended.text, meaning
+    assert "Ended #GetRealChat" in ended.text
     await bot_post(standin, sample, "**That's a wrap")
-    assert event["status"] == status  # the bot left alone what it could not move
+    assert event["status"] == 3  # the bot left alone what it could not move
+
+
+async def test_the_chat_runs_and_closes_after_its_discord_event_was_cancelled_by_hand(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    (event,) = sample.guild.scheduled_events.values()
+    await standin.set_event_status(sample.guild, int(event["id"]), 4)  # only a scheduled event can be cancelled
+    await play_until_question(standin, sample, clock, 1)
+
+    ended = await slash(standin, sample.host, "chat end", where=sample.channels["chat"])
+    assert "Ended #GetRealChat" in ended.text
+    await bot_post(standin, sample, "**That's a wrap")
+    assert event["status"] == 4
+
+
+def the_event(sample):
+    """The Discord event of the chat at START (next week's has its own)."""
+    (event,) = [e for e in sample.guild.scheduled_events.values() if e["scheduled_start_time"] == START.isoformat()]
+    return event
+
+
+async def test_discord_starting_and_ending_the_event_itself_loses_nothing(standin, sample, bot, clock, caplog):
+    await create_series(standin, sample)
+    await standin.events_reach(START)  # Discord starts the event at its start time, before the bot's own start
+    assert the_event(sample)["status"] == 2
+    await play_until_question(standin, sample, clock, 1)
+    await standin.events_reach(START + 30 * MINUTE)  # and completes it at its end, before the closing post
+    assert the_event(sample)["status"] == 3
+    move_to(clock, START + 30 * MINUTE)
+    await bot_post(standin, sample, "**That's a wrap")
+    assert "scheduled event" not in caplog.text  # nothing refused, nothing to warn about
+
+
+async def test_chat_extend_keeps_the_discord_event_open_until_the_new_end(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+    extended = await slash(standin, sample.host, "chat extend", where=sample.channels["chat"], by="15m")
+    assert extended.text == f"#GetRealChat now ends <t:{int((START + 45 * MINUTE).timestamp())}:t>."
+    assert the_event(sample)["scheduled_end_time"] == (START + 45 * MINUTE).isoformat()
+    await standin.events_reach(START + 30 * MINUTE)  # the chat's first end: Discord would have completed it
+    assert the_event(sample)["status"] == 2
+    move_to(clock, START + 45 * MINUTE)
+    await bot_post(standin, sample, "**That's a wrap")
+    assert the_event(sample)["status"] == 3  # ended by the closing
+
+
+async def test_continuing_a_held_chat_moves_the_discord_event_end_by_the_hold(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+    await slash(standin, sample.host, "chat hold", where=sample.channels["chat"])
+    move_to(clock, START + 10 * MINUTE)  # held from Q1 (START + 2 minutes): 8 minutes
+    await slash(standin, sample.host, "chat continue", where=sample.channels["chat"])
+    assert the_event(sample)["scheduled_end_time"] == (START + 38 * MINUTE).isoformat()
+    await standin.events_reach(START + 30 * MINUTE)  # the chat's first end: Discord would have completed it
+    assert the_event(sample)["status"] == 2
+    move_to(clock, START + 38 * MINUTE)
+    await bot_post(standin, sample, "**That's a wrap")
+    assert the_event(sample)["status"] == 3
 
 
 async def test_chat_next_after_a_question_failed_for_good_posts_it_and_the_chat_carries_on(standin, sample, bot, clock):

@@ -7,6 +7,7 @@ is awaited (a message appearing, a row being recorded), never slept for.
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from tests.helpers import (
     create_series,
     move_to,
     play_until_question,
+    recorded,
     retry_until_settled,
     session_id,
     slash,
@@ -63,6 +65,22 @@ async def test_weekly_trigger_runs_the_chat_with_questions_in_order_at_their_off
     assert [m.content.split("\n")[0][:6] for m in chat_posts(standin, sample)] == [
         "**Welc", "**Q1:*", "**Q2:*", "**Q3:*", "**That", "**#Get"]
     assert any(job.startswith("series:") for job in bot.jobs.pending())
+
+
+async def test_a_transcript_past_10_mib_is_compressed_and_the_recap_still_goes_out(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+    answer = "A1: " + "&" * 1996  # 2000 characters, Discord's most; "&amp;" in the HTML makes it 10 KB
+    said = [await standin.say(sample.members[n % 20], sample.channels["chat"], answer) for n in range(1100)]
+    await recorded(bot, said[-1:])
+    await slash(standin, sample.host, "chat end", where=sample.channels["chat"])
+    move_to(clock, clock.now() + timedelta(minutes=1))
+    recap = await bot_post(standin, sample, "**#GetRealChat recap**")
+    assert sorted(a["filename"] for a in recap.attachments) == ["GetRealChat-2026-03-10.html.gz",
+                                                                "GetRealChat-2026-03-10.md"]
+    assert all(a["size"] <= 10 * 1024 * 1024 for a in recap.attachments)
+    html = next(standin.attachments[int(a["id"])] for a in recap.attachments if a["filename"].endswith(".gz"))
+    assert gzip.decompress(html).count(b"&amp;" * 1996) == 1100
 
 
 async def test_answers_in_every_form_are_attributed_to_the_right_question_and_member(standin, sample, bot, clock):

@@ -192,6 +192,19 @@ async def test_questions_for_a_given_date_and_imported_from_files(standin, sampl
     assert "**Q1:** First?" in next_session.text  # the failed import changed nothing
 
 
+async def test_the_longest_question_list_is_shown_whole(standin, sample, bot):
+    reply = await create(standin, sample, hashtag="#" + "H" * 50)  # the longest hashtag
+    assert reply.text.startswith("Created"), reply.text
+    questions = [f"{n:02d}" + "q" * 298 for n in range(12)]  # 300 characters each, the most a session holds
+    toml_file = (f'topic = "{"t" * 200}"\nguest = "{"g" * 100}"\nquestions = {questions!r}\n').encode()
+    imported = await run(standin, sample, sample.admin, "chat questions import", file=("max.toml", toml_file))
+    assert imported.text.endswith(f"**Q12:** 11{'q' * 298}"), imported.text[:200]
+    assert len(imported.text) > 4096
+    listing = await run(standin, sample, sample.admin, "chat questions list")
+    assert listing.text == imported.text
+    assert all(len(e["description"]) <= 4096 for e in listing.embeds)
+
+
 async def test_changing_the_weekly_slot_carries_questions_and_skips_along(standin, sample, bot):
     await create(standin, sample)
     await run(standin, sample, sample.admin, "chat questions add", text="What brought you here?")

@@ -167,6 +167,24 @@ async def test_a_new_template_is_previewed_saved_and_used(standin, sample, bot, 
     assert welcome.content == f"Hi <@{kai.id}>, welcome to GetReal Community! 🎉"
 
 
+async def test_the_longest_welcome_fits_discord_with_three_joiners_and_at_signs_in_the_server_name(
+        standin, sample, start_bot, clock):
+    sample.guild.name = "@" * 100  # Discord allows 100 characters; each "@" is broken so it cannot ping
+    bot = (await start_bot(clock=clock)).bot
+    await set_channels(standin, sample)
+    too_long = "Welcome {member} to {server}! " * 8  # fine with short names, past 2000 at the worst
+    refused = await slash(standin, sample.admin, "welcome set", template=too_long)
+    assert "could reach" in refused.text
+    longest = "Welcome {member} to {server}! " * 6
+    saved = await slash(standin, sample.admin, "welcome set", template=longest)
+    assert saved.text.startswith("Saved."), saved.text
+    joiners = [await join(standin, sample, bot, name) for name in ("Kai", "Lee", "Mo")]
+    move_to(clock, BEFORE + 10 * SECOND)
+    welcome = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)
+    assert welcome.content.startswith(f"Welcome <@{joiners[0].id}>, <@{joiners[1].id}> and <@{joiners[2].id}> to @")
+    assert len(welcome.content) <= 2000 and not welcome.pinged_everyone
+
+
 @pytest.mark.parametrize(("template", "error"), [
     ("@everyone welcome {member}", "can't ping @everyone, @here or a role"),
     ("Welcome {member}, @HERE", "can't ping @everyone, @here or a role"),

@@ -34,7 +34,7 @@ from bot.chats._promotion import Promotion, ScheduledEvents
 from bot.chats._scheduling import Scheduling
 from bot.chats._series import SeriesEditor
 from bot.chats._session import LiveSession
-from bot.chats._transcripts import Transcripts, transcript_files
+from bot.chats._transcripts import Transcripts, transcript_post
 from bot.chats._views import CHECKIN_PREFIX, CheckIn, NotifyMe
 from bot.clock import Clock
 from bot.jobs import Jobs
@@ -42,7 +42,7 @@ from bot.locks import Locks
 from bot.posting import alert_hosts
 from bot.storage import Storage
 
-__all__ = ["CHECKIN_PREFIX", "Chats", "CheckIn", "NewcomerDesk", "NotifyMe", "transcript_files"]
+__all__ = ["CHECKIN_PREFIX", "Chats", "CheckIn", "NewcomerDesk", "NotifyMe", "transcript_post"]
 
 
 class NewcomerDesk(Protocol):

@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.chats._promotion import ScheduledEvents
-from bot.chats._transcripts import Transcripts, transcript_files
+from bot.chats._transcripts import Transcripts, transcript_post
 from bot.chats._views import CheckIn, NotifyMe
 from bot.clock import Clock
 from bot.domain import running
@@ -188,7 +188,9 @@ class PostKinds:
 
     async def _recap(self, post: ScheduledPost, session: ChatSession) -> Rendered:
         transcript = await self._transcripts.build(session)
-        return transcript.recap, {"files": transcript_files(session, transcript)}
+        # The recap text goes out even when a transcript is too big to attach.
+        content, files = transcript_post(session, transcript, transcript.recap)
+        return content, {"files": files}
 
     async def _report_newcomers(self, session: ChatSession, post: ScheduledPost, message: discord.Message,
                                 now: datetime) -> None:

@@ -35,10 +35,10 @@ class ScheduledEvents:
             return
         channel = guild.get_channel(series.channel_id)
         fields: dict[str, Any] = {
-            "name": f"#{series.hashtag}"[:100],
+            "name": running.event_name(series.hashtag),
             "description": running.event_description(session.topic, session.guest),
             "start_time": session.starts_at, "end_time": session.starts_at + timedelta(seconds=series.duration_seconds),
-            "location": f"#{channel.name}" if channel else series.name}
+            "location": running.event_location(channel.name if channel else None, series.name)}
         try:
             if session.event_id is not None:
                 try:
@@ -84,6 +84,20 @@ class ScheduledEvents:
                 await event.end()
         except discord.HTTPException as exc:
             log.warning("Could not %s the scheduled event of session %d: %s", step, session.id, exc)
+
+
+    async def move_end(self, session: ChatSession, ends_at: datetime) -> None:
+        """Keep the session's Discord event open until the chat's new end: Discord completes it at its end time."""
+        guild = self._client.get_guild(session.guild_id)
+        if guild is None or session.event_id is None:
+            return
+        try:
+            event = await guild.fetch_scheduled_event(session.event_id)
+            # A completed or cancelled event cannot be changed (Discord answers 400): leave it as it is.
+            if event.status in (discord.EventStatus.scheduled, discord.EventStatus.active):
+                await event.edit(end_time=ends_at)
+        except discord.HTTPException as exc:
+            log.warning("Could not move the end of the scheduled event of session %d: %s", session.id, exc)
 
 
 class Promotion:

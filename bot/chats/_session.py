@@ -143,6 +143,10 @@ class LiveSession:
             await self._storage.sessions.shift(session.id, held_for)
             await self._storage.sessions.set_times(session.id, held_at=None)
         await self._reschedule(session.id)
+        moved = await self._storage.sessions.get(session.id)
+        if moved is not None and moved.ends_at is not None:
+            # The chat ends later by as long as it was held: so does its event, or Discord would complete it early.
+            await self._events.move_end(moved, moved.ends_at)
         return held_for
 
     async def extend(self, session: ChatSession, by: timedelta) -> datetime:
@@ -159,6 +163,7 @@ class LiveSession:
             await self._storage.sessions.set_times(session.id, ends_at=session.ends_at + by)
             await self._fill_questions(session)
         await self._reschedule(session.id)
+        await self._events.move_end(session, session.ends_at + by)
         return session.ends_at + by
 
     async def end(self, session: ChatSession) -> None:

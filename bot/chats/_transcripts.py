@@ -11,16 +11,19 @@ from bot.clock import Clock
 from bot.domain.chat_record import ChatMessage, ChatQuestion, ChatRecord
 from bot.domain.recap import recap_stats, recap_text
 from bot.domain.transcript import transcript_html, transcript_markdown
+from bot.domain.uploads import Upload, fit_uploads, note_left_out
 from bot.plans import chat_day
 from bot.posting import jump_url
 from bot.storage import ChatSession, Storage, Transcript
 
 
-def transcript_files(session: ChatSession, transcript: Transcript) -> list[discord.File]:
-    """A chat's transcripts as attachments, named for the hashtag and the local day it ran."""
+def transcript_post(session: ChatSession, transcript: Transcript, text: str) -> tuple[str, list[discord.File]]:
+    """A post's text and the chat's transcripts that fit Discord's upload limits (those left out named in the text)."""
     stem = f"{session.hashtag}-{chat_day(session).isoformat()}"
-    return [discord.File(io.BytesIO(transcript.markdown.encode()), filename=f"{stem}.md"),
-            discord.File(io.BytesIO(transcript.html.encode()), filename=f"{stem}.html")]
+    fitted = fit_uploads([Upload(f"{stem}.md", transcript.markdown.encode()),
+                          Upload(f"{stem}.html", transcript.html.encode())])
+    files = [discord.File(io.BytesIO(u.data), filename=u.filename) for u in fitted.uploads]
+    return note_left_out(text, fitted.left_out), files
 
 
 class Transcripts:

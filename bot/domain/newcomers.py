@@ -53,11 +53,16 @@ REPORT_STATUSES = ("all", "unreviewed", *REVIEW_STATUSES)
 REVIEW_LABELS = {"reviewed": "Reviewed", "follow_up": "Follow up", "watch": "Watch", None: "Unreviewed"}
 
 MESSAGE_LIMIT = 2000
-# The longest each placeholder can become: a combined welcome's names, a 100-character server name, two
-# timestamps, a 50-character hashtag, a channel mention.
-_LONGEST_VALUES = {"member": "<@12345678901234567890>, <@12345678901234567890> and 99999 others", "server": "x" * 100,
-                   "next_chat": "<t:99999999999:F> (<t:99999999999:R>)", "hashtag": "x" * 50,
-                   "channel": "<#12345678901234567890>"}
+# What a welcome may use of a message: the admin's preview puts a line above it in the same message.
+PREVIEW_ROOM = 100
+WELCOME_LIMIT = MESSAGE_LIMIT - PREVIEW_ROOM
+# The longest each placeholder can become: three joiners named in full (longer than two and "99999 others"), a
+# 100-character server name made of "@" (each one broken by a zero-width space, so twice as long), two
+# timestamps, a 50-character hashtag, a channel mention. Mentions hold ids of up to 20 digits.
+_LONGEST_MENTION = "<@12345678901234567890>"
+_LONGEST_VALUES = {"member": f"{_LONGEST_MENTION}, {_LONGEST_MENTION} and {_LONGEST_MENTION}",
+                   "server": "@\u200b" * 100, "next_chat": "<t:99999999999:F> (<t:99999999999:R>)",
+                   "hashtag": "x" * 50, "channel": "<#12345678901234567890>"}
 # A greeting names at most this many first-timers, then "and N others" (Discord allows 2000 characters).
 NAMED_IN_GREETING = 20
 
@@ -94,9 +99,9 @@ def check_template(text: str) -> str:
         if name not in PLACEHOLDERS:
             raise UserError(f"`{{{excerpt(name)}}}` is not a placeholder I know; use {allowed}.")
     longest = len(template.format(**_LONGEST_VALUES))
-    if longest > MESSAGE_LIMIT:
-        raise UserError(f"With long names filled in, this welcome could reach {longest} characters, past Discord's "
-                        f"{MESSAGE_LIMIT}: use fewer placeholders.")
+    if longest > WELCOME_LIMIT:
+        raise UserError(f"With long names filled in, this welcome could reach {longest} characters, past the "
+                        f"{WELCOME_LIMIT} a welcome may use of Discord's {MESSAGE_LIMIT}: use fewer placeholders.")
     return template
 
 

@@ -27,6 +27,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -276,3 +277,33 @@ def move_question(questions: Sequence[str], number: int, to: int) -> list[str]:
     result = list(questions)
     result.insert(to - 1, result.pop(index))
     return result
+
+
+# Discord refuses an embed description past 4096 characters (and 6000 across a message's embeds).
+EMBED_DESCRIPTION_LIMIT = 4096
+
+
+def question_listing(hashtag: str, starts_at: datetime, topic: str | None, guest: str | None,
+                     questions: Sequence[str]) -> list[str]:
+    """A session's questions as hosts see them: embed descriptions of at most 4096 characters, never splitting a line.
+
+    At the maxima (a 50-character hashtag, a 200-character topic, a 100-character guest and twelve 300-character
+    questions) the list is about 4100 characters: it goes on in a second description, well within the 6000 that a
+    message's embeds may hold together.
+    """
+    stamp = int(starts_at.timestamp())
+    head = f"**#{hashtag}** <t:{stamp}:F> (<t:{stamp}:R>)"
+    if topic:
+        head += f" — {topic}"
+    if guest:
+        head += f"\nGuest: {guest}"
+    if not questions:
+        return [head + "\nNo questions yet: add them with `/chat questions add` or `/chat questions import`."]
+    pages = [head]
+    for number, text in enumerate(questions, 1):
+        line = f"**Q{number}:** {text}"
+        if len(pages[-1]) + 1 + len(line) > EMBED_DESCRIPTION_LIMIT:
+            pages.append(line)
+        else:
+            pages[-1] += "\n" + line
+    return pages

@@ -152,11 +152,30 @@ def announcement_text(hashtag: str, starts_at: dt.datetime, topic: str | None, g
     return "\n".join(lines)
 
 
+# Discord's limits on a scheduled event: name and location 1–100 characters, description up to 1000.
+EVENT_NAME_LIMIT = 100
+EVENT_LOCATION_LIMIT = 100
+EVENT_DESCRIPTION_LIMIT = 1000
+
+
+def event_name(hashtag: str) -> str:
+    """The Discord scheduled event's name: the chat's hashtag."""
+    return f"#{hashtag}"[:EVENT_NAME_LIMIT]
+
+
+def event_location(channel_name: str | None, series_name: str) -> str:
+    """Where an external event happens: the channel (clipped to Discord's 100 characters), else the series' name."""
+    location = f"#{channel_name}" if channel_name else series_name
+    if len(location) > EVENT_LOCATION_LIMIT:
+        return location[:EVENT_LOCATION_LIMIT - 1] + "…"
+    return location
+
+
 def event_description(topic: str | None, guest: str | None) -> str:
     """The Discord scheduled event's description."""
     lines = [f"Topic: {topic}" if topic else "", f"Guest: {guest}" if guest else "",
              "A hashtag chat: questions Q1, Q2 … every few minutes; answer with A1:, A2: …"]
-    return "\n".join(line for line in lines if line)[:1000]
+    return "\n".join(line for line in lines if line)[:EVENT_DESCRIPTION_LIMIT]
 
 
 def opening_text(hashtag: str, topic: str | None, guest: str | None, duration: dt.timedelta,

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
+from bot.standin import limits
 from bot.standin.model import (
     EVERYONE_DEFAULT,
     INTENT_DIRECT_MESSAGES,
@@ -410,10 +411,20 @@ class StandIn:
         await self._dispatch("MESSAGE_REACTION_ADD", data, INTENT_GUILD_MESSAGE_REACTIONS)
 
     async def set_event_status(self, guild: Guild, event_id: int, status: int) -> None:
-        """Someone (or Discord itself) moves a scheduled event: 2 active, 3 completed, 4 canceled."""
+        """Someone in Discord's UI moves a scheduled event (2 active, 3 completed, 4 canceled), where Discord allows."""
         event = guild.scheduled_events[event_id]
+        if refusal := limits.event_refusal({"status": status}, event):
+            raise AssertionError(f"Discord would not allow that: {refusal.reason}")
         event["status"] = status
         await self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
+
+    async def events_reach(self, now: datetime) -> None:
+        """Discord's own clock reaches `now`: external events past their start go active, past their end complete."""
+        for guild in self.guilds.values():
+            for event in guild.scheduled_events.values():
+                for status in limits.discord_moves(event, now):
+                    event["status"] = status
+                    await self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
 
     async def slash(self, user: User, channel: Channel, command: str, /, **options: Any) -> InteractionRecord:
         """A member runs a slash command, e.g. slash(admin, ch, "config channel", kind="chat", channel=ch).
@@ -1038,13 +1049,10 @@ class StandIn:
                        reference_id=reference_id, flags=int(body.get("flags") or 0), pinged_users=users,
                        pinged_roles=roles, pinged_everyone=everyone, **extra)
 
-    def _too_long(self, body: dict[str, Any]) -> web.Response | None:
-        """Discord's limits: 2000 characters of content, 4096 in an embed description."""
-        if len(body.get("content") or "") > 2000:
-            return self._error(400, "Invalid Form Body: content must be 2000 or fewer in length.", 50035)
-        if any(len(embed.get("description") or "") > 4096 for embed in body.get("embeds") or []):
-            return self._error(400, "Invalid Form Body: embed description must be 4096 or fewer in length.", 50035)
-        return None
+    def _refused(self, body: dict[str, Any] | None, files: list[tuple[str, bytes]]) -> web.Response | None:
+        """Discord's message limits (bot/standin/limits.py), as the error response Discord gives, or None."""
+        refusal = limits.message_refusal(body, [len(data) for _, data in files])
+        return None if refusal is None else self._json(refusal.body(), refusal.status)
 
     async def _post_message(self, request: web.Request, body: Any, files: Any, channel_id: str) -> web.Response:
         channel = self.channels[int(channel_id)]
@@ -1052,8 +1060,8 @@ class StandIn:
             return self._error(403, "Missing Permissions", 50013)
         if not (body.get("content") or body.get("embeds") or files or body.get("components")):
             return self._error(400, "Cannot send an empty message", 50006)
-        if too_long := self._too_long(body):
-            return too_long
+        if refused := self._refused(body, files):
+            return refused
         nonce = str(body["nonce"]) if body.get("nonce") and body.get("enforce_nonce") else None
         if nonce is not None:
             # enforce_nonce: the same nonce from the same author within a few minutes returns the first message.
@@ -1098,6 +1106,8 @@ class StandIn:
         message = self.messages[int(message_id)]
         if message.author.id != self.bot_user.id:
             return self._error(403, "Cannot edit a message authored by another user", 50005)
+        if refused := self._refused(body, files):
+            return refused
         self._apply_edit(message, body)
         await self._dispatch_message("MESSAGE_UPDATE", message)
         return self._json(message.payload())
@@ -1171,6 +1181,8 @@ class StandIn:
 
     async def _create_event(self, request: web.Request, body: Any, files: Any, guild_id: str) -> web.Response:
         guild = self.guilds[int(guild_id)]
+        if refusal := limits.event_refusal(body):
+            return self._json(refusal.body(), refusal.status)
         event = {"id": str(snowflake()), "guild_id": guild_id, "creator_id": str(self.bot_user.id),
                  "creator": self.bot_user.payload(), "status": 1, "user_count": 0, "entity_id": None,
                  "description": None, "channel_id": None, "scheduled_end_time": None, "entity_metadata": None,
@@ -1186,6 +1198,8 @@ class StandIn:
     async def _edit_event(self, request: web.Request, body: Any, files: Any, guild_id: str,
                           event_id: str) -> web.Response:
         event = self.guilds[int(guild_id)].scheduled_events[int(event_id)]
+        if refusal := limits.event_refusal(body, event):
+            return self._json(refusal.body(), refusal.status)
         event.update(body)
         await self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
         return self._json(event)
@@ -1222,8 +1236,8 @@ class StandIn:
         if record.deferred or record.original is not None or record.replies:
             return self._error(400, "Interaction has already been acknowledged.", 40060)
         kind, data = body["type"], body.get("data") or {}
-        if too_long := self._too_long(data):
-            return too_long
+        if kind in (CALLBACK_MESSAGE, CALLBACK_UPDATE) and (refused := self._refused(data, files)):
+            return refused
         resource: dict[str, Any] = {"type": kind}
         record.acknowledged = True
         if kind == CALLBACK_MESSAGE:
@@ -1268,8 +1282,8 @@ class StandIn:
         record = self.interactions[token]
         if dead := self._token_dead(record):
             return dead
-        if too_long := self._too_long(body or {}):
-            return too_long
+        if refused := self._refused(body, files):
+            return refused
         message = self._interaction_message(record, body or {}, files)
         placeholder = record.original
         if record.deferred and placeholder is not None and placeholder.id not in self.messages:
@@ -1300,6 +1314,8 @@ class StandIn:
         if dead := self._token_dead(record):
             return dead
         message = self._webhook_target(record, which)
+        if refused := self._refused(body, files):
+            return refused
         first_edit_of_deferred = which == "@original" and message.id not in self.messages
         self._apply_edit(message, body or {})
         message.flags &= ~(1 << 7)

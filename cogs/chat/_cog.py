@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import host_only
-from bot.chats import transcript_files
+from bot.chats import transcript_post
 from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain import questions as question_list
@@ -34,7 +34,7 @@ from cogs.chat._replies import (
     describe,
     ended,
     plan_summary,
-    question_listing,
+    question_embeds,
     questions_ready,
     series_listing,
     when,
@@ -259,9 +259,9 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         assert interaction.guild_id is not None
         session, kept = await past_chat(self.bot.storage, interaction.guild_id, date=date, series=series)
         await interaction.response.defer(ephemeral=True)  # two files to upload: answer Discord's 3 s first
-        await interaction.followup.send(
-            f"#{session.hashtag}, {discord.utils.format_dt(session.started_at or session.starts_at, 'D')}:",
-            files=transcript_files(session, kept), ephemeral=True)
+        day = discord.utils.format_dt(session.started_at or session.starts_at, "D")
+        content, files = transcript_post(session, kept, f"#{session.hashtag}, {day}:")
+        await interaction.followup.send(content, files=files, ephemeral=True)
 
     # -- questions -----------------------------------------------------------------------------------
 
@@ -270,7 +270,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         """Apply one change to a session's question list in one transaction, then show the result."""
         session = await chosen_session(self.bot.storage, self.bot.clock, interaction, series, date)
         updated = await self.bot.storage.sessions.change_questions(session.id, change)
-        await interaction.response.send_message(embed=question_listing(session, updated), ephemeral=True)
+        await interaction.response.send_message(embeds=question_embeds(session, updated), ephemeral=True)
 
     @questions.command(name="add", description="Add a question to the next session (or a given date)")
     @app_commands.describe(text="The question", position="Where to put it (1 = first; default: last)",
@@ -323,7 +323,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         await self.bot.storage.sessions.replace_questions(session.id, parsed.questions, topic=parsed.topic,
                                                           guest=parsed.guest)
         session = await self.bot.storage.sessions.get(session.id) or session
-        await interaction.followup.send(embed=question_listing(session, parsed.questions), ephemeral=True)
+        await interaction.followup.send(embeds=question_embeds(session, parsed.questions), ephemeral=True)
         if session.series_id is not None:  # the event shows the new topic and guest
             await self.bot.chats.scheduling.schedule_series(session.series_id)
 
@@ -334,7 +334,7 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                              date: str | None = None) -> None:
         session = await chosen_session(self.bot.storage, self.bot.clock, interaction, series, date)
         await interaction.response.send_message(
-            embed=question_listing(session, await self.bot.storage.sessions.questions(session.id)), ephemeral=True)
+            embeds=question_embeds(session, await self.bot.storage.sessions.questions(session.id)), ephemeral=True)
 
     for command in (edit, pause, resume, skip, delete, start, transcript, questions_add, questions_edit,
                     questions_remove, questions_move, questions_import, questions_list):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import discord
 
+from bot.domain.questions import question_listing
 from bot.domain.schedule import WEEKDAY_NAMES
 from bot.domain.timeline import ChatPlan, format_duration
 from bot.storage import ChatSession, Series
@@ -46,18 +47,10 @@ def plan_summary(plan: ChatPlan) -> str:
             f"then every {format_duration(plan.spacing)} ({plan.pacing} pacing)")
 
 
-def question_listing(session: ChatSession, questions: list[str]) -> discord.Embed:
-    """A session's questions as hosts see them: an embed, since 12 long questions exceed a message's 2000."""
-    head = f"**#{session.hashtag}** {when(session.starts_at)}"
-    if session.topic:
-        head += f" — {session.topic}"
-    if session.guest:
-        head += f"\nGuest: {session.guest}"
-    if not questions:
-        return discord.Embed(description=head + "\nNo questions yet: add them with `/chat questions add` "
-                             "or `/chat questions import`.")
-    return discord.Embed(description=head + "\n" + "\n".join(f"**Q{n}:** {text}"
-                                                              for n, text in enumerate(questions, 1)))
+def question_embeds(session: ChatSession, questions: list[str]) -> list[discord.Embed]:
+    """A session's questions as hosts see them: embeds, since 12 long questions exceed a message's 2000."""
+    return [discord.Embed(description=page) for page in question_listing(
+        session.hashtag, session.starts_at, session.topic, session.guest, questions)]
 
 
 def questions_ready(count: int) -> str:

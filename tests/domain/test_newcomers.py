@@ -732,9 +732,23 @@ def test_report_markdown_empty() -> None:
 
 def test_a_template_that_could_render_past_discords_limit_is_refused() -> None:
     template = "{server} " * 40  # 360 characters, but 40 server names of up to 100 characters each
-    with pytest.raises(UserError, match="past Discord's 2000"):
+    with pytest.raises(UserError, match="past the 1900 a welcome may use of Discord's 2000"):
         check_template(template)
-    assert check_template("{server} " * 10) == ("{server} " * 10).strip()
+    assert check_template("{server} " * 9) == ("{server} " * 9).strip()
+
+
+def test_a_welcome_that_passes_the_check_fits_discord_at_its_worst() -> None:
+    # The worst case written by hand: three joiners with 20-digit ids, a 100-character server name of "@"
+    # (each broken by a zero-width space), a 50-character hashtag; plus the preview's line above it.
+    template = "Welcome {member} to {server}! " * 6 + "Next: #{hashtag} {next_chat} in {channel}"
+    checked = check_template(template)
+    three = welcome_names(["<@12345678901234567890>"] * 3)
+    text = render_welcome(checked, member=three, server="@" * 100, next_chat=datetime(2286, 11, 20, tzinfo=UTC),
+                          hashtag="h" * 50, channel_id=12345678901234567890)
+    assert len("Saved. New members will get:\n\n" + text) <= 2000
+    for bigger in ("Welcome {member} to {server}! " * 8, "{server}" * 10):
+        with pytest.raises(UserError, match="could reach"):
+            check_template(bigger)
 
 
 def test_a_greeting_names_twenty_and_counts_the_rest() -> None:

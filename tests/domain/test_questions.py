@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from bot.domain.questions import (
     insert_question,
     move_question,
     parse_question_file,
+    question_listing,
     remove_question,
 )
 
@@ -430,3 +432,22 @@ def test_move_to_out_of_range_names_the_positions(to: int) -> None:
     with pytest.raises(UserError) as raised:
         move_question(FIVE, 2, to)
     assert str(raised.value) == f"Can't move Q2 to position {to}: this session has 5 questions, so pick 1 to 5."
+
+
+def test_the_question_listing_at_its_maxima_stays_within_discords_embed_limits() -> None:
+    # Written by hand: 4096 a description, 6000 across a message's embeds (Discord's Embed limits).
+    questions = [f"{n:02d}" + "q" * (MAX_QUESTION_LENGTH - 2) for n in range(MAX_QUESTIONS)]
+    pages = question_listing("h" * 50, datetime(2026, 3, 11, 1, 0, tzinfo=UTC), "t" * MAX_TOPIC_LENGTH,
+                             "g" * MAX_GUEST_LENGTH, questions)
+    assert len("\n".join(pages)) > 4096  # all of it would not fit in one description
+    assert all(len(page) <= 4096 for page in pages)
+    assert sum(len(page) for page in pages) <= 6000
+    assert "\n".join(pages).endswith("\n".join(f"**Q{n}:** {q}" for n, q in enumerate(questions, 1)))
+
+
+def test_a_short_question_listing_is_one_description() -> None:
+    pages = question_listing("GetRealChat", datetime(2026, 3, 11, 1, 0, tzinfo=UTC), "Moving", None, ["Why?"])
+    assert pages == ["**#GetRealChat** <t:1773190800:F> (<t:1773190800:R>) — Moving\n**Q1:** Why?"]
+    empty = question_listing("GetRealChat", datetime(2026, 3, 11, 1, 0, tzinfo=UTC), None, "Dana", [])
+    assert empty == ["**#GetRealChat** <t:1773190800:F> (<t:1773190800:R>)\nGuest: Dana\nNo questions yet: add "
+                     "them with `/chat questions add` or `/chat questions import`."]

@@ -13,6 +13,9 @@ from bot.domain.running import (
     announcement_text,
     chats_meant,
     closing_text,
+    event_description,
+    event_location,
+    event_name,
     is_too_late,
     parse_reminders,
     plan_posts,
@@ -120,3 +123,14 @@ def test_outside_a_chats_channel_a_command_means_the_servers_only_chat():
         chats_meant([only, Running(2, 20, START)], 99)
     with pytest.raises(UserError, match="^No chat is running here"):
         chats_meant([], 10)
+
+
+def test_a_scheduled_event_at_its_maxima_stays_within_discords_limits() -> None:
+    # Discord: name and location 1-100 characters, description up to 1000 (Guild Scheduled Event docs).
+    channel = "c" * 100  # Discord's longest channel name
+    assert event_location(channel, "GetRealChat") == "#" + "c" * 98 + "…"
+    assert len(event_location(channel, "GetRealChat")) == 100
+    assert event_location("getreal-chat", "GetRealChat") == "#getreal-chat"
+    assert event_location(None, "GetRealChat") == "GetRealChat"
+    assert len(event_name("h" * 100)) == 100
+    assert len(event_description("t" * 900, "g" * 200)) == 1000
