@@ -21,7 +21,7 @@ from typing import Any
 
 from _stored import Stored
 
-from bot.standin import StandIn
+from bot.standin import InteractionFailed, StandIn
 from bot.standin.model import Message, User
 from bot.standin.sample import SampleServer
 
@@ -202,7 +202,7 @@ class Probes:
         probe = Probe(f"/{command}", time.monotonic())
         self.probes.append(probe)
         record = await self._standin.slash(user, self._sample.channels["general"], command, **options)
-        with contextlib.suppress(TimeoutError):
+        with contextlib.suppress(TimeoutError, InteractionFailed):  # unanswered (or too late for Discord)
             await record.reply(timeout=self._timeout)
             probe.reply_ms = (time.monotonic() - probe.issued) * 1000
 

@@ -97,13 +97,15 @@ async def retry_until_settled(bot, clock: Clock, key: str):
     while True:
         async def tried_again(before=attempts):
             post = await bot.storage.posts.get(key)
-            return post if post.status != "pending" or (post.attempts > before and post.last_error) else None
+            retry_set = bot.jobs.due(f"post:{key}") is not None
+            return post if post.status != "pending" or (post.attempts > before and post.last_error and retry_set) \
+                else None
         post = await bot.chats.wait_for(tried_again)
         if post.status != "pending":
             return post
         attempts = post.attempts
         # To the retry's own time, no further: a longer step would bring the chat's next posts due meanwhile.
-        move_to(clock, bot.jobs.due(f"post:{key}") or clock.now() + timedelta(seconds=90))
+        move_to(clock, bot.jobs.due(f"post:{key}"))
 
 
 def chat_posts(standin: StandIn, sample: SampleServer) -> list[Message]:

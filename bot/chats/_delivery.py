@@ -143,8 +143,9 @@ class Delivery:
         delay = running.retry_delay(post.attempts)
         if delay is not None:
             log.warning("Posting %s failed (try %d): %s; retrying in %s", post.key, post.attempts, error, delay)
-            await self._storage.posts.not_sent(post.key, error)
+            # The retry is asked for before the try is recorded: whoever sees the try recorded sees its retry set.
             self.schedule(post.key, self._clock() + delay)
+            await self._storage.posts.not_sent(post.key, error)
             return
         log.error("Posting %s failed %d times; giving up: %s", post.key, post.attempts, error)
         await self._storage.posts.not_sent(post.key, error, status="failed")
