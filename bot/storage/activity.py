@@ -38,14 +38,14 @@ class ActivityQueries(Queries):
 
     async def first_timers(self, session_id: int, user_id: int | None = None) -> list[int]:
         """Who posted here having never posted in or checked in to an earlier chat of the server (or just `user_id`)."""
-        sql = ("SELECT DISTINCT a.user_id FROM activity a JOIN chat_session s ON s.id = a.session_id "
-               "WHERE a.session_id = ? AND a.kind = 'message' AND NOT EXISTS ("
+        # Each poster is judged once (not once per message they posted: a regular has thousands in a busy chat).
+        only, parameters = ("", (session_id, session_id)) if user_id is None \
+            else (" AND user_id = ?", (session_id, user_id, session_id))
+        sql = (f"SELECT u.user_id FROM (SELECT DISTINCT user_id FROM activity WHERE kind = 'message' "
+               f"AND session_id = ?{only}) u JOIN chat_session s ON s.id = ? WHERE NOT EXISTS ("
                "  SELECT 1 FROM activity b JOIN chat_session t ON t.id = b.session_id "
-               "  WHERE b.guild_id = a.guild_id AND b.user_id = a.user_id AND b.kind IN ('message', 'checkin') "
-               "  AND b.session_id != a.session_id AND t.started_at < s.started_at)")
-        parameters: tuple[int, ...] = (session_id,)
-        if user_id is not None:
-            sql, parameters = sql + " AND a.user_id = ?", (session_id, user_id)
+               "  WHERE b.guild_id = s.guild_id AND b.user_id = u.user_id AND b.kind IN ('message', 'checkin') "
+               "  AND b.session_id != s.id AND t.started_at < s.started_at) ORDER BY u.user_id")
         return await self._db.ids(sql, parameters)
 
     async def greetings_by(self, guild_id: int, user_id: int) -> list[int]:
