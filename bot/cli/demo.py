@@ -125,6 +125,9 @@ async def play_scene(standin: StandIn, sample: SampleServer, scene: SceneLog) ->
     await _slash(scene, standin, sample.admin, "general", "config channel", kind="moderator",
                  channel=channels["mod-log"])
     await _slash(scene, standin, sample.admin, "general", "config role", kind="host", role=roles["hosts"])
+    # The reply says the hosts could not be pinged; the admin does what it says.
+    scene.add(sample.admin.name, f"turns on “Allow anyone to @mention this role” for @{roles['hosts'].name}")
+    await standin.edit_role(sample.guild, roles["hosts"], mentionable=True)
     await _slash(scene, standin, sample.admin, "general", "config role", kind="helper", role=roles["helpers"])
     await _slash(scene, standin, sample.admin, "general", "config role", kind="notify", role=roles["notify"])
     await _slash(scene, standin, sample.admin, "general", "config timezone", zone="America/New_York")
