@@ -90,7 +90,8 @@ def build(path: Path, messages: int, rng: random.Random) -> None:
                        [(f"session:{session}:q{n}", session, CHANNEL, text(starts + timedelta(minutes=5 * n)),
                          message_id + n, text(starts + timedelta(minutes=5 * n)), n) for n in range(1, QUESTIONS + 1)])
         message_id += QUESTIONS + 1
-        rows, ledger = [], []
+        rows: list[tuple[object, ...]] = []
+        ledger: list[tuple[object, ...]] = []
         for n in range(per_chat if chat < CHATS - 1 else messages - per_chat * (CHATS - 1)):
             author = int(rng.paretovariate(1.2)) % MEMBERS + 1  # a few regulars say most
             at = text(starts + timedelta(seconds=3600 * n / per_chat))
@@ -114,6 +115,7 @@ def build(path: Path, messages: int, rng: random.Random) -> None:
                    (session, f"Recap of chat {session}", f"# #GetRealChat\n\n{lines}",
                     f"<html><body><pre>{lines}</pre></body></html>", text(starts + timedelta(hours=1))))
         db.commit()
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the bot starts on a settled file, not a building's WAL
     db.close()
 
 
@@ -156,9 +158,11 @@ async def save_cost(path: Path) -> tuple[float, float]:
 
 def run_cli(path: Path, *arguments: str) -> tuple[float, float]:
     """Run `python -m bot …` on the database as a user would: (wall seconds, peak memory in MB)."""
-    script = ("import resource, runpy, sys; sys.argv = ['bot', *sys.argv[1:]]\n"
+    # Peak memory from VmHWM: ru_maxrss would count the pages of this (big) parent the child was forked from.
+    script = ("import runpy, sys; sys.argv = ['bot', *sys.argv[1:]]\n"
               "try:\n    runpy.run_module('bot', run_name='__main__')\n"
-              "finally:\n    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+              "finally:\n    print(next(line.split()[1] for line in open('/proc/self/status') "
+              "if line.startswith('VmHWM:')), file=sys.stderr)")
     env = {**os.environ, "DATABASE_PATH": str(path)}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script, *arguments], env=env, cwd=ROOT, capture_output=True,
@@ -177,6 +181,7 @@ def measure(size: int, scratch: Path) -> dict[str, float]:
     started = time.perf_counter()
     build(path, size, random.Random(size))
     built = time.perf_counter() - started
+    os.sync()  # a year-old database is not being written out by the kernel while the bot saves
     batched, single = asyncio.run(save_cost(path))
     report = run_cli(path, "report", "newcomers", "--guild", str(GUILD), "--all", "--format", "csv")
     transcript = run_cli(path, "transcript", "--guild", str(GUILD))

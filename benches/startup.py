@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -79,10 +78,17 @@ async def heartbeat(url: str, database: str) -> tuple[float, int]:
     return seconds, members
 
 
+def peak_memory_kb() -> int:
+    """This process's peak resident memory since it started (VmHWM: unlike ru_maxrss it is not inherited across
+    the fork that started it, so a big parent does not inflate it)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
 def child(kind: str, url: str, database: str) -> None:
     """In a fresh process: start one client, print its time to ready and its peak memory as JSON."""
     seconds, members = asyncio.run(bare(url) if kind == "bare" else heartbeat(url, database))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_memory_kb() / 1024
     print(json.dumps({"seconds": seconds, "rss_mb": peak_mb, "members": members}))
 
 
