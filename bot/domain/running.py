@@ -226,8 +226,9 @@ def alert_text(what: str, channel_id: int, error: str, attempts: int) -> str:
 
 def skipped_text(what: str, channel_id: int, late: dt.timedelta) -> str:
     """The moderator-channel note when an overdue post was skipped after an outage."""
-    return (f"Heartbeat was offline and {what} in <#{channel_id}> is {format_duration(late)} overdue, "
-            "so it was skipped rather than posted stale.")
+    # Not "offline": a bot far behind a flood skips an overdue post just the same.
+    return (f"{what[:1].upper()}{what[1:]} in <#{channel_id}> was {format_duration(late)} overdue (I was offline or "
+            "too far behind to post it on time), so it was skipped rather than posted stale.")
 
 
 def describe_post(kind: str, hashtag: str, question_number: int | None) -> str:

@@ -24,6 +24,7 @@ from bot.domain.running import (
     question_text,
     retry_delay,
     signature,
+    skipped_text,
 )
 from bot.domain.timeline import ChatPlan
 
@@ -134,3 +135,9 @@ def test_a_scheduled_event_at_its_maxima_stays_within_discords_limits() -> None:
     assert event_location(None, "GetRealChat") == "GetRealChat"
     assert len(event_name("h" * 100)) == 100
     assert len(event_description("t" * 900, "g" * 200)) == 1000
+
+
+def test_a_skipped_post_is_named_with_its_channel_and_lateness_and_offline_is_not_assumed():
+    text = skipped_text("the opening post of #GetRealChat", 42, dt.timedelta(minutes=7))
+    assert text.startswith("The opening post of #GetRealChat in <#42> was 7m overdue")
+    assert "offline or too far behind" in text  # a flood makes the bot late as surely as an outage
