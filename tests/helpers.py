@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock
+from bot.domain.running import post_key
 from bot.standin import StandIn
 from bot.standin.model import Message
 from bot.standin.sample import SampleServer
@@ -123,6 +124,13 @@ async def stored(bot, session: int, count: int):
         messages = await bot.storage.messages.of_session(session)
         return messages if len(messages) >= count else None
     return await bot.chats.wait_for(enough)
+
+
+async def posted(bot, session: int, kind: str, number: int | None = None) -> None:
+    """Wait until the bot has recorded the session's post (`kind`, question `number`) as posted."""
+    async def done() -> bool:
+        return (await bot.storage.posts.get(post_key(session, kind, number))).status == "posted"
+    await bot.chats.wait_for(done)
 
 
 async def recorded(bot, messages: list[Message]):

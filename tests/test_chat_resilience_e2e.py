@@ -15,6 +15,7 @@ from tests.helpers import (
     create_series,
     move_to,
     play_until_question,
+    posted,
     retry_until_settled,
     session_id,
     slash,
@@ -134,10 +135,7 @@ async def test_a_post_sent_before_a_crash_is_found_however_many_messages_followe
     second = (await start_bot(clock=clock)).bot
     session = await session_id(second)
 
-    async def reconciled():
-        post = await second.storage.posts.get(post_key(session, "question", 2))
-        return post.status == "posted"
-    await second.chats.wait_for(reconciled)
+    await posted(second, session, "question", 2)
     assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q2:*") == 1
 
 

@@ -23,6 +23,7 @@ from tests.helpers import (
     create_series,
     move_to,
     play_until_question,
+    posted,
     recorded,
     retry_until_settled,
     session_id,
@@ -239,10 +240,7 @@ async def test_a_post_sent_but_not_recorded_before_a_crash_is_not_posted_again(s
     second = (await start_bot(clock=clock)).bot
     session = await session_id(second)
 
-    async def reconciled():
-        post = await second.storage.posts.get(post_key(session, "question", 2))
-        return post.status == "posted"
-    await second.chats.wait_for(reconciled)
+    await posted(second, session, "question", 2)
     assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q2:*") == 1
 
 
@@ -278,9 +276,7 @@ async def test_discord_acting_on_a_request_it_answered_500_does_not_double_post(
     move_to(clock, START + 2 * MINUTE)
     session = await session_id(bot)
 
-    async def recorded():
-        return (await bot.storage.posts.get(post_key(session, "question", 1))).status == "posted"
-    await bot.chats.wait_for(recorded)
+    await posted(bot, session, "question", 1)
     assert [m.content[:6] for m in chat_posts(standin, sample)].count("**Q1:*") == 1
 
 

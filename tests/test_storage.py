@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import pytest
 
+from bot.chats._ingest import Ingest
 from bot.domain.running import PlannedPost, post_key
 from bot.storage import (
     MIGRATIONS_DIR,
@@ -1343,3 +1344,22 @@ def test_storage_modules_and_classes_stay_small() -> None:
             if isinstance(node, ast.ClassDef):
                 assert node.end_lineno is not None
                 assert node.end_lineno - node.lineno + 1 <= 300, f"{path.name}:{node.name} is over 300 lines"
+
+
+async def test_the_ingest_writes_a_batch_row_by_row_when_one_row_cannot_be_stored(storage: Storage) -> None:
+    """A row of its own making fails (here: a chat that does not exist): the others are stored, no checkpoint moves
+    past the lost one, and its channels are read back instead."""
+    session = await _running(storage)
+    lost: list[bool] = []
+
+    async def nothing(*args: object) -> None:
+        return None
+    ingest = Ingest(storage, saved=nothing, notify=nothing, trouble=nothing, lost=lambda: lost.append(True))
+    ingest.save(GUILD, _message(session.id, 10))
+    ingest.save(GUILD, _message(session.id + 99, 11))  # the foreign key refuses it
+    ingest.advance(7, 11)
+    await ingest.flush()
+    await ingest.close()
+    assert await storage.messages.get(10) is not None and await storage.messages.get(11) is None
+    assert await storage.checkpoints.get(7) is None
+    assert lost == [True]

@@ -11,11 +11,10 @@ import pytest
 from bot.chats import _ingest as ingest
 from bot.client import READY_RETRY
 from bot.clock import Clock
-from bot.domain.running import post_key
 from bot.errors import storage_trouble
 from bot.standin import StandIn
 from bot.standin.sample import SampleServer
-from tests.helpers import BEFORE, create_series, move_to, play_until_question, session_id
+from tests.helpers import BEFORE, create_series, move_to, play_until_question, posted, session_id
 
 # Monday 9 March 2026, 20:00 in New York.
 MONDAY = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
@@ -93,9 +92,7 @@ async def answers_while_writes_are_refused(standin, sample, bot, clock) -> tuple
     await play_until_question(standin, sample, clock, 1)
     session = await session_id(bot)
 
-    async def q1_recorded():
-        return (await bot.storage.posts.get(post_key(session, "question", 1))).status == "posted"
-    await bot.chats.wait_for(q1_recorded)
+    await posted(bot, session, "question", 1)
     await writes_refused(bot, True)
     answers = [await standin.say(sample.members[n], sample.channels["chat"], f"A1: answer {n}") for n in range(3)]
     alert = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["mod-log"].id

@@ -122,7 +122,7 @@ class Ingest:
         self._gathering.note(self._sequence)
         if self._gathering.rows >= BATCH:
             self._hurry.set()
-        if self._writer is None:
+        if self._writer is None or self._writer.done():  # started at the first write (and again if it ever died)
             self._writer = asyncio.get_running_loop().create_task(self._write_forever(), name="heartbeat-ingest")
         self._wake.set()
 
@@ -217,17 +217,18 @@ class Ingest:
         singles = [_Batch(saves=dict([save])) for save in saves] + [
             _Batch(deletes={message_id: None}) for message_id in batch.deletes] + [
             _Batch(reactions={message_id: delta}) for message_id, delta in batch.reactions.items()]
+        # The checkpoints go last and only if every write went in: a checkpoint moves only past stored messages.
         failed = False
-        for single in singles:
+        for single in [*singles, _Batch(checkpoints=batch.checkpoints)]:
+            if failed and single.checkpoints:
+                break
             try:
                 await self._commit(single)
             except Exception as single_error:
                 failed = True
                 errors.log_unexpected("recording a chat message", single_error)
-        if failed:  # a checkpoint moves only past stored messages: read the channels back instead
+        if failed:  # read the channels back instead
             self._lost()
-        else:
-            await self._commit(_Batch(checkpoints=batch.checkpoints))
         await self._committed(_Batch(saves=batch.saves))
 
     async def _committed(self, batch: _Batch) -> None:
