@@ -33,15 +33,18 @@ CONTRACT_TESTS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests")
 # Tables whose rows pile up as chats are held and members come and go. Every table of the schema is here or in
 # SMALL, so a new table needs a decision.
 GROWING = {"chat_message", "activity", "scheduled_post", "chat_session", "session_cohost", "question", "members",
-           "newcomer", "newcomer_review", "chat_greeting", "transcript", "listening_checkpoint"}
+           "newcomer", "newcomer_review", "chat_greeting", "transcript", "listening_checkpoint",
+           "act", "reaction", "progression_month", "progression_close"}
 # Tables of a few rows per server: reading one whole costs nothing worth an index.
-SMALL = {"guild_config", "bot_meta", "chat_series", "welcome_config"}
+SMALL = {"guild_config", "bot_meta", "chat_series", "welcome_config", "progression_config", "progression_channel",
+         "progression_named"}
 # Columns with a handful of values (the CHECK constraints in the migrations list them): one value covers a share
 # of all history, so an index search on these alone still reads more as history grows.
 ENUMERATED = {"kind", "status", "welcome"}
 # Tables recording what happened: one server's share of them grows with every chat, so a search by server alone
 # reads more each week too. (A server's members and chats are read whole in a few places, on purpose.)
-RECORDS = {"chat_message", "activity", "scheduled_post", "newcomer_review", "chat_greeting", "transcript"}
+RECORDS = {"chat_message", "activity", "scheduled_post", "newcomer_review", "chat_greeting", "transcript", "act",
+           "reaction", "progression_month"}
 # Statements that read a growing table more widely than one key, on purpose, and why that is acceptable.
 ALLOWED = {
     # storage.sessions.with_status: asked for the 'running' chats (a handful) at start and by the live chat. Known:

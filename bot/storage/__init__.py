@@ -33,6 +33,7 @@ from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
 from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerRecord, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
+from bot.storage.progression import ProgressionConfig, ProgressionQueries
 from bot.storage.series import DuplicateName, Series, SeriesQueries
 from bot.storage.sessions import ChannelBusy, ChatSession, SessionQueries
 from bot.storage.transcripts import Transcript, TranscriptForm, TranscriptQueries
@@ -54,6 +55,7 @@ __all__ = [
     "NewcomerRecord",
     "NewcomerReview",
     "WelcomeConfig",
+    "ProgressionConfig",
     "DuplicateName",
     "MigrationError",
     "NotHeartbeatError",
@@ -83,6 +85,7 @@ class Storage:
         self.welcomes = WelcomeQueries(db)
         self.newcomers = NewcomerQueries(db)
         self.greetings = GreetingQueries(db)
+        self.progression = ProgressionQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,
