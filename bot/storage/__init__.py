@@ -31,6 +31,7 @@ from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
 from bot.storage.greetings import GreetingQueries
 from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
+from bot.storage.months import MonthClose, MonthQueries
 from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerRecord, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
 from bot.storage.progression import ProgressionConfig, ProgressionQueries
@@ -56,6 +57,7 @@ __all__ = [
     "NewcomerReview",
     "WelcomeConfig",
     "ProgressionConfig",
+    "MonthClose",
     "DuplicateName",
     "MigrationError",
     "NotHeartbeatError",
@@ -86,6 +88,7 @@ class Storage:
         self.newcomers = NewcomerQueries(db)
         self.greetings = GreetingQueries(db)
         self.progression = ProgressionQueries(db)
+        self.months = MonthQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,
