@@ -12,8 +12,13 @@ from bot.storage import Storage
 
 
 async def zone_of(storage: Storage, guild_id: int, default: str) -> ZoneInfo:
-    """The server's time zone (its months begin and end there), or the bot's default."""
-    return ZoneInfo((await storage.config.get(guild_id)).timezone or default)
+    """The server's time zone, where its months begin and end: set by /config timezone, else its first chat
+    series' zone (most servers only ever give that one), else the bot's default."""
+    zone = (await storage.config.get(guild_id)).timezone
+    if zone is None:
+        series = await storage.series.all(guild_id)
+        zone = min(series, key=lambda s: s.id).timezone if series else default
+    return ZoneInfo(zone)
 
 
 async def window(storage: Storage, guild_id: int, now: datetime, zone: ZoneInfo, t: domain.Thresholds,
