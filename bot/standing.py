@@ -45,10 +45,7 @@ async def stages(storage: Storage, guild_id: int, user_ids: Collection[int], now
     t = (await storage.progression.config(guild_id)).thresholds
     figures = await window(storage, guild_id, now, zone, t, user_ids)
     named = set(await storage.progression.named(guild_id))
-    current = domain.month_of(now, zone)
-    verdicts: dict[int, domain.Verdict] = {}
-    for user_id in user_ids:
-        closed = [row for row in await storage.months.of_member(guild_id, user_id) if row.month < current]
-        verdicts[user_id] = domain.judge(figures.get(user_id, domain.Figures()), t,
-                                         domain.prior_of(closed[-1] if closed else None, named=user_id in named))
-    return verdicts
+    closed = await storage.months.latest(guild_id, user_ids, before=domain.month_of(now, zone))
+    return {user_id: domain.judge(figures.get(user_id, domain.Figures()), t,
+                                  domain.prior_of(closed.get(user_id), named=user_id in named))
+            for user_id in user_ids}
