@@ -6,11 +6,12 @@ The chat is the sample's (Tuesday 10 March 2026, New York); March ends at 04:00 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.progression import MonthRow
 from bot.standin.model import Message
-from tests.helpers import MINUTE, START, create_series, move_to, play_until_question, recorded, session_id
+from tests.helpers import MINUTE, START, create_series, move_to, play_until_question, recorded, session_id, slash
 
 MARCH_ENDS = datetime(2026, 4, 1, 4, 0, tzinfo=UTC)  # midnight in New York (EDT)
 
@@ -102,3 +103,36 @@ async def test_a_month_that_ended_while_killed_closes_with_the_same_rows(standin
         message.author.id: "participant" for message in said}
     assert all(row.answers == 0 and row.chats == 0 for row in april)
     assert await session_id(bot)
+
+
+# -- recognition ---------------------------------------------------------------------------------------------
+
+async def test_recognition_grants_a_role_and_congratulates_then_takes_the_role_back_a_whole_month_later(
+        standin, sample, start_bot, clock):
+    role = standin.add_role(sample.guild, "Helpers of the month")
+    role.position = 1  # below the bot's own role, so it may grant it
+    bot = (await start_bot(clock=clock)).bot
+    await create_series(standin, sample)
+    await slash(standin, sample.admin, "config channel", kind="chat", channel=sample.channels["chat"])
+    guild, kai = sample.guild.id, sample.members[3]
+    config = await bot.storage.progression.config(guild)
+    await bot.storage.progression.save_config(replace(config, role_id=role.id, congratulate=True),
+                                              by=sample.admin.id, at=START)
+    await bot.storage.progression.name(guild, kai.id, by=sample.moderator.id, at=START)
+    await bot.progression.close_due(guild)
+    await standin.wait_until(lambda: role.id in sample.guild.members[kai.id].roles)
+    cheer = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["chat"].id
+                                           and m.content.startswith(f"Congratulations <@{kai.id}>"))
+    assert "**leader**" in cheer.content
+    assert (cheer.pinged_users, cheer.pinged_roles, cheer.pinged_everyone) == ({kai.id}, set(), False)
+
+    move_to(clock, MARCH_ENDS)
+    await closed(bot, guild, "2026-03")  # a leader at March's end
+    await bot.storage.progression.unname(guild, kai.id)
+    await bot.progression.close_due(guild)
+    assert role.id in sample.guild.members[kai.id].roles  # kept, as any stage, through a whole month below
+    move_to(clock, datetime(2026, 5, 1, 4, 0, tzinfo=UTC))  # April closes below too: gone
+    await closed(bot, guild, "2026-04")
+    await standin.wait_until(lambda: role.id not in sample.guild.members[kai.id].roles)
+    assert [m for m in standin.bot_messages(sample.channels["chat"]) if m.content.startswith("Congratulations")] \
+        == [cheer]  # once, and never for a demotion

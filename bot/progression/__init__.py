@@ -19,7 +19,10 @@ from bot.clock import Clock
 from bot.domain import progression as domain
 from bot.jobs import Jobs
 from bot.locks import Locks
+from bot.progression._recognition import Recognition
 from bot.storage import MonthClose, Storage
+
+__all__ = ["Progression", "Recognition"]
 
 log = logging.getLogger(__name__)
 
