@@ -7,6 +7,11 @@ the ingest, so waiting for the message to be judged and then flushing the ingest
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+
+import pytest
+
 from bot.standin.model import Message
 from tests.helpers import create_series, play_until_question, session_id
 
@@ -139,3 +144,74 @@ async def test_a_channel_counts_only_once_opted_in(standin, sample, bot, clock):
     thanks = await standin.say(kai, general, "much appreciated", reply_to=after)
     assert await acts(bot, after) == [("helpful", kai.id)]
     assert await acts(bot, thanks) == [("thanks", mei.id)]
+
+
+async def test_in_a_questions_thread_a_reply_to_an_answer_is_helpful(standin, sample, bot, clock):
+    await create_series(standin, sample, threads=True)
+    (q1,) = await play_until_question(standin, sample, clock, 1)
+    thread = await standin.wait_until(lambda: standin.channels.get(q1.id))
+    kai, mei = sample.members[:2]
+    answer = await standin.say(kai, thread, "Honestly, the job.")  # in Q1's thread: an answer to Q1
+    reply = await standin.say(mei, thread, "Mine too", reply_to=answer)
+    assert await acts(bot, reply) == [("helpful", kai.id)]
+    assert {a.channel_id for a in await bot.storage.acts.of_message(reply.id)} == {thread.id}
+
+
+async def test_what_was_said_while_the_bot_was_away_is_judged_alike_at_the_read_back(standin, sample, start_bot,
+                                                                                     clock):
+    run = await start_bot(clock=clock)
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+    chat, (kai, mei, rob) = sample.channels["chat"], sample.members[:3]
+    answer = await standin.say(kai, chat, "A1: the mountains")
+    live = await standin.say(mei, chat, "so true, thanks", reply_to=answer)
+    assert await acts(run.bot, live) == [("thanks", kai.id)]
+    await run.stop()  # what the ingest holds is committed on the way out
+
+    missed_answer = await standin.say(rob, chat, "A1: the weather")
+    missed_reply = await standin.say(kai, chat, "same here", reply_to=missed_answer)
+    missed_thanks = await standin.say(rob, chat, "thx!", reply_to=missed_reply)
+    second = (await start_bot(clock=clock)).bot
+    assert await acts(second, missed_thanks) == [("thanks", kai.id)]
+    assert await acts(second, missed_reply) == [("helpful", rob.id)]
+    assert [(a.kind, a.target_user_id) for a in await second.storage.acts.of_message(live.id)] == [
+        ("thanks", kai.id)]
+
+
+async def writes_refused(bot, refused: bool) -> None:
+    """Make the bot's database connection refuse writes, as a file turned read-only does (or undo it)."""
+    await bot.storage._db._conn.execute(f"PRAGMA query_only={'ON' if refused else 'OFF'}")
+
+
+def handed_in(monkeypatch, ingest, method: str) -> asyncio.Event:
+    """An event set once the ingest is handed a write through `method` (nothing is committed meanwhile, so nothing
+    else would wake a waiter)."""
+    event, original = asyncio.Event(), getattr(ingest, method)
+
+    def noting(*args):
+        original(*args)
+        event.set()
+    monkeypatch.setattr(ingest, method, noting)
+    return event
+
+
+async def test_acts_said_while_writes_are_refused_are_kept_and_stored_once_they_work(standin, sample, bot,
+                                                                                     monkeypatch):
+    await create_series(standin, sample)
+    chat, (kai, mei) = sample.channels["chat"], sample.members[:2]
+    tip = await standin.say(kai, chat, "The library lends bikes.")
+    assert await acts(bot, tip) == []
+    await writes_refused(bot, True)
+    acts_in, reaction_in = (handed_in(monkeypatch, bot.chats.ingest, method) for method in ("acts", "reacted"))
+    reply = await standin.say(mei, chat, "tysm!", reply_to=tip)
+    await asyncio.wait_for(acts_in.wait(), 5)
+    with pytest.raises(sqlite3.OperationalError):
+        await bot.chats.ingest.flush()  # kept in memory, not stored
+    await standin.react(mei, tip, "❤️")  # joins the writes kept, tried again with them
+    await asyncio.wait_for(reaction_in.wait(), 5)
+    with pytest.raises(sqlite3.OperationalError):
+        await bot.chats.ingest.flush()
+    await writes_refused(bot, False)
+    await bot.chats.ingest.flush()
+    assert [(a.kind, a.target_user_id) for a in await bot.storage.acts.of_message(reply.id)] == [("thanks", kai.id)]
+    assert [(r.user_id, r.emoji) for r in await bot.storage.acts.reactions_on(tip.id)] == [(mei.id, "❤️")]

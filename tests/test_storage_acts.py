@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.chats._ingest import Ingest
 from bot.storage import Act, Reaction, Storage, StoredMessage
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -104,3 +105,25 @@ async def test_a_members_acts_and_reactions_over_a_window(storage: Storage) -> N
     await storage.acts.react(_reaction(8, KAI, at=T0))
     await storage.acts.react(_reaction(9, ROB, author=KAI, at=T0))
     assert [r.message_id for r in await storage.acts.reactions_to(GUILD, MEI, *window)] == [8]
+
+
+async def test_the_ingest_stores_acts_and_reactions_row_by_row_beside_a_row_it_cannot_store(storage: Storage) -> None:
+    lost: list[bool] = []
+
+    async def nothing(*args: object) -> None:
+        return None
+    ingest = Ingest(storage, saved=nothing, notify=nothing, trouble=nothing, lost=lambda: lost.append(True))
+    ingest.acts(10, [_act(10, "thanks", MEI)])
+    ingest.acts(10, [_act(10, "helpful", MEI)])  # judged again: the later replaces the earlier
+    ingest.reacted((10, ROB, "🙏"), _reaction(10, ROB, author=KAI))
+    ingest.reacted((11, ROB, "🙏"), _reaction(11, ROB))
+    ingest.reacted((11, ROB, "🙏"), None)  # taken off again
+    ingest.save(GUILD, StoredMessage(message_id=12, session_id=999, author_id=KAI, author_name="Kai", content="hi",
+                                     created_at=T0, edited_at=None, deleted=False, reply_to_author_id=None,
+                                     question_number=None, reactions=0))  # no such chat: refused
+    await ingest.flush()
+    await ingest.close()
+    assert await storage.acts.of_message(10) == [_act(10, "helpful", MEI)]
+    assert await storage.acts.reactions_on(10) == [_reaction(10, ROB, author=KAI)]
+    assert await storage.acts.reactions_on(11) == []
+    assert lost == [True]
