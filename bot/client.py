@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.jobs import Jobs
 from bot.newcomers import Newcomers, ReportPage, Review
 from bot.posting import alert_hosts
+from bot.reporting import ProgressionPage
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -116,7 +117,7 @@ class Heartbeat(commands.Bot):
                             newcomers=self.newcomers, trouble=self.troubles.storage_failed,
                             catch_up_later=self.catch_up_later)
         self.jobs.start()
-        self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage)
+        self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage, ProgressionPage)
         for name in COGS:
             await self.load_extension(name)
         await self.sync_commands()
