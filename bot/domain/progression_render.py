@@ -70,20 +70,27 @@ def _preamble(report: ProgressionReport) -> list[_Block]:
     t = report.thresholds
     lines: list[_Block] = [
         f"Stages at each month's close, in server time ({report.timezone}).",
-        f"Thresholds now: participant {t.participant_answers} answer(s); regular answers in {t.regular_chats} chats "
-        f"over {t.regular_months} calendar months; helper {t.helper_acts} helpful acts towards {t.helper_people} "
-        f"people, thanked by {t.helper_thanked_by}; all over the last {t.window_days} days."]
+        f"Thresholds now: participant {_count(t.participant_answers, 'answer')}; regular answers in "
+        f"{_count(t.regular_chats, 'chat')} over {_count(t.regular_months, 'calendar month')}; helper "
+        f"{_count(t.helper_acts, 'helpful act')} towards {_count(t.helper_people, 'person', 'people')}, thanked "
+        f"by {_count(t.helper_thanked_by, 'person', 'people')}; all over the last {_count(t.window_days, 'day')}."]
     running = [report.label(m.month) for m in report.months if m.provisional]
     if running:
         lines.append(f"{', '.join(running)} is still running (marked *): its stages may change before it closes.")
     return lines
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """'1 chat', '4 chats'."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _stage_table(report: ProgressionReport) -> _Table:
     width = max(len(report.label(m.month)) for m in report.months) + 1
-    header = f"{'month':<{width}}" + "".join(f"{stage:>12}" for stage in STAGES) + f"{'total':>7}"
+    # Each column as wide as its stage's name: the table stays narrow enough for an embed on a phone.
+    header = f"{'month':<{width}}" + "".join(f"{stage:>{len(stage) + 2}}" for stage in STAGES) + f"{'total':>7}"
     body = tuple(f"{report.label(m.month) + ('*' if m.provisional else ''):<{width}}"
-                 + "".join(f"{m.stages[stage]:>12}" for stage in STAGES) + f"{len(m.members):>7}"
+                 + "".join(f"{m.stages[stage]:>{len(stage) + 2}}" for stage in STAGES) + f"{len(m.members):>7}"
                  for m in report.months)
     return _Table((header,), body)
 
@@ -116,7 +123,7 @@ def _medians(report: ProgressionReport) -> list[_Block]:
 def _cohort_blocks(report: ProgressionReport) -> list[_Block]:
     if not report.cohorts:
         return ["Nobody the bot saw join joined in these months."]
-    width = max(len(report.label(c.month)) for c in report.cohorts) + 1
+    width = max(len("joined"), *(len(report.label(c.month)) for c in report.cohorts)) + 1
     columns = "".join(f"{n:>4}" for n in COHORT_WITHIN)
     header = (f"{'':<{width}}{'':>5}" + "".join(f" {stage[:11]:<{4 * len(COHORT_WITHIN)}}" for stage in COHORT_STAGES),
               f"{'joined':<{width}}{'n':>5}" + "".join(f" {columns}" for _ in COHORT_STAGES))
@@ -194,9 +201,10 @@ def report_pages(report: ProgressionReport, limit: int = PAGE_LIMIT) -> list[str
                 taken = 0
                 while taken < len(rows) and fits(_block_lines(_Table(block.header, tuple(rows[:taken + 1])))):
                     taken += 1
-                if taken == 0:
+                if taken == 0 and len(pages[-1]) > 1:  # not even a row fits here: on to a new page
                     turn(heading)
                     continue
+                taken = max(taken, 1)  # a page too small for one row still gets one, so this ends
                 pages[-1].extend(_block_lines(_Table(block.header, tuple(rows[:taken]))))
                 rows = rows[taken:]
     return [text for text in ("\n".join(page).strip() for page in pages) if text]
