@@ -15,7 +15,7 @@ from bot.access import check_moderator
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
 from bot.domain.newcomers import NEWCOMER_DAYS, REPORT_DAYS, join_flags
-from bot.domain.progression_report import DEFAULT_REPORT_MONTHS
+from bot.domain.progression_report import DEFAULT_REPORT_MONTHS, check_months
 from bot.newcomers import report_file, report_page
 from bot.reporting import discord_files, progression_page, progression_report
 
@@ -80,8 +80,9 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
                                   f"{DEFAULT_REPORT_MONTHS})")
     async def progression(self, interaction: discord.Interaction, months: int = DEFAULT_REPORT_MONTHS) -> None:
         assert interaction.guild_id is not None
+        check_months(months)  # before the defer, so a mistake is answered at once
+        await interaction.response.defer(ephemeral=True)  # months of rows to read, two charts to draw, four files
         report = await progression_report(self.bot.storage, interaction.guild_id, months=months)
-        await interaction.response.defer(ephemeral=True)  # two charts to draw and four files to upload
         content, embed, view = progression_page(report, months, 0)
         # Drawing takes a moment of CPU: off the event loop, so the gateway and the chats keep going meanwhile.
         files, left_out = await asyncio.to_thread(discord_files, report)
