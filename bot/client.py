@@ -34,6 +34,7 @@ COGS = (
     "cogs.welcome",
     "cogs.chat",
     "cogs.live",
+    "cogs.progression",
 )
 
 
