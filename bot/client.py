@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.jobs import Jobs
 from bot.newcomers import Newcomers, ReportPage, Review
 from bot.posting import alert_hosts
+from bot.progression import Progression
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -84,6 +85,7 @@ class Heartbeat(commands.Bot):
         self.jobs = Jobs(self.clock)
         self._storage: Storage | None = None
         self._chats: Chats | None = None
+        self._progression: Progression | None = None
         self.newcomers = Newcomers(self)
         self._restored = False
         self._closing = False
@@ -106,6 +108,13 @@ class Heartbeat(commands.Bot):
             raise RuntimeError("chats are not set up yet")
         return self._chats
 
+    @property
+    def progression(self) -> Progression:
+        """Closing each server's months and refreshing the running one, made once storage is open."""
+        if self._progression is None:
+            raise RuntimeError("progression is not set up yet")
+        return self._progression
+
     async def setup_hook(self) -> None:
         """Open and migrate storage, start the scheduler, load the cogs, sync commands if they changed."""
         self._storage = await Storage.open(self.settings.database_path)
@@ -116,6 +125,8 @@ class Heartbeat(commands.Bot):
                             grace=timedelta(seconds=self.settings.defaults.misfire_grace_seconds),
                             newcomers=self.newcomers, trouble=self.troubles.storage_failed,
                             catch_up_later=self.catch_up_later)
+        self._progression = Progression(self._storage, self.clock, self.jobs,
+                                        default_zone=self.settings.defaults.timezone, flush=self._chats.ingest.flush)
         self.jobs.start()
         self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage)
         for name in COGS:
@@ -163,6 +174,7 @@ class Heartbeat(commands.Bot):
                 self._restored = True  # only once it all went through: asking for the same jobs again is harmless
             await self.chats.listening.catch_up()
             await self.newcomers.catch_up()  # joins and leaves missed while away, from each server's member list
+            await self.progression.catch_up([guild.id for guild in self.guilds])  # months that ended meanwhile
         except Exception:
             log.exception("Catching up at READY failed; trying again in %s", READY_RETRY)
             self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)

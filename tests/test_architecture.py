@@ -17,7 +17,7 @@ SOURCES = sorted(p for folder in ("bot", "cogs") for p in (ROOT / folder).rglob(
 # for it; "bot.client" is also allowed everywhere for type hints only (under TYPE_CHECKING), because buttons
 # and checks receive the bot as `interaction.client`.
 SHARED = ("bot.clock", "bot.jobs", "bot.changes", "bot.locks", "bot.settings", "bot.permissions", "bot.errors",
-          "bot.access", "bot.posting", "bot.plans", "bot.choices", "bot.memo")
+          "bot.access", "bot.posting", "bot.plans", "bot.choices", "bot.memo", "bot.standing")
 MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "bot": (),  # the package's own __init__: a docstring
     "bot.domain": (),
@@ -26,9 +26,11 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     **{shared: ("bot.domain", "bot.storage", *SHARED) for shared in SHARED},
     "bot.chats": ("bot.domain", "bot.storage", *SHARED),
     "bot.newcomers": ("bot.domain", "bot.storage", *SHARED),
-    "bot.client": ("bot", "bot.domain", "bot.storage", "bot.chats", "bot.newcomers", *SHARED),
-    "cogs": ("bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.client", *SHARED),
-    "bot.cli": ("bot.domain", "bot.storage", "bot.standin", "bot.chats", "bot.newcomers", "bot.client", *SHARED),
+    "bot.progression": ("bot.domain", "bot.storage", *SHARED),
+    "bot.client": ("bot", "bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.progression", *SHARED),
+    "cogs": ("bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.progression", "bot.client", *SHARED),
+    "bot.cli": ("bot.domain", "bot.storage", "bot.standin", "bot.chats", "bot.newcomers", "bot.progression",
+                "bot.client", *SHARED),
     "bot.__main__": ("bot.cli", "bot.settings"),
 }
 THIRD_PARTY_ONLY_IN = {"aiosqlite": ("bot.storage",), "aiohttp": ("bot.standin", "bot.cli.run"),

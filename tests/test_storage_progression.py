@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.domain.progression import MonthRow, Thresholds
-from bot.storage import MonthClose, ProgressionConfig, Storage
+from bot.storage import ListedMember, MonthClose, ProgressionConfig, Storage, Tally
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 111111111111111111, 555555555555555555
@@ -86,3 +86,79 @@ async def test_a_provisional_month_is_replaced_until_it_closes(storage: Storage)
     closes = await storage.months.closes(GUILD)
     assert [(c.month, c.provisional, c.thresholds) for c in closes] == [("2026-04", False, later)]
     assert [r.stage for r in await storage.months.rows(GUILD, "2026-04", "2026-04")] == ["regular"]
+
+
+# -- tallies of the ledger ----------------------------------------------------------------------------------
+
+ANA, BO, CY = 444444444444444444, 666666666666666666, 777777777777777777
+APR, MAY = datetime(2026, 4, 1, 4, 0, tzinfo=UTC), datetime(2026, 5, 1, 4, 0, tzinfo=UTC)  # New York midnights
+
+
+def iso(at: datetime) -> str:
+    """Time as storage writes it."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+async def ledger(storage: Storage, rows: list[tuple[str, int, int, int | None, int | None, datetime]]) -> None:
+    """(kind, user, session, message, target, at) rows: activity kinds, or 'helpful'/'thanks' acts."""
+    async with storage.transaction() as conn:
+        for session in {row[2] for row in rows}:
+            await conn.execute("INSERT OR IGNORE INTO chat_session (id, guild_id, channel_id, series_name, hashtag, "
+                               "timezone, starts_at, started_at, status) VALUES (?, ?, 1, 'S', 's', 'UTC', ?, ?, "
+                               "'ended')", (session, GUILD, iso(T0), iso(T0 + (session - 1) * (MAY - APR) / 4)))
+        for kind, user, session, message, target, at in rows:
+            if kind in ("helpful", "thanks"):
+                await conn.execute("INSERT INTO act (message_id, kind, target_user_id, guild_id, channel_id, "
+                                   "user_id, session_id, occurred_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+                                   (message, kind, target, GUILD, user, session, iso(at)))
+            else:
+                await conn.execute("INSERT INTO activity (guild_id, user_id, kind, session_id, message_id, "
+                                   "target_user_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   (GUILD, user, kind, session, message, target, iso(at)))
+
+
+async def react(storage: Storage, giver: int, message: int, author: int, emoji: str, at: datetime) -> None:
+    async with storage.transaction() as conn:
+        await conn.execute("INSERT INTO reaction (message_id, user_id, emoji, guild_id, channel_id, author_id, "
+                           "reacted_at) VALUES (?, ?, ?, ?, 1, ?, ?)", (message, giver, emoji, GUILD, author, iso(at)))
+
+
+async def test_a_tally_counts_answers_chats_months_helping_and_thanks_in_its_stretch(storage: Storage) -> None:
+    day = timedelta(days=1)
+    await ledger(storage, [
+        ("answer", KAI, 1, 11, None, APR - 2 * day), ("message", KAI, 1, 11, None, APR - 2 * day),  # March (NY)
+        ("answer", KAI, 2, 12, None, APR + day), ("answer", KAI, 2, 13, None, APR + day),
+        ("reply", KAI, 2, 13, ANA, APR + day), ("checkin", KAI, 3, None, None, APR + 8 * day),
+        ("hosted", KAI, 3, None, None, APR + 8 * day),
+        ("helpful", KAI, 2, 13, ANA, APR + day), ("greeting", KAI, 2, 13, ANA, APR + day),  # one act, not two
+        ("helpful", KAI, 3, 14, BO, APR + 8 * day),
+        ("thanks", ANA, 3, 15, KAI, APR + 8 * day), ("thanks", ANA, 3, 16, KAI, APR + 9 * day),
+        ("answer", ANA, 1, 17, None, APR - 40 * day),  # before the stretch
+    ])
+    await react(storage, BO, 13, KAI, "🙏", APR + 2 * day)
+    await react(storage, BO, 13, KAI, "❤️", APR + 2 * day)  # the same giver and message: one thanks
+    await react(storage, CY, 13, KAI, "👍", APR + 2 * day)  # not a thanks emoji
+    tallies = await storage.figures.tally(GUILD, APR - 30 * day, MAY, months=[APR], thanks_emoji=("🙏", "❤️"))
+    assert tallies[KAI] == Tally(
+        answers=3, chats_answered=2, months_answered=2, chats=3, replies=1, checkins=1, hosted=1, helpful=2,
+        helped=2, thanks=3, thanked_by=2, first_answer_at=APR - 2 * day)
+    assert set(tallies) == {KAI}  # Ana only gave thanks and answered before the stretch
+    only = await storage.figures.tally(GUILD, APR, MAY, months=[], thanks_emoji=(), members=[ANA, BO])
+    assert only == {}
+    assert (await storage.figures.tally(GUILD, APR, MAY, months=[], thanks_emoji=(), members=[KAI]))[KAI].thanks == 2
+
+
+async def test_a_streak_counts_the_latest_chats_answered_in_a_row(storage: Storage) -> None:
+    await ledger(storage, [("answer", KAI, 1, 1, None, T0), ("answer", KAI, 3, 3, None, T0),
+                           ("answer", KAI, 4, 4, None, T0), ("message", KAI, 2, 2, None, T0)])
+    assert await storage.figures.streak(GUILD, KAI) == 2
+    assert await storage.figures.streak(GUILD, ANA) == 0
+
+
+async def test_members_present_in_a_stretch(storage: Storage) -> None:
+    joined = [ListedMember(KAI, "Kai", T0, T0), ListedMember(ANA, "Ana", T0, T0 + timedelta(days=40))]
+    await storage.members.record_existing(GUILD, joined)
+    await storage.members.record_leave(GUILD, KAI, T0 + timedelta(days=10))
+    present = await storage.members.present(GUILD, T0 + timedelta(days=20), T0 + timedelta(days=50))
+    assert [m.user_id for m in present] == [ANA]
+    assert [m.user_id for m in await storage.members.present(GUILD, T0, T0 + timedelta(days=5))] == [KAI]

@@ -313,3 +313,95 @@ class MonthRow:
     thanks: int = 0
     checkins: int = 0
     hosted: int = 0
+    helper_months: int = 0  # consecutive months, this one included, meeting the helper requirements in full
+
+
+def prior_of(row: MonthRow | None, *, named: bool) -> Prior:
+    """What a member's last closed month says for judging the next instant (a lurker with no history if none)."""
+    if row is None:
+        return Prior(named=named)
+    return Prior(stage=row.stage, below=row.below, helper_months=row.helper_months, named=named)
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """A member's own figures for one month, as the month's row shows them."""
+
+    chats: int = 0
+    answers: int = 0
+    replies: int = 0
+    helpful: int = 0
+    helped: int = 0
+    thanks: int = 0
+    checkins: int = 0
+    hosted: int = 0
+    first_answer_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Someone:
+    """A member listed in a month: present at some moment of it, or active in it."""
+
+    user_id: int
+    name: str
+    joined_at: datetime | None  # None: there before the bot came, so no cohort
+
+
+def month_rows(month: str, people: list[Someone], window: dict[int, Figures], own: dict[int, MonthFigures],
+               before: dict[int, MonthRow], named: set[int], t: Thresholds) -> list[MonthRow]:
+    """Every listed member's row for a month: the stage judged at its end, and the month's own figures."""
+    rows: list[MonthRow] = []
+    for person in people:
+        last = before.get(person.user_id)
+        verdict = judge(window.get(person.user_id, Figures()), t,
+                        prior_of(last, named=person.user_id in named))
+        figures = own.get(person.user_id, MonthFigures())
+        first_answer = last.first_answer_at if last is not None and last.first_answer_at else figures.first_answer_at
+        rows.append(MonthRow(
+            month=month, user_id=person.user_id, name=person.name, stage=verdict.stage,
+            previous=last.stage if last is not None else None, reasons=verdict.reasons, below=verdict.below,
+            joined_at=person.joined_at, first_answer_at=first_answer, chats=figures.chats, answers=figures.answers,
+            replies=figures.replies, helpful=figures.helpful, helped=figures.helped, thanks=figures.thanks,
+            checkins=figures.checkins, hosted=figures.hosted, helper_months=verdict.helper_months))
+    return rows
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A member's progression now: the live verdict, their months, and the totals /profile shows."""
+
+    verdict: Verdict
+    figures: Figures  # the window that ends now
+    thresholds: Thresholds
+    months: list[MonthRow]  # closed months and the provisional current one, oldest first
+    chats_attended: int
+    answers: int
+    helpful_acts: int
+    thanks_received: int
+    streak: int  # the server's latest chats answered in, in a row
+    next_stage: str | None
+    next_needs: str
+
+
+def standing(figures: Figures, t: Thresholds, months: list[MonthRow], current: str, *, named: bool,
+             streak: int) -> Standing:
+    """A member's standing now, from the window's figures and their months (the current month's row left out of
+    the prior, since it is provisional)."""
+    closed = [row for row in months if row.month < current]
+    verdict = judge(figures, t, prior_of(closed[-1] if closed else None, named=named))
+    next_stage = None if verdict.stage == "leader" else STAGES[rank(verdict.stage) + 1]
+    return Standing(
+        verdict=verdict, figures=figures, thresholds=t, months=months,
+        chats_attended=sum(row.chats for row in months), answers=sum(row.answers for row in months),
+        helpful_acts=sum(row.helpful for row in months), thanks_received=sum(row.thanks for row in months),
+        streak=streak, next_stage=next_stage, next_needs=needs(next_stage, figures, t) if next_stage else "")
+
+
+def month_starts(start: datetime, end: datetime, zone: tzinfo) -> list[datetime]:
+    """The instants after `start` and up to `end` where a calendar month begins in the server's time zone."""
+    starts: list[datetime] = []
+    month = next_month(month_of(start, zone))
+    while (moment := month_bounds(month, zone)[0]) <= end:
+        starts.append(moment)
+        month = next_month(month)
+    return starts

@@ -28,6 +28,7 @@ from bot.storage._migrate import (
 from bot.storage.activity import ActivityQueries, NewcomerChat
 from bot.storage.checkpoints import CheckpointQueries
 from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
+from bot.storage.figures import FigureQueries, Tally
 from bot.storage.greetings import GreetingQueries
 from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
@@ -58,6 +59,7 @@ __all__ = [
     "WelcomeConfig",
     "ProgressionConfig",
     "MonthClose",
+    "Tally",
     "DuplicateName",
     "MigrationError",
     "NotHeartbeatError",
@@ -89,6 +91,7 @@ class Storage:
         self.greetings = GreetingQueries(db)
         self.progression = ProgressionQueries(db)
         self.months = MonthQueries(db)
+        self.figures = FigureQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,

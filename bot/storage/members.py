@@ -158,6 +158,13 @@ class MemberQueries(Queries):
                                        (guild_id,))
         return {row[0]: bool(row[1]) for row in rows}
 
+    async def present(self, guild_id: int, start: datetime, end: datetime) -> list[Member]:
+        """A server's members at some moment from `start` to `end`: joined before the end, there at the start."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM members WHERE guild_id = ? AND first_joined_at < ? AND (left_at IS NULL OR left_at >= ?) "
+            "ORDER BY user_id", (guild_id, to_text(end, "end"), to_text(start, "start")))
+        return [Member._from_row(row) for row in rows]
+
     async def earliest_join(self, guild_id: int) -> datetime | None:
         """The earliest join the bot saw in a server (members there before it aside); None if it saw none."""
         row = await self._db.fetchone(

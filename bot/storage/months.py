@@ -14,7 +14,7 @@ from bot.domain.progression import MonthRow, Thresholds
 from bot.storage._database import Queries, from_text, required, to_text
 
 _COLUMNS = ("month, user_id, name, stage, previous, reasons, below, joined_at, first_answer_at, chats, answers, "
-            "replies, helpful, helped, thanks, checkins, hosted")
+            "replies, helpful, helped, thanks, checkins, hosted, helper_months")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _row(row: aiosqlite.Row) -> MonthRow:
     return MonthRow(month=row[0], user_id=row[1], name=row[2], stage=row[3], previous=row[4], reasons=row[5],
                     below=bool(row[6]), joined_at=from_text(row[7]), first_answer_at=from_text(row[8]),
                     chats=row[9], answers=row[10], replies=row[11], helpful=row[12], helped=row[13], thanks=row[14],
-                    checkins=row[15], hosted=row[16])
+                    checkins=row[15], hosted=row[16], helper_months=row[17])
 
 
 class MonthQueries(Queries):
@@ -60,11 +60,11 @@ class MonthQueries(Queries):
                  to_text(close.closed_at, "closed_at")))
             await conn.executemany(
                 f"INSERT INTO progression_month (guild_id, {_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(close.guild_id, r.month, r.user_id, r.name, r.stage, r.previous, r.reasons, int(r.below),
                   None if r.joined_at is None else to_text(r.joined_at, "joined_at"),
                   None if r.first_answer_at is None else to_text(r.first_answer_at, "first_answer_at"),
-                  r.chats, r.answers, r.replies, r.helpful, r.helped, r.thanks, r.checkins, r.hosted)
+                  r.chats, r.answers, r.replies, r.helpful, r.helped, r.thanks, r.checkins, r.hosted, r.helper_months)
                  for r in rows])
             return True
 

@@ -38,6 +38,9 @@ CREATE INDEX reaction_author ON reaction (guild_id, author_id, reacted_at);
 -- The ledger read by time, for a month's figures and the window of every member at a month's close.
 CREATE INDEX activity_time ON activity (guild_id, occurred_at);
 
+-- A server's chats newest first, for a member's streak of chats answered in a row.
+CREATE INDEX chat_session_started ON chat_session (guild_id, started_at) WHERE started_at IS NOT NULL;
+
 -- How a server measures progression; no row means the defaults (bot/domain/progression.py).
 CREATE TABLE progression_config (
     guild_id     INTEGER PRIMARY KEY,
@@ -88,6 +91,7 @@ CREATE TABLE progression_month (
     previous        TEXT    CHECK (previous IN ('lurker', 'participant', 'regular', 'helper', 'leader')),
     reasons         TEXT    NOT NULL,
     below           INTEGER NOT NULL DEFAULT 0,      -- under 75% of the stage's requirements at the month's end
+    helper_months   INTEGER NOT NULL DEFAULT 0,      -- consecutive months, this one included, meeting helper in full
     joined_at       TEXT,                            -- when they (first) joined the server, if the bot saw it
     first_answer_at TEXT,                            -- their first answer ever, if by the month's end
     chats           INTEGER NOT NULL DEFAULT 0,      -- chats attended this month (posted or checked in)

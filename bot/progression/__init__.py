@@ -1,0 +1,109 @@
+"""Progression: closing each month of a server (every member's stage and figures, written once) and keeping the
+running month's provisional rows fresh.
+
+A month closes at its end in the server's time zone; one that ended while the bot was down is closed at the next
+start, from the same ledger, so it comes out the same. Closed months are never rewritten: a later change of
+thresholds applies from the running month on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import standing
+from bot.clock import Clock
+from bot.domain import progression as domain
+from bot.jobs import Jobs
+from bot.locks import Locks
+from bot.storage import MonthClose, Storage
+
+log = logging.getLogger(__name__)
+
+REFRESH_EVERY = timedelta(days=1)  # the running month's provisional rows (reports read them)
+
+# A member's stage moved at a close or a refresh: (server, member, stage before, stage now).
+Moved = Callable[[int, int, str, str], Awaitable[None]]
+
+
+class Progression:
+    """Closes months and refreshes the running one, per server, on the bot's clock."""
+
+    def __init__(self, storage: Storage, clock: Clock, jobs: Jobs, *, default_zone: str,
+                 flush: Callable[[], Awaitable[None]], moved: Moved | None = None) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._jobs = jobs
+        self._default_zone = default_zone
+        self._flush = flush  # the ledger rows still in memory are committed before a month is judged
+        self._moved = moved
+        self._locks = Locks()
+
+    async def zone(self, guild_id: int) -> ZoneInfo:
+        """The server's time zone."""
+        return await standing.zone_of(self._storage, guild_id, self._default_zone)
+
+    async def catch_up(self, guild_ids: list[int]) -> None:
+        """Close the months that ended while the bot was away, refresh the running one, and set the next close."""
+        for guild_id in guild_ids:
+            await self.close_due(guild_id)
+
+    async def close_due(self, guild_id: int) -> list[str]:
+        """Close every month of the server that has ended and is not closed yet, oldest first; refresh the running
+        one; set the job for the next month's end. Returns the months closed."""
+        async with self._locks(guild_id):
+            await self._flush()
+            zone = await self.zone(guild_id)
+            now = self._clock()
+            current = domain.month_of(now, zone)
+            closed_months = [close.month for close in await self._storage.months.closes(guild_id)
+                             if not close.provisional]
+            first = domain.next_month(closed_months[-1]) if closed_months else await self._first_month(guild_id, zone)
+            closed = domain.months_between(first, domain.previous_month(current))
+            for month in closed:
+                await self._write(guild_id, month, zone, now, provisional=False)
+            await self._write(guild_id, current, zone, now, provisional=True)
+            month_end = domain.month_bounds(current, zone)[1]
+            self._jobs.at(f"progression:{guild_id}", min(month_end, now + REFRESH_EVERY), self.close_due, guild_id)
+        if closed:
+            log.info("Closed %s for server %d", ", ".join(closed), guild_id)
+        return closed
+
+    async def _first_month(self, guild_id: int, zone: ZoneInfo) -> str:
+        """The first month to close: the one in which the bot first saw the server."""
+        seen = await self._storage.meta.get(f"first_seen:{guild_id}")
+        return domain.month_of(datetime.fromisoformat(seen) if seen else self._clock(), zone)
+
+    async def _write(self, guild_id: int, month: str, zone: ZoneInfo, now: datetime, *, provisional: bool) -> None:
+        """Judge every member of the server at the month's end (or now, for the running month) and write the rows."""
+        start, end = domain.month_bounds(month, zone)
+        judged_at = min(end, now)
+        config = await self._storage.progression.config(guild_id)
+        t = config.thresholds
+        people = {m.user_id: domain.Someone(m.user_id, m.display_name, m.first_joined_at if m.join_count else None)
+                  for m in await self._storage.members.present(guild_id, start, end)}
+        window = await standing.window(self._storage, guild_id, judged_at, zone, t)
+        own = await self._storage.figures.tally(guild_id, start, judged_at, months=[], thanks_emoji=t.thanks_emoji)
+        for user_id in own.keys() - people.keys():  # active here, though the bot never saw them join
+            people[user_id] = domain.Someone(user_id, f"member {user_id}", None)
+        previous = domain.previous_month(month)
+        before = {row.user_id: row for row in await self._storage.months.rows(guild_id, previous, previous)}
+        rows = domain.month_rows(
+            month, sorted(people.values(), key=lambda p: p.user_id), window,
+            {user_id: domain.MonthFigures(
+                chats=tally.chats, answers=tally.answers, replies=tally.replies, helpful=tally.helpful,
+                helped=tally.helped, thanks=tally.thanks, checkins=tally.checkins, hosted=tally.hosted,
+                first_answer_at=tally.first_answer_at) for user_id, tally in own.items()},
+            before, set(await self._storage.progression.named(guild_id)), t)
+        # Told once per move: against this month's provisional rows if written, else the month before.
+        earlier = {user_id: row.stage for user_id, row in before.items()}
+        earlier.update((row.user_id, row.stage) for row in await self._storage.months.rows(guild_id, month, month))
+        written = await self._storage.months.write(
+            MonthClose(guild_id, month, provisional, zone.key, t, now), rows)
+        if written and self._moved is not None:
+            for row in rows:
+                was = earlier.get(row.user_id, "lurker")
+                if was != row.stage:
+                    await self._moved(guild_id, row.user_id, was, row.stage)
