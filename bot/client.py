@@ -36,6 +36,7 @@ COGS = (
     "cogs.chat",
     "cogs.live",
     "cogs.progression",
+    "cogs.profile",
 )
 
 
