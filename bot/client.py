@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.jobs import Jobs
 from bot.newcomers import Newcomers, ReportPage, Review
 from bot.posting import alert_hosts
-from bot.progression import Progression
+from bot.progression import Progression, Recognition
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -127,7 +127,8 @@ class Heartbeat(commands.Bot):
                             newcomers=self.newcomers, trouble=self.troubles.storage_failed,
                             catch_up_later=self.catch_up_later)
         self._progression = Progression(self._storage, self.clock, self.jobs,
-                                        default_zone=self.settings.defaults.timezone, flush=self._chats.ingest.flush)
+                                        default_zone=self.settings.defaults.timezone, flush=self._chats.ingest.flush,
+                                        moved=Recognition(self._storage, self).moved)
         self.jobs.start()
         self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage)
         for name in COGS:

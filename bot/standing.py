@@ -12,8 +12,13 @@ from bot.storage import Storage
 
 
 async def zone_of(storage: Storage, guild_id: int, default: str) -> ZoneInfo:
-    """The server's time zone (its months begin and end there), or the bot's default."""
-    return ZoneInfo((await storage.config.get(guild_id)).timezone or default)
+    """The server's time zone, where its months begin and end: set by /config timezone, else its first chat
+    series' zone (most servers only ever give that one), else the bot's default."""
+    zone = (await storage.config.get(guild_id)).timezone
+    if zone is None:
+        series = await storage.series.all(guild_id)
+        zone = min(series, key=lambda s: s.id).timezone if series else default
+    return ZoneInfo(zone)
 
 
 async def window(storage: Storage, guild_id: int, now: datetime, zone: ZoneInfo, t: domain.Thresholds,
@@ -40,10 +45,7 @@ async def stages(storage: Storage, guild_id: int, user_ids: Collection[int], now
     t = (await storage.progression.config(guild_id)).thresholds
     figures = await window(storage, guild_id, now, zone, t, user_ids)
     named = set(await storage.progression.named(guild_id))
-    current = domain.month_of(now, zone)
-    verdicts: dict[int, domain.Verdict] = {}
-    for user_id in user_ids:
-        closed = [row for row in await storage.months.of_member(guild_id, user_id) if row.month < current]
-        verdicts[user_id] = domain.judge(figures.get(user_id, domain.Figures()), t,
-                                         domain.prior_of(closed[-1] if closed else None, named=user_id in named))
-    return verdicts
+    closed = await storage.months.latest(guild_id, user_ids, before=domain.month_of(now, zone))
+    return {user_id: domain.judge(figures.get(user_id, domain.Figures()), t,
+                                  domain.prior_of(closed.get(user_id), named=user_id in named))
+            for user_id in user_ids}

@@ -162,3 +162,12 @@ async def test_members_present_in_a_stretch(storage: Storage) -> None:
     present = await storage.members.present(GUILD, T0 + timedelta(days=20), T0 + timedelta(days=50))
     assert [m.user_id for m in present] == [ANA]
     assert [m.user_id for m in await storage.members.present(GUILD, T0, T0 + timedelta(days=5))] == [KAI]
+
+
+async def test_the_latest_closed_row_of_each_member(storage: Storage) -> None:
+    for month, stage in (("2026-01", "participant"), ("2026-02", "regular"), ("2026-03", "helper")):
+        await storage.months.write(MonthClose(GUILD, month, False, "UTC", Thresholds(), T0),
+                                   [month_row(month, KAI, stage), month_row(month, ADMIN, "lurker")])
+    latest = await storage.months.latest(GUILD, [KAI, ANA], before="2026-03")
+    assert {user: (row.month, row.stage) for user, row in latest.items()} == {KAI: ("2026-02", "regular")}
+    assert await storage.months.latest(GUILD, [], before="2026-03") == {}

@@ -271,17 +271,6 @@ def first_message_excerpt(text: str) -> str:
     return flat if len(flat) <= FIRST_MESSAGE_CHARS else flat[:FIRST_MESSAGE_CHARS - 1] + "…"
 
 
-def stage(answered_chat_days: dict[int, datetime], *, hosted: bool) -> str:
-    """lurker, participant, regular or leader from the chats answered in (session → when), as the README's
-    table says; helper needs thanks, which are not recorded yet."""
-    if hosted:
-        return "leader"
-    months = {(day.year, day.month) for day in answered_chat_days.values()}
-    if len(answered_chat_days) >= 4 and len(months) >= 2:
-        return "regular"
-    return "participant" if answered_chat_days else "lurker"
-
-
 @dataclass(frozen=True)
 class NewcomerFacts:
     """What the bot knows about one newcomer, gathered from storage."""

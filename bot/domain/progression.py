@@ -169,7 +169,7 @@ def judge(f: Figures, t: Thresholds, prior: Prior) -> Verdict:
     held_loosely = rank(met) < min(rank(stage), 3)
     if leader_why:
         stage = "leader"
-    below = held_loosely and not (prior.named or f.hosted)
+    below = rank(loosely) < min(rank(stage), 3) and not (prior.named or f.hosted)
     return Verdict(stage, _reasons(stage, f, t, met, leader_why, held_loosely=held_loosely and stage != "leader"),
                    below, helper_months)
 

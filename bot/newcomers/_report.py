@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import standing
 from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.series import local_day
@@ -46,12 +47,15 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
     since = now - timedelta(days=days) if days is not None else datetime(1970, 1, 1, tzinfo=UTC)
     records = await storage.newcomers.for_report(guild_id, since=since, only=only)
     chats = await storage.activity.chats_of_newcomers(guild_id, since=since, only=only)
+    # "Stage now" is the progression engine's, as /profile shows it.
+    verdicts = await standing.stages(storage, guild_id, [record.member.user_id for record in records], now,
+                                     await standing.zone_of(storage, guild_id, "UTC"))
 
     def name(user_id: int, stored: str | None) -> str:
         return name_of(user_id) or stored or f"member {user_id}"
 
-    facts = [_facts(guild_id, record, chats.get(record.member.user_id, []), name=name(record.member.user_id,
-                                                                                       record.member.display_name),
+    facts = [_facts(guild_id, record, chats.get(record.member.user_id, []), verdicts[record.member.user_id].stage,
+                    name=name(record.member.user_id, record.member.display_name),
                     greeter=name(record.newcomer.greeted_by, record.greeter_name)
                     if record.newcomer.greeted_by else None,
                     reviewer=name(record.review.reviewer_id, record.reviewer_name) if record.review else None)
@@ -59,8 +63,8 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
     return domain.report_order(facts)
 
 
-def _facts(guild_id: int, record: NewcomerRecord, chats: list[NewcomerChat], *, name: str, greeter: str | None,
-           reviewer: str | None) -> NewcomerFacts:
+def _facts(guild_id: int, record: NewcomerRecord, chats: list[NewcomerChat], stage: str, *, name: str,
+           greeter: str | None, reviewer: str | None) -> NewcomerFacts:
     """One newcomer's stored rows as the facts the report is made from."""
     member, newcomer, review = record.member, record.newcomer, record.review
     first = chats[0] if chats else None
@@ -75,8 +79,7 @@ def _facts(guild_id: int, record: NewcomerRecord, chats: list[NewcomerChat], *, 
         first_chat=f"#{first.hashtag} on {local_day(first.started_at, first.timezone).isoformat()}" if first else None,
         chats_attended=len(chats), greeter_id=newcomer.greeted_by, greeter_name=greeter,
         greeted_at=newcomer.greeted_at,
-        stage=domain.stage({c.session_id: c.started_at for c in chats if c.answered},
-                           hosted=any(c.hosted for c in chats)),
+        stage=stage,
         review=review.status if review else None, reviewed_by=reviewer,
         reviewed_at=review.reviewed_at if review else None)
 

@@ -14,11 +14,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import standing
+from bot.changes import Changes
 from bot.clock import Clock
 from bot.domain import progression as domain
 from bot.jobs import Jobs
 from bot.locks import Locks
+from bot.progression._recognition import Recognition
 from bot.storage import MonthClose, Storage
+
+__all__ = ["Progression", "Recognition"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,8 @@ class Progression:
         self._flush = flush  # the ledger rows still in memory are committed before a month is judged
         self._moved = moved
         self._locks = Locks()
+        self._changes = Changes()
+        self.wait_for = self._changes.wait_for  # the demo and tests wait for a month's close on this
 
     async def zone(self, guild_id: int) -> ZoneInfo:
         """The server's time zone."""
@@ -69,6 +75,7 @@ class Progression:
             self._jobs.at(f"progression:{guild_id}", min(month_end, now + REFRESH_EVERY), self.close_due, guild_id)
         if closed:
             log.info("Closed %s for server %d", ", ".join(closed), guild_id)
+        await self._changes.notify()
         return closed
 
     async def _first_month(self, guild_id: int, zone: ZoneInfo) -> str:

@@ -5,6 +5,7 @@ Reports read these, never the raw ledger, so their cost follows members and mont
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,3 +91,13 @@ class MonthQueries(Queries):
             "WHERE guild_id = ? AND user_id = ? ORDER BY month",
             (guild_id, user_id))
         return [_row(row) for row in rows]
+
+    async def latest(self, guild_id: int, user_ids: Collection[int], *, before: str) -> dict[int, MonthRow]:
+        """Each of a few members' latest row of a month before `before` ('YYYY-MM'), in one read."""
+        if not user_ids:
+            return {}
+        listed = ", ".join("?" for _ in user_ids)
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM progression_month INDEXED BY progression_month_member WHERE guild_id = ? "
+            f"AND user_id IN ({listed}) AND month < ? ORDER BY user_id, month", (guild_id, *user_ids, before))
+        return {row.user_id: row for row in map(_row, rows)}  # the last of each member's months wins

@@ -44,7 +44,6 @@ from bot.domain.newcomers import (
     report_order,
     report_refused_text,
     report_row,
-    stage,
     welcome_due,
     welcome_names,
 )
@@ -443,49 +442,6 @@ def test_first_message_excerpt_long_is_cut_with_ellipsis() -> None:
     assert excerpt.endswith("…")
     assert "\n" not in excerpt
     assert excerpt[:-1] == ("word " * 100)[:FIRST_MESSAGE_CHARS - 1]
-
-
-def chats(*days: datetime) -> dict[int, datetime]:
-    return {session: day for session, day in enumerate(days, start=1)}
-
-
-def test_stage_lurker() -> None:
-    assert stage({}, hosted=False) == "lurker"
-
-
-def test_stage_participant() -> None:
-    assert stage(chats(datetime(2026, 3, 4, tzinfo=UTC)), hosted=False) == "participant"
-
-
-def test_stage_regular_needs_four_chats_over_two_months() -> None:
-    days = chats(*(datetime(2026, 2, d, tzinfo=UTC) for d in (3, 10, 17)), datetime(2026, 3, 3, tzinfo=UTC))
-    assert stage(days, hosted=False) == "regular"
-
-
-def test_stage_regular_across_a_year_end() -> None:
-    days = chats(*(datetime(2025, 12, d, tzinfo=UTC) for d in (2, 9, 16)), datetime(2026, 1, 6, tzinfo=UTC))
-    assert stage(days, hosted=False) == "regular"
-
-
-def test_stage_four_chats_in_one_month_stays_participant() -> None:
-    days = chats(*(datetime(2026, 3, d, tzinfo=UTC) for d in (3, 10, 17, 24)))
-    assert stage(days, hosted=False) == "participant"
-
-
-def test_stage_three_chats_over_two_months_stays_participant() -> None:
-    days = chats(datetime(2026, 2, 24, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC), datetime(2026, 3, 10, tzinfo=UTC))
-    assert stage(days, hosted=False) == "participant"
-
-
-def test_stage_same_month_in_different_years_counts_twice() -> None:
-    days = chats(*(datetime(2025, 3, d, tzinfo=UTC) for d in (3, 10, 17)), datetime(2026, 3, 3, tzinfo=UTC))
-    assert stage(days, hosted=False) == "regular"
-
-
-def test_stage_leader_when_hosted() -> None:
-    assert stage({}, hosted=True) == "leader"
-    days = chats(*(datetime(2026, m, 3, tzinfo=UTC) for m in (1, 2, 3, 4)))
-    assert stage(days, hosted=True) == "leader"
 
 
 # -- flags ------------------------------------------------------------------------------------------------
