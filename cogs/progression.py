@@ -36,6 +36,8 @@ def settings_embed(config: ProgressionConfig, guild: discord.Guild) -> discord.E
     """A server's thresholds, its recognition and the stage table they make."""
     role = guild.get_role(config.role_id) if config.role_id else None
     shown = role.mention if role else ("deleted: choose another" if config.role_id else "none")
+    if role is not None and not (guild.me.guild_permissions.manage_roles and role.is_assignable()):
+        shown += " (I can't hand it out now: give me Manage Roles and move my role above it)"
     embed = discord.Embed(title="Progression settings", description=stage_table_text(config.thresholds))
     embed.add_field(name="Thresholds", value=thresholds_text(config.thresholds), inline=False)
     embed.add_field(name="Recognition", value=f"**Role on reaching helper or leader:** {shown}\n"

@@ -162,6 +162,20 @@ async def test_a_wrong_setting_gets_one_sentence_and_nothing_is_stored(standin, 
     assert await _config(bot, sample) == ProgressionConfig(sample.guild.id)
 
 
+async def test_a_role_needs_manage_roles_and_the_settings_say_when_it_cannot_be_handed_out(standin, sample, bot):
+    helpers, mine = sample.roles["helpers"], sample.roles["heartbeat"]
+    saved = await slash(standin, sample.admin, "progression settings", role=helpers)
+    assert saved.text.startswith("Saved.") and "I can't hand it out now" not in saved.text
+    # Manage Roles taken away; the gateway delivers that before the next command.
+    await standin.edit_role(sample.guild, mine, permissions=mine.permissions & ~(1 << 28))
+    shown = await slash(standin, sample.admin, "progression settings")
+    assert f"<@&{helpers.id}> (I can't hand it out now: give me Manage Roles and move my role above it)" in shown.text
+    refused = await slash(standin, sample.admin, "progression settings", role=sample.roles["notify"])
+    assert refused.ephemeral and refused.text == ("I need the Manage Roles permission to hand out a role: grant it to "
+                                                  "my role, then try again.")
+    assert (await _config(bot, sample)).role_id == helpers.id
+
+
 @pytest.mark.parametrize("who", ["member", "moderator", "host"])
 async def test_settings_refuse_members_who_are_not_admins(standin, sample, bot, who):
     user = {"member": sample.members[0], "moderator": sample.moderator, "host": sample.host}[who]
