@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.access import admin_only, moderator_only
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
-from bot.domain.progression_settings import changed_thresholds, stage_table_text, thresholds_text
+from bot.domain.progression_settings import changed_thresholds, stage_table_text, thanks_text, thresholds_text
 from bot.permissions import missing
 from bot.storage import ProgressionConfig
 
@@ -40,6 +40,9 @@ def settings_embed(config: ProgressionConfig, guild: discord.Guild) -> discord.E
         shown += " (I can't hand it out now: give me Manage Roles and move my role above it)"
     embed = discord.Embed(title="Progression settings", description=stage_table_text(config.thresholds))
     embed.add_field(name="Thresholds", value=thresholds_text(config.thresholds), inline=False)
+    emoji, words = thanks_text(config.thresholds)
+    embed.add_field(name="Thanks", value=emoji, inline=False)
+    embed.add_field(name="Words of thanks", value=words, inline=False)
     embed.add_field(name="Recognition", value=f"**Role on reaching helper or leader:** {shown}\n"
                     f"**Congratulate in the chat channel:** {'yes' if config.congratulate else 'no'}",
                     inline=False)

@@ -14,6 +14,7 @@ from bot.domain.progression import MonthRow, Standing
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # An embed field holds 1024 characters: the latest months, about 70 characters each, and a count of the rest.
 SHOWN_MONTHS = 12
+JOURNEY_LENGTH = 980  # leaves room for the count of earlier months within the field's 1024
 MAX_NAME_LENGTH = 32  # a Discord display name's longest
 
 
@@ -73,13 +74,19 @@ def _month_line(row: MonthRow, current: str | None) -> str:
 
 
 def _journey(months: list[MonthRow], current: str | None) -> str:
-    """The latest months, newest first, and how many earlier ones there are."""
+    """The latest months, newest first (as many as fit a field), and how many earlier ones there are."""
     if not months:
         return "Nothing recorded yet: months are written as they go by."
-    shown = list(reversed(months))[:SHOWN_MONTHS]
-    lines = [_month_line(row, current) for row in shown]
-    if len(months) > len(shown):
-        lines.append(f"…and {_plural(len(months) - len(shown), 'earlier month')}.")
+    lines: list[str] = []
+    length = 0
+    for row in reversed(months[-SHOWN_MONTHS:]):
+        line = _month_line(row, current)
+        if length + len(line) + 1 > JOURNEY_LENGTH:
+            break
+        lines.append(line)
+        length += len(line) + 1
+    if len(months) > len(lines):
+        lines.append(f"…and {_plural(len(months) - len(lines), 'earlier month')}.")
     return "\n".join(lines)
 
 

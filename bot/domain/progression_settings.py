@@ -17,7 +17,8 @@ from bot.domain.text import excerpt
 # The numbers, in the order the settings show them (every field of Thresholds but the two lists).
 NUMBERS = tuple(f.name for f in fields(Thresholds) if f.name in LIMITS)
 # A server's own lists stay short: each entry is checked against every message and reaction in its channels.
-MAX_THANKS_EMOJI = 20
+# Each list is shown in an embed field of 1024 characters: 15 custom emoji of 58 and 20 words of 30 fit.
+MAX_THANKS_EMOJI = 15
 MAX_THANKS_WORDS = 20
 MAX_WORD_LENGTH = 30
 # A custom emoji as Discord writes it in a message or reaction: <:name:id>, or <a:name:id> when animated.
@@ -124,7 +125,7 @@ def stage_table_text(t: Thresholds) -> str:
 
 
 def thresholds_text(t: Thresholds) -> str:
-    """Every threshold with its value and range, then the thanks lists."""
+    """Every number with its value and range (and its default, when changed)."""
     default = Thresholds()
     lines = []
     for name in NUMBERS:
@@ -132,8 +133,11 @@ def thresholds_text(t: Thresholds) -> str:
         value = getattr(t, name)
         note = "" if value == getattr(default, name) else f" (default {getattr(default, name)})"
         lines.append(f"`{name}` {value}{note} · {low}–{high}")
+    return "\n".join(lines)
+
+
+def thanks_text(t: Thresholds) -> tuple[str, str]:
+    """The reactions that count as thanks, and the server's own words of thanks besides the built-in ones."""
     emoji = " ".join(t.thanks_emoji) if t.thanks_emoji else "none"
     words = ", ".join(t.thanks_words) if t.thanks_words else "only the built-in ones"
-    lines.append(f"`thanks_emoji` {emoji}")
-    lines.append(f"`thanks_words` {words} (always: thanks, thank you, ty, thx)")
-    return "\n".join(lines)
+    return f"`thanks_emoji` {emoji}", f"`thanks_words` {words} (always: thanks, thank you, ty, thx)"

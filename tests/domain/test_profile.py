@@ -91,6 +91,18 @@ def test_a_long_history_shows_the_latest_months_and_counts_the_rest():
     assert len(journey) <= 1024
 
 
+def test_the_busiest_history_still_fits_an_embed_field():
+    months = [row(f"2026-{n % 12 + 1:02d}", "regular" if n % 2 else "participant",
+                  "participant" if n % 2 else "regular", chats=100, answers=1000, helpful=1000, thanks=1000)
+              for n in range(12)]
+    parts = profile_parts(Standing(REGULAR.verdict, REGULAR.figures, REGULAR.thresholds, months, 1, 1, 1, 1, 1,
+                                   "helper", "x"), "Priya", "2026-12")
+    journey = fields(parts)["Month by month"]
+    assert len(journey) <= 1024 and journey.startswith("**Dec 2026** (so far) · participant → regular · 100 chats")
+    shown = len(journey.splitlines()) - 1
+    assert 8 <= shown < 12 and journey.endswith(f"…and {12 - shown} earlier months.")
+
+
 def test_names_are_shown_as_typed_never_as_markdown():
     parts = profile_parts(REGULAR, "*Star*  _dust_ " + "x" * 40)
     assert parts.title.startswith("\\*Star\\* \\_dust\\_ x") and parts.title.endswith("'s journey")

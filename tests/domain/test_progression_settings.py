@@ -12,6 +12,7 @@ from bot.domain.progression_settings import (
     parse_thanks_emoji,
     parse_thanks_words,
     stage_table_text,
+    thanks_text,
     thresholds_text,
 )
 
@@ -35,7 +36,7 @@ def test_thanks_emoji_are_read_from_a_list(text, emoji):
     ("1", "thanks_emoji: '1' is not an emoji"),
     ("<:x:1>", "thanks_emoji: '<:x:1>' is not an emoji"),
     (" , ", "thanks_emoji is empty"),
-    (" ".join(chr(0x1F600 + n) for n in range(21)), "thanks_emoji takes at most 20 emoji (you gave 21)."),
+    (" ".join(chr(0x1F600 + n) for n in range(16)), "thanks_emoji takes at most 15 emoji (you gave 16)."),
 ])
 def test_wrong_thanks_emoji_are_refused(text, sentence):
     with pytest.raises(UserError, match=sentence.replace("(", r"\(").replace(")", r"\)")):
@@ -100,9 +101,23 @@ def test_the_stage_table_follows_a_servers_numbers():
 
 
 def test_thresholds_text_lists_every_number_with_its_range_and_default():
-    text = thresholds_text(Thresholds(regular_chats=6, thanks_words=("cheers",)))
-    assert [line.split("`")[1] for line in text.splitlines()] == [*NUMBERS, "thanks_emoji", "thanks_words"]
+    text = thresholds_text(Thresholds(regular_chats=6))
+    assert [line.split("`")[1] for line in text.splitlines()] == list(NUMBERS)
     assert "`regular_chats` 6 (default 4) · 1–100" in text
     assert "`window_days` 90 · 28–366" in text
-    assert "`thanks_emoji` 🙏 ❤️ 💯" in text and "`thanks_words` cheers (always:" in text
-    assert "`thanks_emoji` none" in thresholds_text(Thresholds(thanks_emoji=()))
+
+
+def test_thanks_text_shows_both_lists():
+    assert thanks_text(Thresholds(thanks_words=("cheers", "much obliged"))) == (
+        "`thanks_emoji` 🙏 ❤️ 💯", "`thanks_words` cheers, much obliged (always: thanks, thank you, ty, thx)")
+    assert thanks_text(Thresholds(thanks_emoji=()))[0] == "`thanks_emoji` none"
+
+
+def test_the_longest_lists_fit_an_embed_field_each():
+    emoji = " ".join(f"<a:{'e' * 31}{n % 10}:{10 ** 20 + n}>" for n in range(15))
+    words = ", ".join(f"{'w' * 29}{chr(97 + n)}" for n in range(20))
+    t = Thresholds(thanks_emoji=parse_thanks_emoji(emoji), thanks_words=parse_thanks_words(words))
+    assert len(t.thanks_emoji) == 15 and len(t.thanks_words) == 20
+    assert all(len(text) <= 1024 for text in thanks_text(t))
+    worst = Thresholds(**{name: 100 for name in NUMBERS if name not in ("window_days", "regular_months")})
+    assert len(thresholds_text(worst)) <= 1024
