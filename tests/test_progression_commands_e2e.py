@@ -98,6 +98,33 @@ async def test_channel_commands_refuse_members_who_are_not_admins(standin: Stand
     assert await bot.storage.progression.channels(sample.guild.id) == [sample.channels["general"].id]
 
 
+async def _acts(bot, message) -> list[tuple[str, int]]:
+    """The acts recorded for a message, once it has been judged and committed."""
+    async def judged():
+        if bot.chats.capture.acts.remembered(message.id) is None:
+            return None
+        await bot.chats.ingest.flush()
+        return ([(a.kind, a.target_user_id) for a in await bot.storage.acts.of_message(message.id)],)
+    return (await bot.chats.wait_for(judged))[0]
+
+
+async def test_thanks_in_a_channel_count_while_it_is_added_in_the_servers_own_words(standin, sample, bot):
+    await create_series(standin, sample)
+    help_channel, chat, (kai, mei) = sample.channels["help"], sample.channels["chat"], sample.members[:2]
+    await slash(standin, sample.admin, "progression channels add", channel=help_channel)
+    await slash(standin, sample.admin, "progression settings", thanks_words="merci, gracias")
+    tip = await standin.say(mei, help_channel, "The ferry is cheaper before 8.")
+    merci = await standin.say(kai, help_channel, "merci!", reply_to=tip)
+    assert await _acts(bot, merci) == [("thanks", mei.id)]
+
+    await slash(standin, sample.admin, "progression channels remove", channel=help_channel)
+    later = await standin.say(kai, help_channel, "gracias", reply_to=tip)
+    marker = await standin.say(kai, chat, f"gracias <@{mei.id}>")
+    assert await _acts(bot, marker) == [("thanks", mei.id)]  # the chat channel's message, judged after the other
+    assert bot.chats.capture.acts.remembered(later.id) is None
+    assert await bot.storage.acts.of_message(later.id) == []
+
+
 # -- settings --------------------------------------------------------------------------------------------
 
 async def test_settings_with_no_options_show_every_threshold_recognition_and_the_stage_table(standin, sample, bot):

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import fields
 from typing import Any
 
+from bot.domain.acts import THANKS_WORDS
 from bot.domain.errors import UserError
 from bot.domain.progression import DEFAULT_THANKS_EMOJI, LIMITS, Thresholds
 from bot.domain.text import excerpt
@@ -140,4 +141,4 @@ def thanks_text(t: Thresholds) -> tuple[str, str]:
     """The reactions that count as thanks, and the server's own words of thanks besides the built-in ones."""
     emoji = " ".join(t.thanks_emoji) if t.thanks_emoji else "none"
     words = ", ".join(t.thanks_words) if t.thanks_words else "only the built-in ones"
-    return f"`thanks_emoji` {emoji}", f"`thanks_words` {words} (always: thanks, thank you, ty, thx)"
+    return f"`thanks_emoji` {emoji}", f"`thanks_words` {words} (always: {', '.join(THANKS_WORDS)})"

@@ -109,7 +109,9 @@ def test_thresholds_text_lists_every_number_with_its_range_and_default():
 
 def test_thanks_text_shows_both_lists():
     assert thanks_text(Thresholds(thanks_words=("cheers", "much obliged"))) == (
-        "`thanks_emoji` 🙏 ❤️ 💯", "`thanks_words` cheers, much obliged (always: thanks, thank you, ty, thx)")
+        "`thanks_emoji` 🙏 ❤️ 💯",
+        "`thanks_words` cheers, much obliged (always: thanks, thank you, thankyou, thank u, ty, tysm, thx, cheers, "
+        "much appreciated, appreciate it, 🙏)")
     assert thanks_text(Thresholds(thanks_emoji=()))[0] == "`thanks_emoji` none"
 
 
