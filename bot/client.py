@@ -36,6 +36,8 @@ COGS = (
     "cogs.welcome",
     "cogs.chat",
     "cogs.live",
+    "cogs.progression",
+    "cogs.profile",
 )
 
 

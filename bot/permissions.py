@@ -15,7 +15,8 @@ CHANNEL_NEEDS: dict[str, discord.Permissions] = {
     "moderator": discord.Permissions(view_channel=True, send_messages=True, embed_links=True, attach_files=True),
 }
 
-# Server-wide: Discord scheduled events for each session, and the opt-in notify role.
+# Server-wide: Discord scheduled events for each session, the opt-in notify role, and the role a server grants on
+# reaching helper or leader (/progression settings).
 GUILD_NEEDS = discord.Permissions(manage_events=True, manage_roles=True)
 
 

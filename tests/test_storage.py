@@ -669,6 +669,14 @@ async def test_series_create_get_find_and_all(storage: Storage) -> None:
     assert [s.id for s in await storage.series.all()] == [other.id, series.id, second.id]
 
 
+async def test_series_most_answers_is_on_unless_created_or_edited_off(storage: Storage) -> None:
+    """The recap's most-answers list: on by default, off when created so, and switched by update."""
+    assert (await _series(storage)).most_answers
+    quiet = await _series(storage, "Quiet", most_answers=False)
+    assert not quiet.most_answers and not (await storage.series.get(quiet.id)).most_answers  # type: ignore[union-attr]
+    assert (await storage.series.update(quiet.id, {"most_answers": True})).most_answers
+
+
 async def test_series_create_refuses_a_name_used_in_the_server(storage: Storage) -> None:
     """Names are unique per server, ignoring case; another server may reuse one."""
     await _series(storage)

@@ -28,7 +28,8 @@ def _columns(edit: SeriesEdit, spec: SeriesSpec) -> dict[str, Any]:
         "first_question_seconds": (edit.first_question, int(spec.plan.first_question.total_seconds())),
         "pacing": (edit.pacing, spec.plan.pacing),
         "reminders": (edit.reminders, None if edit.reminders is None else _seconds(edit.reminders)),
-        "use_threads": (edit.use_threads, edit.use_threads)}
+        "use_threads": (edit.use_threads, edit.use_threads),
+        "most_answers": (edit.most_answers, edit.most_answers)}
     return {column: value for column, (option, value) in given.items() if option is not None}
 
 
@@ -40,7 +41,7 @@ class SeriesEditor:
         self._clock = clock
 
     async def create(self, guild_id: int, spec: SeriesSpec, *, channel_id: int, reminders: tuple[timedelta, ...],
-                     use_threads: bool, created_by: int) -> Series:
+                     use_threads: bool, created_by: int, most_answers: bool = True) -> Series:
         """Store a new series as specified; a name the server already uses is a UserError."""
         try:
             return await self._storage.series.create(
@@ -49,7 +50,8 @@ class SeriesEditor:
                 duration_seconds=int(spec.plan.duration.total_seconds()),
                 spacing_seconds=int(spec.plan.spacing.total_seconds()),
                 first_question_seconds=int(spec.plan.first_question.total_seconds()), pacing=spec.plan.pacing,
-                reminders=_seconds(reminders), use_threads=use_threads, created_by=created_by, now=self._clock())
+                reminders=_seconds(reminders), use_threads=use_threads, created_by=created_by, now=self._clock(),
+                most_answers=most_answers)
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name, "
                             "or change it with `/chat edit`.") from None

@@ -52,9 +52,13 @@ class Transcripts:
                             questions=questions, messages=messages, checked_in=checked_in,
                             first_timers=await self._storage.activity.first_timers(session.id),
                             names=self._names(session, messages, checked_in))
-        transcript = Transcript(session_id=session.id, recap=recap_text(record, recap_stats(record)),
-                                markdown=transcript_markdown(record), html=transcript_html(record),
-                                created_at=self._clock())
+        # A series may leave out who answered most; an ad hoc chat (or a deleted series') keeps the default.
+        series = None if session.series_id is None else await self._storage.series.get(session.series_id)
+        most_answers = series.most_answers if series is not None else True
+        transcript = Transcript(session_id=session.id,
+                                recap=recap_text(record, recap_stats(record), most_answers=most_answers),
+                                markdown=transcript_markdown(record),
+                                html=transcript_html(record, most_answers=most_answers), created_at=self._clock())
         await self._storage.transcripts.save(transcript)
         return transcript
 

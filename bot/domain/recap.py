@@ -154,8 +154,11 @@ def _question_lines(record: ChatRecord, stats: RecapStats) -> list[str]:
     return ["**Answers per question**\n" + full, "**Answers per question**\n" + short]
 
 
-def recap_text(record: ChatRecord, stats: RecapStats) -> str:
-    """Return the public recap post: Discord Markdown, at most 2000 characters, names as plain text."""
+def recap_text(record: ChatRecord, stats: RecapStats, *, most_answers: bool = True) -> str:
+    """Return the public recap post: Discord Markdown, at most 2000 characters, names as plain text.
+
+    `most_answers` False leaves out the list of who answered most (a series may prefer not to rank its members).
+    """
     title = f"**{_plain(display_hashtag(record), MAX_NAME_LENGTH * 2)} recap**"
     if record.topic and record.topic.strip():
         title += " — " + _plain(record.topic, MAX_TOPIC_LENGTH)
@@ -181,7 +184,7 @@ def recap_text(record: ChatRecord, stats: RecapStats) -> str:
             f"👋 A warm welcome to our first-timers: {_join_names(shown)}!",
             f"👋 A warm welcome to our {plural(len(stats.first_timers), 'first-timer')}!",
         ])
-    if stats.top_answerers:
+    if most_answers and stats.top_answerers:
         sections.append(["**Most answers:** " + " · ".join(f"{_plain(n)} ({c})" for n, c in stats.top_answerers)])
     if stats.top_repliers:
         sections.append(

@@ -138,6 +138,7 @@ class SeriesEdit:
     pacing: str | None = None
     reminders: tuple[timedelta, ...] | None = None
     use_threads: bool | None = None
+    most_answers: bool | None = None
 
     def applied_to(self, current: SeriesSpec) -> SeriesSpec:
         """The series as it would be with these options over `current`; a plan they break is a UserError.
@@ -165,7 +166,7 @@ def parse_edit(*, name: str | None = None, hashtag: str | None = None, channel_i
                weekday: str | None = None, local_time: str | None = None, zone: str | None = None,
                duration: str | None = None, spacing: str | None = None, first_question: str | None = None,
                pacing: str | None = None, reminders: str | None = None,
-               use_threads: bool | None = None) -> SeriesEdit:
+               use_threads: bool | None = None, most_answers: bool | None = None) -> SeriesEdit:
     """Validate each option a host gave `/chat edit` on its own (None: not given), naming the one that is wrong."""
     def parsed(what: str, parse: Callable[[str], T], text: str | None) -> T | None:
         return None if text is None else option(what, parse, text)
@@ -178,7 +179,7 @@ def parse_edit(*, name: str | None = None, hashtag: str | None = None, channel_i
         duration=parsed("duration", parse_duration, duration), spacing=parsed("spacing", parse_duration, spacing),
         first_question=parsed("first_question", parse_first_question, first_question),
         pacing=parsed("pacing", _pacing, pacing), reminders=parsed("reminders", parse_reminders, reminders),
-        use_threads=use_threads)
+        use_threads=use_threads, most_answers=most_answers)
 
 
 def _pacing(text: str) -> str:

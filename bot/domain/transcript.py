@@ -225,7 +225,7 @@ def _html_people(pairs: Iterable[tuple[str, int]]) -> str:
     return " · ".join(f"{_e(name)} ({count})" for name, count in pairs)
 
 
-def _html_summary(record: ChatRecord, stats: RecapStats) -> list[str]:
+def _html_summary(record: ChatRecord, stats: RecapStats, most_answers: bool) -> list[str]:
     """Render the chat's figures as a definition list."""
     rows = [
         ("Attendees", str(stats.attendees)),
@@ -241,7 +241,7 @@ def _html_summary(record: ChatRecord, stats: RecapStats) -> list[str]:
     escaped = [(_e(label), _e(value)) for label, value in rows]
     if stats.first_timers:
         escaped.append(("First-timers", ", ".join(_e(name) for name in stats.first_timers)))
-    if stats.top_answerers:
+    if most_answers and stats.top_answerers:
         escaped.append(("Most answers", _html_people(stats.top_answerers)))
     if stats.top_repliers:
         escaped.append(("Most replies to others", _html_people(stats.top_repliers)))
@@ -264,8 +264,11 @@ def _html_time(message: ChatMessage, tz: dt.tzinfo) -> str:
     return stamp
 
 
-def transcript_html(record: ChatRecord) -> str:
-    """Return a self-contained HTML5 transcript: the figures, then the chat grouped by question."""
+def transcript_html(record: ChatRecord, *, most_answers: bool = True) -> str:
+    """Return a self-contained HTML5 transcript: the figures, then the chat grouped by question.
+
+    `most_answers` False leaves out who answered most, as the recap does for a series that turned it off.
+    """
     names = display_names(record)
     stats = recap_stats(record)
     tz = _zone(record)
@@ -296,7 +299,7 @@ def transcript_html(record: ChatRecord) -> str:
         f'<p class="meta"><strong>When:</strong> {_e(local)}</p>',
         f'<p class="meta"><strong>UTC:</strong> {_e(utc)}</p>',
         "</header>",
-        *_html_summary(record, stats),
+        *_html_summary(record, stats, most_answers),
         "<main>",
     ]
     for section in _sections(record):

@@ -38,11 +38,13 @@ class Series:
     created_at: datetime
     #: How long before each session a reminder goes out, in seconds, longest first.
     reminders: tuple[int, ...] = (86400, 3600)
+    #: Whether the recap lists the members with the most answers (a host may turn it off for a gentler recap).
+    most_answers: bool = True
 
     #: Columns a host may change with storage.series.update.
     EDITABLE: ClassVar[tuple[str, ...]] = (
         "name", "hashtag", "channel_id", "weekday", "local_time", "timezone", "duration_seconds",
-        "spacing_seconds", "first_question_seconds", "pacing", "use_threads", "paused", "reminders",
+        "spacing_seconds", "first_question_seconds", "pacing", "use_threads", "paused", "reminders", "most_answers",
     )
 
     @classmethod
@@ -56,6 +58,7 @@ class Series:
             pacing=row["pacing"], use_threads=bool(row["use_threads"]), paused=bool(row["paused"]),
             created_by=row["created_by"], created_at=required(from_text(row["created_at"])),
             reminders=tuple(int(part) for part in row["reminders"].split(",") if part),
+            most_answers=bool(row["most_answers"]),
         )
 
 
@@ -65,7 +68,8 @@ class SeriesQueries(Queries):
     async def create(self, *, guild_id: int, name: str, hashtag: str, channel_id: int, weekday: int,
                      local_time: time, timezone: str, duration_seconds: int, spacing_seconds: int,
                      first_question_seconds: int, pacing: str, created_by: int, now: datetime,
-                     reminders: tuple[int, ...] = (86400, 3600), use_threads: bool = False) -> Series:
+                     reminders: tuple[int, ...] = (86400, 3600), use_threads: bool = False,
+                     most_answers: bool = True) -> Series:
         """Store a new series; a name already used in the server (any case) raises DuplicateName."""
         async with self._db.transaction() as conn:
             if await self.find(guild_id, name) is not None:
@@ -73,10 +77,10 @@ class SeriesQueries(Queries):
             cursor = await conn.execute(
                 "INSERT INTO chat_series (guild_id, name, hashtag, channel_id, weekday, local_time, timezone, "
                 "duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by, created_at, reminders, "
-                "use_threads) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "use_threads, most_answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, name, hashtag, channel_id, weekday, local_time.strftime("%H:%M"), timezone,
                  duration_seconds, spacing_seconds, first_question_seconds, pacing, created_by,
-                 to_text(now, "now"), ",".join(map(str, reminders)), int(use_threads)),
+                 to_text(now, "now"), ",".join(map(str, reminders)), int(use_threads), int(most_answers)),
             )
             series_id = cursor.lastrowid
             await cursor.close()

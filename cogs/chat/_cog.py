@@ -76,19 +76,21 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
                            first_question="When Q1 comes after the start, e.g. 5m",
                            pacing="fixed: on the clock; adaptive: when answers die down",
                            reminders="When to remind people before each chat, e.g. 24h, 1h (or none)",
-                           threads="Open a thread on each question for its answers")
+                           threads="Open a thread on each question for its answers",
+                           most_answers="List who answered most in the recap (default on)")
     @host_only
     async def create(self, interaction: discord.Interaction, name: str, hashtag: str, channel: discord.TextChannel,
                      weekday: Weekday, time: str, zone: str | None = None, duration: str = "60m",
                      spacing: str = "10m", first_question: str = "5m", pacing: Pacing = "fixed",
-                     reminders: str = "24h, 1h", threads: bool = False) -> None:
+                     reminders: str = "24h, 1h", threads: bool = False, most_answers: bool = True) -> None:
         assert interaction.guild_id is not None
         default_zone = await server_zone(self.bot.storage, interaction.guild_id, self.bot.settings.defaults.timezone)
         spec = build_spec(name=name, hashtag=hashtag, weekday=weekday, local_time=time, zone=zone or default_zone,
                           duration=duration, spacing=spacing, first_question=first_question, pacing=pacing)
         leads = option("reminders", parse_reminders, reminders)
         series = await self.bot.chats.series.create(interaction.guild_id, spec, channel_id=channel.id, reminders=leads,
-                                                    use_threads=threads, created_by=interaction.user.id)
+                                                    use_threads=threads, created_by=interaction.user.id,
+                                                    most_answers=most_answers)
         await interaction.response.send_message(
             f"Created {await self._described(series)}\n{plan_summary(spec.plan)}.\n"
             "Add questions with `/chat questions add` or `/chat questions import`.", ephemeral=True)
@@ -107,20 +109,22 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     @app_commands.command(name="edit", description="Change a series; unset options keep their value")
     @app_commands.describe(series="Which series", name="New name", hashtag="New hashtag", channel="New channel",
                            weekday="New day", time="New local start time", zone="New IANA time zone",
-                           duration="New length", spacing="New time between questions",
-                           first_question="New delay before Q1", pacing="New pacing",
-                           reminders="New reminder times, e.g. 24h, 1h (or none)",
-                           threads="Open a thread on each question for its answers")
+                           duration="New length", spacing="New time between questions", pacing="New pacing",
+                           first_question="New delay before Q1", reminders="New reminder times, e.g. 24h, 1h (or none)",
+                           threads="Open a thread on each question for its answers",
+                           most_answers="List who answered most in the recap")
     @host_only
     async def edit(self, interaction: discord.Interaction, series: str | None = None, name: str | None = None,
                    hashtag: str | None = None, channel: discord.TextChannel | None = None,
                    weekday: Weekday | None = None, time: str | None = None, zone: str | None = None,
                    duration: str | None = None, spacing: str | None = None, first_question: str | None = None,
-                   pacing: Pacing | None = None, reminders: str | None = None, threads: bool | None = None) -> None:
+                   pacing: Pacing | None = None, reminders: str | None = None, threads: bool | None = None,
+                   most_answers: bool | None = None) -> None:
         current = await chosen_series(self.bot.storage, interaction, series)
         edit = parse_edit(name=name, hashtag=hashtag, channel_id=channel.id if channel else None, weekday=weekday,
                           local_time=time, zone=zone, duration=duration, spacing=spacing,
-                          first_question=first_question, pacing=pacing, reminders=reminders, use_threads=threads)
+                          first_question=first_question, pacing=pacing, reminders=reminders, use_threads=threads,
+                          most_answers=most_answers)
         updated = await self.bot.chats.series.edit(current.id, edit)
         await interaction.response.send_message(f"Updated {await self._described(updated)}", ephemeral=True)
         await self.bot.chats.scheduling.schedule_series(updated.id)

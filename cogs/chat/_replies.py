@@ -24,6 +24,8 @@ def describe(series: Series, next_starts: list[datetime]) -> str:
     """One series for `/chat list`: when it runs, where, and its next sessions."""
     head = (f"**{series.name}** · #{series.hashtag} · {WEEKDAY_NAMES[series.weekday]}s "
             f"{series.local_time:%H:%M} {series.timezone} in <#{series.channel_id}>")
+    head += "\nThe recap lists who answered most." if series.most_answers else \
+        "\nThe recap leaves out who answered most."
     if series.paused:
         return head + "\nPaused: `/chat resume` brings it back."
     return head + "\n" + "\n".join(f"• {when(start)}" for start in next_starts)

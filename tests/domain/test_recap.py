@@ -148,6 +148,14 @@ def test_recap_text_of_the_scripted_chat():
     assert not MENTION.search(text)
 
 
+def test_recap_text_leaves_out_most_answers_when_the_series_turned_it_off():
+    with_list = recap_text(RECORD, recap_stats(RECORD))
+    without = recap_text(RECORD, recap_stats(RECORD), most_answers=False)
+    assert "**Most answers:**" in with_list and "Most answers" not in without
+    assert without == with_list.replace(
+        "**Most answers:** Ann (3) · Bob (2) · Cy (2) · @\u200beveryone (1) · Eve (1)\n\n", "")
+
+
 @pytest.mark.parametrize("name", ["@everyone", "@here", "<@123>", "<@!123>", "<@&456>", "hi @everyone", "@@here"])
 def test_names_never_become_mentions(name: str):
     record = dataclasses.replace(

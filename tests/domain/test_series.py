@@ -58,6 +58,7 @@ def test_parse_edit_keeps_only_the_options_given_each_checked_on_its_own():
     assert edit == SeriesEdit(name="Night Owls", local_time=time(21, 0), first_question=timedelta(0), reminders=(),
                               use_threads=False)
     assert parse_edit() == SeriesEdit()
+    assert parse_edit(most_answers=False) == SeriesEdit(most_answers=False)
     assert parse_edit(zone="europe/paris", pacing="Adaptive", weekday="wed", channel_id=5) == SeriesEdit(
         zone="Europe/Paris", pacing="adaptive", weekday=2, channel_id=5)
 

@@ -210,6 +210,13 @@ def test_html_transcript_shows_the_figures_at_the_top():
         assert row in summary
 
 
+def test_html_transcript_leaves_out_most_answers_when_the_series_turned_it_off():
+    page = transcript_html(RECORD, most_answers=False)
+    summary = page[page.index('class="summary"'):page.index("<main>")]
+    assert "Most answers" not in summary
+    assert "<dt>Most replies to others</dt><dd>Bob (2) · Cy (1)</dd>" in summary
+
+
 def test_html_transcript_escapes_user_strings():
     page = transcript_html(RECORD)
     assert "<script>" not in page
