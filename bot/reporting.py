@@ -8,6 +8,7 @@ as an embed with Previous/Next (`ProgressionPage`, which works after a restart: 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -39,14 +40,14 @@ FILE_NAMES = {"md": ("progression.md",), "csv": ("progression.csv",), "json": ("
 
 async def progression_report(storage: Storage, guild_id: int, *, months: int | None = None,
                              first: str | None = None, last: str | None = None,
-                             server: str = "this server") -> ProgressionReport:
+                             server: str = "this server", name: str = "") -> ProgressionReport:
     """A server's report over the last `months` months, or from `first` to `last` ('YYYY-MM', both included).
 
     "The last N months" are N calendar months ending with the latest month recorded (the running one, if it is
     written). Without `months`, a missing `first` or `last` is the earliest or latest month recorded. The time
-    zone and thresholds are those of the range's latest month. Raises UserError, one sentence naming `server`,
-    for months out of 1-36, a month not written YYYY-MM, a range that ends before it starts, and a server with
-    nothing recorded (in that range).
+    zone and thresholds are those of the range's latest month; `name` (the server's, if known) titles it. Raises
+    UserError, one sentence naming `server`, for months out of 1-36, a month not written YYYY-MM, a range that
+    ends before it starts, and a server with nothing recorded (in that range).
     """
     if months is not None:
         check_months(months)
@@ -73,8 +74,9 @@ async def progression_report(storage: Storage, guild_id: int, *, months: int | N
     for row in rows:
         by_month[row.month].append(row)
     latest = chosen[-1]
-    return build_report(guild_id, [MonthInput(c.month, c.provisional, tuple(by_month[c.month])) for c in chosen],
-                        timezone=latest.timezone, thresholds=latest.thresholds)
+    report = build_report(guild_id, [MonthInput(c.month, c.provisional, tuple(by_month[c.month])) for c in chosen],
+                          timezone=latest.timezone, thresholds=latest.thresholds)
+    return replace(report, server=name) if name else report
 
 
 def report_uploads(report: ProgressionReport, formats: tuple[str, ...] = ("md", "csv", "json", "png")) -> list[Upload]:
@@ -122,7 +124,8 @@ class ProgressionPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
         bot: Heartbeat = interaction.client  # type: ignore[assignment]
         await check_moderator(interaction)
         assert interaction.guild_id is not None
-        report = await progression_report(bot.storage, interaction.guild_id, months=self.months)
+        report = await progression_report(bot.storage, interaction.guild_id, months=self.months,
+                                          name=interaction.guild.name if interaction.guild else "")
         content, embed, view = progression_page(report, self.months, self.page)
         await interaction.response.edit_message(content=content, embed=embed, view=view)
 

@@ -82,7 +82,8 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
         assert interaction.guild_id is not None
         check_months(months)  # before the defer, so a mistake is answered at once
         await interaction.response.defer(ephemeral=True)  # months of rows to read, two charts to draw, four files
-        report = await progression_report(self.bot.storage, interaction.guild_id, months=months)
+        report = await progression_report(self.bot.storage, interaction.guild_id, months=months,
+                                          name=interaction.guild.name if interaction.guild else "")
         content, embed, view = progression_page(report, months, 0)
         # Drawing takes a moment of CPU: off the event loop, so the gateway and the chats keep going meanwhile.
         files, left_out = await asyncio.to_thread(discord_files, report)

@@ -195,6 +195,7 @@ class Progression(commands.GroupCog, group_name="progression",
             raise UserError(f"{member.display_name} is already named a leader.")
         await _reply(interaction, f"{member.mention} is now a leader, named by you; "
                                   "`/progression unname` takes it back.")
+        await self.bot.progression.close_due(interaction.guild_id)  # the running month and any role, at once
 
     @app_commands.command(name="unname", description="Take back a member's naming as a leader")
     @app_commands.describe(member="The member named a leader")
@@ -206,6 +207,7 @@ class Progression(commands.GroupCog, group_name="progression",
             raise UserError(f"{member.display_name} was not named a leader, so there is nothing to take back.")
         await _reply(interaction, f"{member.mention} is no longer named a leader; hosting a chat or helping "
                                   "month after month can still make them one.")
+        await self.bot.progression.close_due(interaction.guild_id)
 
 
 async def setup(bot: Heartbeat) -> None:

@@ -81,8 +81,9 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["heartbeat.db", "newcomers.csv", "newcomers.md", "posts.json",
-                                                     "scene.md", "transcript.html", "transcript.md"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "heartbeat.db", "newcomers.csv", "newcomers.md", "posts.json", "progression-cohorts.png",
+        "progression-stages.png", "progression.csv", "progression.md", "scene.md", "transcript.html", "transcript.md"]
     scene = (out / "scene.md").read_text(encoding="utf-8")
     assert "Ana: /config channel kind:chat" in scene
     assert "Only hosts can do that" in scene
@@ -99,9 +100,10 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     assert "21:45:00] Heartbeat: posts in #getreal-chat (pings nobody): **Q6:**" in scene
     assert "[attached: GetRealChat-2026-03-10.md]" in scene
 
-    # Every chat post exactly once, the recap last, with both transcripts attached.
+    # Every post of the first chat exactly once, its recap last, with both transcripts attached.
     posts = json.loads((out / "posts.json").read_text(encoding="utf-8"))
     chat = [post for post in posts if post["channel"] == "getreal-chat" and not post["ephemeral"]]
+    chat = chat[:next(n for n, post in enumerate(chat) if post["content"].startswith("**#GetRealChat recap")) + 1]
     heads = [post["content"].split("\n")[0].split(" ")[0] for post in chat if not post["content"].startswith("👋")]
     assert heads == ["@everyone", "**Welcome", "**Q1:**", "**Q2:**", "**Q3:**", "**Q4:**", "**Q5:**", "**Q6:**",
                      "**That's", "**#GetRealChat"]
@@ -121,7 +123,7 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     assert newcomers.count("account under 7 days old") == 3  # raiders 0, 3 and 6
     assert "## Raider 6 (Watch)" in newcomers
     recaps = [post for post in posts if post["content"].startswith("**#GetRealChat recap**")]
-    assert len(recaps) == 1
+    assert len(recaps) == 8  # the first chat, then seven weeks to the end of April
     assert recaps[0]["attachments"] == ["GetRealChat-2026-03-10.md", "GetRealChat-2026-03-10.html"]
     assert "3 checked in" in recaps[0]["content"] and "12 answers" in recaps[0]["content"]
 
@@ -149,10 +151,23 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
         assert joined == ["Kai", *(f"Raider {n}" for n in range(7))]
         # The 34 members there before the bot are recorded quietly: seen, but not seen joining.
         assert db.execute("SELECT COUNT(*) FROM members WHERE join_count = 0").fetchone() == (34,)
-        assert db.execute("SELECT COUNT(*) FROM question").fetchone() == (6,)
-        assert db.execute("SELECT status, starts_at FROM chat_session WHERE status != 'planned'").fetchall() == [
-            ("ended", "2026-03-11T01:00:00.000000+00:00")]
-        assert db.execute("SELECT COUNT(*) FROM transcript").fetchone() == (1,)
+        assert db.execute("SELECT COUNT(*) FROM question").fetchone() == (6 + 7,)
+        assert db.execute("SELECT status, starts_at FROM chat_session WHERE status != 'planned' "
+                          "ORDER BY starts_at LIMIT 1").fetchall() == [("ended", "2026-03-11T01:00:00.000000+00:00")]
+        assert db.execute("SELECT COUNT(*) FROM transcript").fetchone() == (8,)
+        assert db.execute("SELECT month, provisional FROM progression_close ORDER BY month").fetchall() == [
+            ("2026-03", 0), ("2026-04", 0), ("2026-05", 1)]
+
+    # Weeks later: two months close at midnight New York time, journeys show, and the report's files are written.
+    assert "Clock: moves on to Wed 01 Apr 2026 00:00 EDT: March ends" in scene
+    assert "Heartbeat: closes April: 33 lurker, 3 participant, 4 regular, 1 helper, 1 leader" in scene
+    assert "Sam: /progression name member:Tomás" in scene and "Priya: /profile" in scene
+    progression = (out / "progression.md").read_text(encoding="utf-8")
+    assert "- Priya: participant Mar → helper Apr" in progression
+    assert "- Tomás: participant Mar → leader Apr" in progression
+    assert (out / "progression.csv").read_text(encoding="utf-8").startswith("month,")
+    for chart in ("progression-stages.png", "progression-cohorts.png"):
+        assert (out / chart).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 async def test_live_process_runs_against_the_standin_and_stops_cleanly_on_sigterm(tmp_path):

@@ -117,9 +117,8 @@ async def play(standin, sample, bot, clock, people: dict[str, User]) -> None:
                 await joined(standin, sample, bot, people[name])
         if day == date(2026, 3, 17):
             move_to(clock, starts(date(2026, 3, 15)))
-            await bot.storage.progression.name(sample.guild.id, people["Tomás"].id, by=sample.moderator.id,
-                                               at=clock())
-            await bot.progression.close_due(sample.guild.id)
+            named = await slash(standin, sample.moderator, "progression name", member=people["Tomás"])
+            assert "leader" in named.text, named.text
         if day == date(2026, 4, 7):
             move_to(clock, starts(date(2026, 4, 6)))
             await joined(standin, sample, bot, people["Pia"])

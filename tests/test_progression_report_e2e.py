@@ -24,7 +24,7 @@ async def test_a_moderator_gets_the_report_and_its_four_files(standin, sample, b
     await record_months(bot.storage, sample.guild.id, inputs())
     reply = await slash(standin, sample.moderator, "report progression")
     assert reply.ephemeral
-    assert reply.embeds[0]["title"] == f"Progression in server {sample.guild.id}, Jan 2026 – Jun 2026"
+    assert reply.embeds[0]["title"] == "Progression in GetReal Community, Jan 2026 – Jun 2026"  # by name, not id
     assert "Kai: lurker Jan → participant Feb → regular Apr → helper Jun" in reply.text
     assert reply.message.custom_ids() == []  # one page: no paging buttons
     files = attached(standin, reply)

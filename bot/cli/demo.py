@@ -450,7 +450,7 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
                     newcomers = await bot.newcomers.report(sample.guild.id, NEWCOMER_DAYS)
                     await play_weeks(standin, sample, scene, bot, clock)
                     progression = await progression_report(bot.storage, sample.guild.id, months=3,
-                                                           server=sample.guild.name)
+                                                           name=sample.guild.name)
             finally:
                 await bot.close()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -20,6 +20,7 @@ from bot.domain.progression_report import (
     Move,
     ProgressionReport,
     share,
+    zone_of,
 )
 
 PAGE_LIMIT = 4000  # an embed's description holds 4096 characters; the rest is room for "(continued)"
@@ -45,7 +46,7 @@ def escape(text: str) -> str:
 
 
 def report_title(report: ProgressionReport) -> str:
-    return f"Progression in server {report.guild_id}, {report.span()}"
+    return f"Progression in {escape(report.server) if report.server else f'server {report.guild_id}'}, {report.span()}"
 
 
 def _percent(count: int, of: int) -> str:
@@ -144,12 +145,13 @@ def _cohort_line(report: ProgressionReport, cohort: Cohort, width: int) -> str:
 def _answered_once(report: ProgressionReport) -> list[_Block]:
     if not report.answered_once:
         return ["Nobody."]
-    return [f"- **{escape(row.name)}**: joined {_day(row.joined_at)}, answered in {report.label(row.month)} "
+    return [f"- **{escape(row.name)}**: joined {_day(row.joined_at, report)}, answered in {report.label(row.month)} "
             f"({row.answers} answer{'' if row.answers == 1 else 's'}), no chat since" for row in report.answered_once]
 
 
-def _day(at: datetime | None) -> str:
-    return at.date().isoformat() if at else "?"
+def _day(at: datetime | None, report: ProgressionReport) -> str:
+    """The server's local date of an instant."""
+    return at.astimezone(zone_of(report.timezone)).date().isoformat() if at else "?"
 
 
 def _block_lines(block: _Block) -> list[str]:

@@ -133,6 +133,7 @@ class ProgressionReport:
     months_to_helper: Median
     cohorts: tuple[Cohort, ...]
     answered_once: tuple[MonthRow, ...] = field(default=())  # each member's row of the month they answered
+    server: str = ""  # the server's name, where it is known
 
     @property
     def first(self) -> str:
@@ -325,12 +326,12 @@ def _reached(cohort: list[list[MonthRow]], window: set[str]) -> dict[str, int]:
 
 
 def _answered_once(rows: list[MonthRow], last: str, in_range: set[str], zone: tzinfo) -> MonthRow | None:
-    """The row of the month a newcomer answered in, if that was their only one and they attended nothing after."""
+    """The row of the month a newcomer answered in, if they took part in that one chat only and in nothing after."""
     joined = _known(rows, "joined_at")
     if joined is None or month_of(joined, zone) not in in_range:
         return None
     answered = [r for r in rows if r.answers > 0]
-    if len(answered) != 1 or answered[0].month == last:
+    if len(answered) != 1 or answered[0].chats > 1 or answered[0].month == last:
         return None
     later = [r for r in rows if r.month > answered[0].month]
     if any(r.chats > 0 or r.checkins > 0 for r in later):
