@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.progression import MonthRow, Thresholds
-from bot.storage import ListedMember, MonthClose, ProgressionConfig, Storage, Tally
+from bot.domain.progression import MonthRow, Tally, Thresholds
+from bot.storage import ListedMember, MonthClose, ProgressionConfig, Storage
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 111111111111111111, 555555555555555555

@@ -324,18 +324,27 @@ def prior_of(row: MonthRow | None, *, named: bool) -> Prior:
 
 
 @dataclass(frozen=True)
-class MonthFigures:
-    """A member's own figures for one month, as the month's row shows them."""
+class Tally:
+    """One member's counts over a stretch of time: a month's own figures, or the window a stage is judged on."""
 
-    chats: int = 0
     answers: int = 0
+    chats_answered: int = 0  # different chats answered in
+    months_answered: int = 0  # different calendar months (server time) answered in
+    chats: int = 0  # different chats attended: posted, answered or checked in
     replies: int = 0
-    helpful: int = 0
-    helped: int = 0
-    thanks: int = 0
     checkins: int = 0
-    hosted: int = 0
-    first_answer_at: datetime | None = None
+    hosted: int = 0  # different chats hosted
+    helpful: int = 0  # helpful acts: different (message, person) pairs, greetings of newcomers included
+    helped: int = 0  # different people helped
+    thanks: int = 0  # thanks received: different (message, giver) pairs
+    thanked_by: int = 0  # different people who thanked them
+    first_answer_at: datetime | None = None  # their first answer in the stretch
+
+    def figures(self) -> Figures:
+        """The figures a stage is judged on."""
+        return Figures(answers=self.answers, chats_answered=self.chats_answered,
+                       months_answered=self.months_answered, helpful_acts=self.helpful, people_helped=self.helped,
+                       thanked_by=self.thanked_by, hosted=self.hosted)
 
 
 @dataclass(frozen=True)
@@ -347,7 +356,7 @@ class Someone:
     joined_at: datetime | None  # None: there before the bot came, so no cohort
 
 
-def month_rows(month: str, people: list[Someone], window: dict[int, Figures], own: dict[int, MonthFigures],
+def month_rows(month: str, people: list[Someone], window: dict[int, Figures], own: dict[int, Tally],
                before: dict[int, MonthRow], named: set[int], t: Thresholds) -> list[MonthRow]:
     """Every listed member's row for a month: the stage judged at its end, and the month's own figures."""
     rows: list[MonthRow] = []
@@ -355,7 +364,7 @@ def month_rows(month: str, people: list[Someone], window: dict[int, Figures], ow
         last = before.get(person.user_id)
         verdict = judge(window.get(person.user_id, Figures()), t,
                         prior_of(last, named=person.user_id in named))
-        figures = own.get(person.user_id, MonthFigures())
+        figures = own.get(person.user_id, Tally())
         first_answer = last.first_answer_at if last is not None and last.first_answer_at else figures.first_answer_at
         rows.append(MonthRow(
             month=month, user_id=person.user_id, name=person.name, stage=verdict.stage,

@@ -99,11 +99,7 @@ class Progression:
         before = {row.user_id: row for row in await self._storage.months.rows(guild_id, previous, previous)}
         rows = domain.month_rows(
             month, sorted(people.values(), key=lambda p: p.user_id), window,
-            {user_id: domain.MonthFigures(
-                chats=tally.chats, answers=tally.answers, replies=tally.replies, helpful=tally.helpful,
-                helped=tally.helped, thanks=tally.thanks, checkins=tally.checkins, hosted=tally.hosted,
-                first_answer_at=tally.first_answer_at) for user_id, tally in own.items()},
-            before, set(await self._storage.progression.named(guild_id)), t)
+            own, before, set(await self._storage.progression.named(guild_id)), t)
         # Told once per move: against this month's provisional rows if written, else the month before.
         earlier = {user_id: row.stage for user_id, row in before.items()}
         earlier.update((row.user_id, row.stage) for row in await self._storage.months.rows(guild_id, month, month))

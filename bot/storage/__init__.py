@@ -29,7 +29,7 @@ from bot.storage.activity import ActivityQueries, NewcomerChat
 from bot.storage.acts import Act, ActQueries, Reaction, ReactionKey
 from bot.storage.checkpoints import CheckpointQueries
 from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
-from bot.storage.figures import FigureQueries, Tally
+from bot.storage.figures import FigureQueries
 from bot.storage.greetings import GreetingQueries
 from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
@@ -63,7 +63,6 @@ __all__ = [
     "WelcomeConfig",
     "ProgressionConfig",
     "MonthClose",
-    "Tally",
     "DuplicateName",
     "MigrationError",
     "NotHeartbeatError",

@@ -4,38 +4,13 @@ queries: the window a stage is judged on, and a month's own figures."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.progression import Figures
+from bot.domain.progression import Tally
 from bot.storage._database import Queries, from_text, to_text
 
 # Past this many members, a tally reads the whole stretch rather than list them in the statement.
 _LISTED_AT_MOST = 500
-
-
-@dataclass(frozen=True)
-class Tally:
-    """One member's counts over a stretch of time."""
-
-    answers: int = 0
-    chats_answered: int = 0  # different chats answered in
-    months_answered: int = 0  # different calendar months (of the boundaries given) answered in
-    chats: int = 0  # different chats attended: posted, answered or checked in
-    replies: int = 0
-    checkins: int = 0
-    hosted: int = 0  # different chats hosted
-    helpful: int = 0  # helpful acts: different (message, person) pairs, greetings of newcomers included
-    helped: int = 0  # different people helped
-    thanks: int = 0  # thanks received: different (message, giver) pairs
-    thanked_by: int = 0  # different people who thanked them
-    first_answer_at: datetime | None = None  # their first answer in the stretch
-
-    def figures(self) -> Figures:
-        """The figures a stage is judged on."""
-        return Figures(answers=self.answers, chats_answered=self.chats_answered,
-                       months_answered=self.months_answered, helpful_acts=self.helpful, people_helped=self.helped,
-                       thanked_by=self.thanked_by, hosted=self.hosted)
 
 
 class FigureQueries(Queries):

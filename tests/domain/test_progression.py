@@ -11,10 +11,10 @@ import pytest
 from bot.domain.errors import UserError
 from bot.domain.progression import (
     Figures,
-    MonthFigures,
     MonthRow,
     Prior,
     Someone,
+    Tally,
     Thresholds,
     judge,
     month_bounds,
@@ -179,7 +179,7 @@ def test_month_rows_judge_every_listed_member_and_carry_the_first_answer_forward
     first = datetime(2026, 2, 3, tzinfo=UTC)
     before = {1: row("2026-02", "participant", first_answer_at=first)}
     people = [Someone(1, "Kai", None), Someone(2, "Ana", first)]
-    rows = month_rows("2026-03", people, {1: REGULAR}, {1: MonthFigures(chats=2, answers=4,
+    rows = month_rows("2026-03", people, {1: REGULAR}, {1: Tally(chats=2, answers=4,
                                                                        first_answer_at=first.replace(month=3))},
                       before, set(), T)
     assert [(r.user_id, r.stage, r.previous, r.answers, r.first_answer_at) for r in rows] == [
