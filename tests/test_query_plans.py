@@ -34,10 +34,10 @@ CONTRACT_TESTS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests")
 # SMALL, so a new table needs a decision.
 GROWING = {"chat_message", "activity", "scheduled_post", "chat_session", "session_cohost", "question", "members",
            "newcomer", "newcomer_review", "chat_greeting", "transcript", "listening_checkpoint",
-           "act", "reaction", "progression_month", "progression_close"}
+           "act", "reaction", "progression_month", "progression_close", "prior_poster", "privacy_audit"}
 # Tables of a few rows per server: reading one whole costs nothing worth an index.
 SMALL = {"guild_config", "bot_meta", "chat_series", "welcome_config", "progression_config", "progression_channel",
-         "progression_named"}
+         "progression_named", "history_import", "privacy_optout"}
 # Columns with a handful of values (the CHECK constraints in the migrations list them): one value covers a share
 # of all history, so an index search on these alone still reads more as history grows.
 ENUMERATED = {"kind", "status", "welcome"}
