@@ -94,6 +94,7 @@ class Heartbeat(commands.Bot):
         self.troubles = errors.Troubles(alert=self._alert_hosts, clock=self.clock)
         # Set at READY: what tests and the demo wait on instead of polling.
         self.connected = asyncio.Event()
+        self.logged_in = asyncio.Event()  # Discord answered the login (set before the database opens)
         self.tree.on_error = errors.report  # type: ignore[method-assign]
 
     @property
@@ -119,6 +120,7 @@ class Heartbeat(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open and migrate storage, start the scheduler, load the cogs, sync commands if they changed."""
+        self.logged_in.set()  # discord.py calls this once its login has been answered
         self._storage = await Storage.open(self.settings.database_path)
         log.info("Database %s at schema version %d", self.settings.database_path,
                  await self._storage.schema_version())
@@ -229,4 +231,5 @@ class Heartbeat(commands.Bot):
                 log.warning("Could not store the last chat messages before stopping (%s); they are read back "
                             "from Discord at the next start", error)
         await self._storage.close()
-        log.info("Heartbeat stopped cleanly")
+        # Only a bot that got going says so: a start that failed is told by whoever stopped it, in one sentence.
+        log.log(logging.INFO if self.connected.is_set() else logging.DEBUG, "Heartbeat stopped cleanly")

@@ -41,6 +41,7 @@ class Defaults:
     welcome_burst_joins: int = 5
     welcome_burst_window_seconds: int = 60
     new_account_hours: int = 24
+    connect_timeout_seconds: int = 30
 
     def __post_init__(self) -> None:
         """Validate every field so a Defaults built in code obeys the same rules as one read from TOML."""
@@ -55,6 +56,7 @@ _DEFAULT_TYPES: dict[str, type] = {
     "welcome_burst_joins": int,
     "welcome_burst_window_seconds": int,
     "new_account_hours": int,
+    "connect_timeout_seconds": int,
 }
 
 
@@ -106,6 +108,9 @@ def load_defaults(path: Path) -> Defaults:
         raise SettingsError(f"The defaults file {path} could not be read ({error.strerror}).") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"The defaults file {path} is not valid TOML ({error}).") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"The defaults file {path} is not UTF-8 text: save it as UTF-8 (any editor's "
+                            "\"Save with encoding\"), then start again.") from None
     for key, value in data.items():
         if key not in _DEFAULT_TYPES:
             allowed = ", ".join(_DEFAULT_TYPES)

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import stat
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -153,3 +154,81 @@ async def test_no_network_is_named_as_such_not_blamed_on_the_database(tmp_path: 
     last = error.decode().strip().splitlines()[-1]
     assert process.returncode == 1
     assert last.startswith("heartbeat: could not reach Discord") and "database" not in last
+
+
+async def run_bot(tmp_path: Path, **env_vars: str) -> tuple[int, str]:
+    """`python -m bot` with DISCORD_TOKEN and these variables; (exit code, stderr) once it ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HEARTBEAT_", "DATABASE_"))}
+    env.update({"DISCORD_TOKEN": SECRET, "DATABASE_PATH": str(tmp_path / "heartbeat.db"), "PYTHONPATH": str(ROOT),
+                **env_vars})
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, error = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, error.decode()
+
+
+def last_line(stderr: str) -> str:
+    assert "Traceback" not in stderr and "stopped cleanly" not in stderr, stderr
+    return stderr.strip().splitlines()[-1]
+
+
+async def test_a_server_that_never_answers_is_given_up_on_after_the_connect_timeout(tmp_path: Path):
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # accepted, and never answered
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    (tmp_path / "defaults.toml").write_text("connect_timeout_seconds = 1\n", encoding="utf-8")
+    async with server:
+        code, stderr = await run_bot(tmp_path, HEARTBEAT_DISCORD_URL=f"http://127.0.0.1:{port}",
+                                     HEARTBEAT_DEFAULTS=str(tmp_path / "defaults.toml"))
+    assert held  # it did connect
+    assert code == 1
+    assert last_line(stderr) == (f"heartbeat: Discord did not answer within 1 s at http://127.0.0.1:{port}: check the "
+                                 "network connection (and any proxy or firewall), then start again.")
+    assert not (tmp_path / "heartbeat.db").exists()  # nothing was opened for a start that never began
+
+
+async def test_discord_answering_502_is_named_as_discords_trouble(tmp_path: Path):
+    async def bad_gateway(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n"
+                     b"Connection: close\r\n\r\nBad Gateway")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(bad_gateway, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        code, stderr = await run_bot(tmp_path, HEARTBEAT_DISCORD_URL=f"http://127.0.0.1:{port}")
+    assert code == 1
+    assert last_line(stderr).startswith("heartbeat: Discord answered 502 (Bad Gateway): it is having trouble")
+
+
+async def test_a_database_path_that_cannot_be_written_says_so(tmp_path: Path):
+    async with StandIn(token=SECRET) as standin:
+        build_sample(standin)
+        code, stderr = await run_bot(tmp_path, HEARTBEAT_DISCORD_URL=standin.url, DATABASE_PATH="/proc/version")
+    assert code == 1
+    assert last_line(stderr).startswith("heartbeat: could not open the database at /proc/version: no file can be "
+                                        "made in /proc")
+
+
+async def test_a_defaults_file_that_is_not_utf8_is_named(tmp_path: Path):
+    (tmp_path / "defaults.toml").write_bytes("timezone = 'Europe/Zürich'\n".encode("latin-1"))
+    code, stderr = await run_bot(tmp_path, HEARTBEAT_DEFAULTS=str(tmp_path / "defaults.toml"))
+    assert code == 2
+    assert last_line(stderr) == (f"heartbeat: The defaults file {tmp_path / 'defaults.toml'} is not UTF-8 text: save "
+                                 "it as UTF-8 (any editor's \"Save with encoding\"), then start again.")
+
+
+def test_the_demo_refuses_an_output_folder_it_cannot_write(tmp_path: Path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--output", str(blocked / "out")], cwd=tmp_path,
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert result.returncode == 2
+    assert last_line(result.stderr).startswith(f"heartbeat: the demo cannot write its output to {blocked / 'out'}")

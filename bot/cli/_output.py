@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -51,6 +52,12 @@ def database_failure(path: Path | str, error: BaseException) -> str:
     if path.is_dir():
         return f"{path} is a folder, not a database file: set DATABASE_PATH to a file such as data/heartbeat.db."
     reason = str(error) or type(error).__name__
+    if isinstance(error, OSError) and path.parent.is_dir() and (
+            not os.access(path.parent, os.W_OK | os.X_OK)
+            or (error.filename and Path(error.filename).parent == path.parent)):  # its lock or journal
+        return (f"could not open the database at {path}: no file can be made in {path.parent} "
+                f"({error.strerror or reason}). Set DATABASE_PATH to a file in a folder this user can write, "
+                "such as data/heartbeat.db.")
     if isinstance(error, sqlite3.DatabaseError) and ("not a database" in reason or "malformed" in reason):
         return (f"{path} is not a usable Heartbeat database (SQLite says: {reason}); nothing in it was changed. "
                 "Restore it from a backup, or move it aside to start with an empty one.")

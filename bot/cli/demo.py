@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cli._output import refuse
 from bot.client import Heartbeat, use_discord_at
 from bot.clock import Clock
 from bot.domain.newcomers import NEWCOMER_DAYS, NewcomerRow, report_csv, report_markdown
@@ -419,7 +420,14 @@ def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Play the scene and write demo-output/."""
+    """Play the scene and write demo-output/ (refused at once if that folder cannot be written)."""
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=args.output):
+            pass
+    except OSError as error:
+        return refuse(f"the demo cannot write its output to {args.output} ({error.strerror or error}): "
+                      "pass --output with a folder you can write, such as --output demo-output.")
     return asyncio.run(run_demo(settings, args.output, quiet=args.quiet))
 
 

@@ -24,6 +24,14 @@ from bot.storage import MigrationError
 log = logging.getLogger("bot")
 
 
+class NoAnswer(Exception):
+    """Discord (or whatever answers at its address) did not answer the login in time.
+
+    Discord answers a login within seconds; past the defaults' connect_timeout_seconds, something on the way (a
+    proxy, a firewall, a wrong HEARTBEAT_DISCORD_URL) holds the connection open without answering.
+    """
+
+
 def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare the subcommand."""
     modes.add_parser("run", help="connect to Discord with DISCORD_TOKEN (the default)")
@@ -43,8 +51,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             asyncio.run(_serve(settings, token))
     except (AlreadyRunning, DatabaseLost) as error:
         return fail(str(error))
+    except (NoAnswer, TimeoutError):  # before OSError: TimeoutError is one, and says nothing of the database
+        where = settings.discord_url or "discord.com"
+        return fail(f"Discord did not answer within {settings.defaults.connect_timeout_seconds} s at {where}: "
+                    "check the network connection (and any proxy or firewall), then start again.")
     except aiohttp.ClientError as error:  # before OSError: aiohttp's connection errors are OSErrors too
         return fail(f"could not reach Discord ({error}): check the network connection, then start again.")
+    except discord.DiscordServerError as error:
+        return fail(f"Discord answered {error.status} ({error.response.reason}): it is having trouble, not this "
+                    "bot; see https://discordstatus.com and start again in a few minutes.")
     except discord.LoginFailure:
         return fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Bot page of the "
                     "Developer Portal into .env.")
@@ -66,6 +81,12 @@ async def _serve(settings: Settings, token: str) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     runner = asyncio.create_task(bot.start(token))
+    try:
+        await _logged_in(bot, runner)
+    except BaseException:
+        runner.cancel()
+        await bot.close()
+        raise
     stopper = asyncio.create_task(stop.wait())
     watcher = asyncio.create_task(_watch_database(bot, settings.database_path))
     try:
@@ -83,6 +104,20 @@ async def _serve(settings: Settings, token: str) -> None:
         await bot.close()
         if not runner.done():
             runner.cancel()
+
+
+async def _logged_in(bot: Heartbeat, runner: asyncio.Task[None]) -> None:
+    """Wait until Discord has answered the login, or the start failed (its error says why), or time is up."""
+    answered = asyncio.create_task(bot.logged_in.wait())
+    try:
+        await asyncio.wait({runner, answered}, timeout=bot.settings.defaults.connect_timeout_seconds,
+                           return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        answered.cancel()
+    if runner.done():
+        runner.result()
+    elif not bot.logged_in.is_set():
+        raise NoAnswer
 
 
 async def _watch_database(bot: Heartbeat, database: Path | str) -> str:
