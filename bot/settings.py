@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,15 @@ log = logging.getLogger(__name__)
 
 #: The repository root when running from a checkout; an installed package simply has no config/ there.
 _REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DEFAULTS_FILE = _REPO_ROOT / "config" / "defaults.toml"
+def config_file(*parts: str) -> Path:
+    """A file of the config/ folder: beside the code in a checkout, else where `pip install .` put it."""
+    for root in (_REPO_ROOT / "config", Path(sys.prefix) / "share" / "heartbeat" / "config"):
+        if root.joinpath(*parts).is_file():
+            return root.joinpath(*parts)
+    return _REPO_ROOT.joinpath("config", *parts)
+
+
+DEFAULT_DEFAULTS_FILE = config_file("defaults.toml")
 DEFAULT_DATABASE_PATH = Path("./data/heartbeat.db")
 DEFAULT_ENV_FILE = Path(".env")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+import bot
 from bot.permissions import required_permissions
 from bot.standin import StandIn
 from bot.standin.sample import build_sample
@@ -35,6 +36,20 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=clean_env(**env), capture_output=True,
                           text=True, timeout=60)
+
+
+def test_version_and_help_say_what_it_is_reads_and_does(tmp_path):
+    version = run_cli("--version", cwd=tmp_path)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert version.returncode == 0 and version.stdout.strip() == f"heartbeat {bot.__version__}"
+    assert f'version = "{bot.__version__}"' in pyproject  # one version, said twice
+    shown = run_cli("--help", cwd=tmp_path)
+    assert shown.returncode == 0
+    for command in ("run", "demo", "invite", "transcript", "report", "backup"):
+        assert re.search(rf"^    {command} +\S", shown.stdout, re.MULTILINE), command  # a line each
+    for variable in ("DISCORD_TOKEN", "DATABASE_PATH", "LOG_LEVEL", "SYNC_GUILD_ID", "HEARTBEAT_DEFAULTS"):
+        assert variable in shown.stdout
+    assert "python -m bot demo " in shown.stdout and "examples:" in shown.stdout
 
 
 def test_missing_token_exits_at_once_with_one_clear_sentence(tmp_path):

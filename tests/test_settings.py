@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
+import bot.settings as settings_module
 from bot.settings import (
     DEFAULT_DEFAULTS_FILE,
     Defaults,
     Settings,
     SettingsError,
+    config_file,
     load_defaults,
     load_settings,
     require_token,
@@ -245,3 +248,20 @@ def test_settings_is_frozen() -> None:
     assert isinstance(settings, Settings)
     with pytest.raises(AttributeError):
         settings.log_level = "DEBUG"  # type: ignore[misc]
+
+
+def test_config_files_come_from_the_checkout_or_where_pip_install_put_them(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    assert config_file("defaults.toml") == REPO_ROOT / "config" / "defaults.toml"
+    installed = tmp_path / "share" / "heartbeat" / "config" / "questions"
+    installed.mkdir(parents=True)
+    (installed / "example.toml").write_text("questions = []\n", encoding="utf-8")
+    monkeypatch.setattr(settings_module, "_REPO_ROOT", tmp_path / "site-packages")  # no config/ beside the code
+    monkeypatch.setattr(settings_module.sys, "prefix", str(tmp_path))
+    assert config_file("questions", "example.toml") == installed / "example.toml"
+
+
+def test_every_config_file_is_installed_by_pip() -> None:
+    data = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["data-files"]
+    shipped = {Path(source) for sources in data.values() for source in sources}
+    assert shipped == {path.relative_to(REPO_ROOT) for path in (REPO_ROOT / "config").rglob("*") if path.is_file()}

@@ -31,11 +31,11 @@ from bot.domain.newcomers import NEWCOMER_DAYS, NewcomerRow, report_csv, report_
 from bot.domain.progression import STAGES
 from bot.domain.running import post_key
 from bot.reporting import progression_report, report_uploads
-from bot.settings import Settings
+from bot.settings import Settings, config_file
 from bot.standin import InteractionRecord, Message, StandIn, User
 from bot.standin.sample import SampleServer, build_sample
 
-EXAMPLE_QUESTIONS = Path(__file__).resolve().parents[2] / "config" / "questions" / "example.toml"
+EXAMPLE_QUESTIONS = config_file("questions", "example.toml")
 
 # The scene's server runs on New York time; its weekly chat is on Tuesdays at 21:00 (EDT since 8 March).
 ZONE = ZoneInfo("America/New_York")

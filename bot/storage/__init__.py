@@ -108,20 +108,25 @@ class Storage:
         return cls(await Database.open(path, migrations_dir=migrations_dir, read_wait=read_wait))
 
     @classmethod
-    async def open_read_only(cls, path: Path | str, *, migrations_dir: Path | None = None) -> Storage:
+    async def open_read_only(cls, path: Path | str, *, migrations_dir: Path | None = None,
+                             any_version: bool = False) -> Storage:
         """Open an existing database at exactly this code's schema to read only: never created, migrated or written.
 
         Raises NotHeartbeatError, SchemaTooOldError or SchemaTooNewError, whose message says what to do, for a file
         that is not Heartbeat's or is at another schema version.
         """
         migrations = await asyncio.to_thread(discover_migrations, migrations_dir or MIGRATIONS_DIR)
-        conn = await open_read_only(path, migrations)
+        conn = await open_read_only(path, migrations, any_version=any_version)
         # No WAL reader: nothing is written here, so reads never wait long for their turn.
         return cls(Database(conn, path, wal=False))
 
     async def close(self) -> None:
         """Wait for the running transaction and reads to finish, then close every connection; safe twice."""
         await self._db.close()
+
+    async def backup(self, target: Path) -> None:
+        """Copy the whole database into a new file at `target`, consistent even while another process writes."""
+        await self._db.backup(target)
 
     async def __aenter__(self) -> Storage:
         """Allow `async with await Storage.open(...) as storage:`."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -157,6 +158,15 @@ class Database:
         if self._reader is not None:
             await self._reader.close()
         log.info("Closed database %s", self.path)
+
+    async def backup(self, target: Path) -> None:
+        """Copy the database into a new file at `target` with SQLite's online backup (safe while the bot writes)."""
+        destination = sqlite3.connect(target, check_same_thread=False)  # filled on aiosqlite's thread
+        try:
+            async with self._lock:
+                await self._connection().backup(destination)
+        finally:
+            destination.close()
 
     @property
     def closed(self) -> bool:

@@ -144,12 +144,13 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migratio
     return current
 
 
-async def open_read_only(path: Path | str, migrations: list[Migration]) -> aiosqlite.Connection:
+async def open_read_only(path: Path | str, migrations: list[Migration], *,
+                         any_version: bool = False) -> aiosqlite.Connection:
     """Open an existing database to read only, after checking it holds exactly this Heartbeat's schema.
 
     Nothing is created or written, whatever the file holds: a missing file, or one that is not Heartbeat's or is
     at another schema version, raises (sqlite3.OperationalError, NotHeartbeatError, SchemaTooOldError or
-    SchemaTooNewError) with the file unchanged.
+    SchemaTooNewError) with the file unchanged. `any_version` accepts any Heartbeat schema (a backup copies any).
     """
     file, uri = await asyncio.to_thread(_read_only_uri, path)
     conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
@@ -157,7 +158,7 @@ async def open_read_only(path: Path | str, migrations: list[Migration]) -> aiosq
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA busy_timeout=5000")  # the bot may be writing to it right now
         await conn.execute("PRAGMA query_only=ON")  # refuses writing statements as well
-        await _check_schema(conn, file, migrations)
+        await _check_schema(conn, file, [] if any_version else migrations, any_version=any_version)
     except BaseException:
         await conn.close()
         raise
@@ -171,8 +172,10 @@ def _read_only_uri(path: Path | str) -> tuple[Path, str]:
     return path, f"{path.resolve().as_uri()}?mode=ro"
 
 
-async def _check_schema(conn: aiosqlite.Connection, path: Path, migrations: list[Migration]) -> None:
-    """Raise, with a sentence saying what to do, unless the database is Heartbeat's at this code's version."""
+async def _check_schema(conn: aiosqlite.Connection, path: Path, migrations: list[Migration], *,
+                        any_version: bool = False) -> None:
+    """Raise, with a sentence saying what to do, unless the database is Heartbeat's at this code's version (or at
+    any version, with `any_version`)."""
     current = await schema_version(conn)
     latest = migrations[-1].number if migrations else 0
     async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
@@ -180,6 +183,8 @@ async def _check_schema(conn: aiosqlite.Connection, path: Path, migrations: list
     if current == 0 or not tables & _SIGNATURE:
         raise NotHeartbeatError(f"{path} is not a Heartbeat database (it has none of Heartbeat's tables, and "
                                 "nothing in it was changed): set DATABASE_PATH to the database the bot uses.")
+    if any_version:
+        return
     if current > latest:
         raise SchemaTooNewError(f"{path} was written by a newer Heartbeat (schema version {current}; this one "
                                 f"knows up to {latest}): upgrade Heartbeat to read it.")
