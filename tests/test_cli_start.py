@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -232,3 +233,20 @@ def test_the_demo_refuses_an_output_folder_it_cannot_write(tmp_path: Path):
                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert result.returncode == 2
     assert last_line(result.stderr).startswith(f"heartbeat: the demo cannot write its output to {blocked / 'out'}")
+
+
+async def test_a_database_from_a_newer_heartbeat_is_refused_and_left_alone(tmp_path: Path):
+    database = tmp_path / "heartbeat.db"
+    await heartbeat_database(database)
+    db = sqlite3.connect(database)
+    db.execute("PRAGMA user_version = 99")  # what a later Heartbeat's migrations would leave
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # into the file itself, so its bytes say everything
+    db.close()
+    before = fingerprint(database)
+    async with StandIn(token=SECRET) as standin:
+        build_sample(standin)
+        code, stderr = await run_bot(tmp_path, HEARTBEAT_DISCORD_URL=standin.url)
+    assert code == 1
+    assert "schema version 99 but this Heartbeat only knows up to" in last_line(stderr)
+    assert "upgrade Heartbeat (or restore a backup) instead" in last_line(stderr)
+    assert fingerprint(database) == before
