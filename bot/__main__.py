@@ -1,15 +1,17 @@
-"""`python -m bot [run|demo|invite|transcript|report]`: parse the command line and hand over to one subcommand."""
+"""`python -m bot [run|demo|invite|transcript|report|import]`: parse the command line, run one subcommand."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot.cli import demo, invite, report, run, transcript
+from bot.cli import demo, import_, invite, report, run, transcript
 from bot.settings import SettingsError, load_settings
 
 # In the order `--help` lists them; `run` is also what a bare `python -m bot` does.
-SUBCOMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in (run, demo, invite, transcript, report)}
+# A module named after a Python keyword ends in "_" ("import_"); the subcommand is the name without it.
+SUBCOMMANDS = {module.__name__.rsplit(".", 1)[1].rstrip("_"): module
+               for module in (run, demo, invite, transcript, report, import_)}
 
 
 def main(argv: list[str] | None = None) -> int:
