@@ -36,9 +36,10 @@ def chats(found: list[FoundChat | Outside]) -> list[FoundChat]:
 
 def test_a_run_of_questions_is_one_chat_with_what_was_said_in_it() -> None:
     found = find([said(1, KAI, "hello early", T0 - 30 * MINUTE), said(2, BOT, "**Welcome** to the chat", T0),
-                  said(3, BOT, "**Q1:** Why?", T0 + 5 * MINUTE, bot=True), said(4, KAI, "A1: because", T0 + 6 * MINUTE),
-                  said(5, BOT, "**Q2:** How?", T0 + 15 * MINUTE, bot=True), said(6, MEI, "Q2 is hard", T0 + 16 * MINUTE),
-                  said(7, KAI, "later", T0 + 15 * MINUTE + 31 * MINUTE)])
+                  said(3, BOT, "**Q1:** Why?", T0 + 5 * MINUTE, bot=True),
+                  said(4, KAI, "A1: because", T0 + 6 * MINUTE),
+                  said(5, BOT, "**Q2:** How?", T0 + 15 * MINUTE, bot=True),
+                  said(6, MEI, "Q2 is hard", T0 + 16 * MINUTE), said(7, KAI, "later", T0 + 46 * MINUTE)])
     [chat] = chats(found)
     assert chat.key == f"{CHANNEL}:3" and chat.slot is None
     assert chat.starts_at == T0 - 5 * MINUTE  # ten minutes before its first question
