@@ -2,8 +2,9 @@
 running month's provisional rows fresh.
 
 A month closes at its end in the server's time zone; one that ended while the bot was down is closed at the next
-start, from the same ledger, so it comes out the same. Closed months are never rewritten: a later change of
-thresholds applies from the running month on.
+start, from the same ledger, so it comes out the same. Closed months are never rewritten here (only an import of
+past messages closes one again, by its own thresholds: `bot.history`): a later change of thresholds applies from
+the running month on.
 """
 
 from __future__ import annotations
