@@ -1,17 +1,18 @@
-"""`python -m bot [run|demo|invite|transcript|report|backup]`: parse the command line, hand over to one subcommand."""
+"""`python -m bot [run|demo|invite|transcript|report|import|backup]`: parse the command line, run one."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot import __version__
-from bot.cli import backup, demo, invite, report, run, transcript
+import bot
+from bot.cli import backup, demo, import_, invite, report, run, transcript
 from bot.settings import SettingsError, load_settings
 
 # In the order `--help` lists them; `run` is also what a bare `python -m bot` does.
-SUBCOMMANDS = {module.__name__.rsplit(".", 1)[1]: module
-               for module in (run, demo, invite, transcript, report, backup)}
+# A module named after a Python keyword ends in "_" ("import_"); the subcommand is the name without it.
+SUBCOMMANDS = {module.__name__.rsplit(".", 1)[1].rstrip("_"): module
+               for module in (run, demo, invite, transcript, report, import_, backup)}
 
 
 HELP_EPILOG = """\
@@ -27,6 +28,7 @@ examples:
   python -m bot                           go live with DISCORD_TOKEN from .env
   python -m bot invite                    the URL that adds the bot to a server
   python -m bot report progression --guild 123456789012345678 --months 6
+  python -m bot import discordchatexporter --guild 123456789012345678 exports/*.json
   python -m bot backup backups/heartbeat-2026-11-29.db
 """
 
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one subcommand; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Heartbeat, the hashtag-chat Discord bot.",
                                      epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"heartbeat {__version__}")
+    parser.add_argument("--version", action="version", version=f"heartbeat {bot.__version__}")
     modes = parser.add_subparsers(dest="mode", metavar="{" + ",".join(SUBCOMMANDS) + "}")
     for module in SUBCOMMANDS.values():
         module.add_parser(modes)

@@ -28,14 +28,16 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "bot.chats": ("bot.domain", "bot.storage", *SHARED),
     "bot.newcomers": ("bot.domain", "bot.storage", *SHARED),
     "bot.progression": ("bot.domain", "bot.storage", *SHARED),
+    "bot.history": ("bot.domain", "bot.storage", "bot.progression", *SHARED),
     "bot.client": ("bot", "bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.progression", *SHARED),
     "cogs": ("bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.progression", "bot.client", *SHARED),
     "bot.cli": ("bot.domain", "bot.storage", "bot.standin", "bot.chats", "bot.newcomers", "bot.progression",
-                "bot.client", *SHARED),
-    "bot.__main__": ("bot.cli", "bot.settings"),
+                "bot.history", "bot.client", *SHARED),
+    "bot.__main__": ("bot", "bot.cli", "bot.settings"),  # bot: its __version__
 }
 THIRD_PARTY_ONLY_IN = {"aiosqlite": ("bot.storage",), "aiohttp": ("bot.standin", "bot.cli.run"),
-                       "apscheduler": ("bot.jobs",), "matplotlib": ("bot.charts",)}
+                       "apscheduler": ("bot.jobs",), "matplotlib": ("bot.charts",), "ijson": ("bot.history",),
+                       "tqdm": ("bot.cli.import_",)}
 # The size limits; the stand-in's server is one protocol surface and is exempt.
 MAX_MODULE_LINES = 500
 MAX_CLASS_LINES = 300

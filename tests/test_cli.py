@@ -45,7 +45,7 @@ def test_version_and_help_say_what_it_is_reads_and_does(tmp_path):
     assert f'version = "{bot.__version__}"' in pyproject  # one version, said twice
     shown = run_cli("--help", cwd=tmp_path)
     assert shown.returncode == 0
-    for command in ("run", "demo", "invite", "transcript", "report", "backup"):
+    for command in ("run", "demo", "invite", "transcript", "report", "import", "backup"):
         assert re.search(rf"^    {command} +\S", shown.stdout, re.MULTILINE), command  # a line each
     for variable in ("DISCORD_TOKEN", "DATABASE_PATH", "LOG_LEVEL", "SYNC_GUILD_ID", "HEARTBEAT_DEFAULTS"):
         assert variable in shown.stdout

@@ -2,8 +2,9 @@
 running month's provisional rows fresh.
 
 A month closes at its end in the server's time zone; one that ended while the bot was down is closed at the next
-start, from the same ledger, so it comes out the same. Closed months are never rewritten: a later change of
-thresholds applies from the running month on.
+start, from the same ledger, so it comes out the same. Closed months are never rewritten here (only an import of
+past messages closes one again, by its own thresholds: `bot.history`): a later change of thresholds applies from
+the running month on.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from bot.clock import Clock
 from bot.domain import progression as domain
 from bot.jobs import Jobs
 from bot.locks import Locks
+from bot.progression._months import judge_month
 from bot.progression._recognition import Recognition
 from bot.storage import MonthClose, Storage
 
-__all__ = ["Progression", "Recognition"]
+__all__ = ["Progression", "Recognition", "judge_month"]
 
 log = logging.getLogger(__name__)
 
@@ -85,21 +87,11 @@ class Progression:
 
     async def _write(self, guild_id: int, month: str, zone: ZoneInfo, now: datetime, *, provisional: bool) -> None:
         """Judge every member of the server at the month's end (or now, for the running month) and write the rows."""
-        start, end = domain.month_bounds(month, zone)
-        judged_at = min(end, now)
         config = await self._storage.progression.config(guild_id)
         t = config.thresholds
-        people = {m.user_id: domain.Someone(m.user_id, m.display_name, m.first_joined_at if m.join_count else None)
-                  for m in await self._storage.members.present(guild_id, start, end)}
-        window = await standing.window(self._storage, guild_id, judged_at, zone, t)
-        own = await self._storage.figures.tally(guild_id, start, judged_at, months=[], thanks_emoji=t.thanks_emoji)
-        for user_id in own.keys() - people.keys():  # active here, though the bot never saw them join
-            people[user_id] = domain.Someone(user_id, f"member {user_id}", None)
+        rows = await judge_month(self._storage, guild_id, month, zone, now, t)
         previous = domain.previous_month(month)
         before = {row.user_id: row for row in await self._storage.months.rows(guild_id, previous, previous)}
-        rows = domain.month_rows(
-            month, sorted(people.values(), key=lambda p: p.user_id), window,
-            own, before, set(await self._storage.progression.named(guild_id)), t)
         # Told once per move: against this month's provisional rows if written, else the month before.
         earlier = {user_id: row.stage for user_id, row in before.items()}
         earlier.update((row.user_id, row.stage) for row in await self._storage.months.rows(guild_id, month, month))

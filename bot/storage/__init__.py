@@ -31,6 +31,7 @@ from bot.storage.checkpoints import CheckpointQueries
 from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
 from bot.storage.figures import FigureQueries
 from bot.storage.greetings import GreetingQueries
+from bot.storage.history import HistoryQueries, ImportedChat, Poster
 from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
 from bot.storage.months import MonthClose, MonthQueries
@@ -63,6 +64,8 @@ __all__ = [
     "WelcomeConfig",
     "ProgressionConfig",
     "MonthClose",
+    "ImportedChat",
+    "Poster",
     "DuplicateName",
     "MigrationError",
     "NotHeartbeatError",
@@ -96,6 +99,7 @@ class Storage:
         self.progression = ProgressionQueries(db)
         self.months = MonthQueries(db)
         self.figures = FigureQueries(db)
+        self.history = HistoryQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,

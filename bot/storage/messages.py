@@ -71,7 +71,7 @@ class MessageQueries(Queries):
                 [(guild_id, m.author_id, kind, m.session_id, number, m.message_id, target,
                   to_text(m.created_at, "created_at"))
                  for guild_id, m in dict((m.message_id, (g, m)) for g, m in messages).values()
-                 for kind, number, target in _counted_as(m)])
+                 for kind, number, target in counted_as(m)])
 
     @staticmethod
     async def _forget_counted(conn: aiosqlite.Connection, message_ids: list[int]) -> None:
@@ -127,7 +127,7 @@ class MessageQueries(Queries):
         return None if row is None else from_text(row[0])
 
 
-def _counted_as(message: StoredMessage) -> list[tuple[str, int | None, int | None]]:
+def counted_as(message: StoredMessage) -> list[tuple[str, int | None, int | None]]:
     """What a message counts as in the ledger: (kind, question number, the member it replies to)."""
     rows: list[tuple[str, int | None, int | None]] = [("message", None, None)]
     if message.question_number is not None:

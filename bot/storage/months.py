@@ -69,6 +69,17 @@ class MonthQueries(Queries):
                  for r in rows])
             return True
 
+    async def rewrite(self, close: MonthClose, rows: list[MonthRow]) -> None:
+        """Replace a closed month's rows whole, keeping it closed (with `close`'s thresholds and time).
+
+        Only an import rewrites a closed month: messages brought in from before the bot came change what the
+        month held, so it is judged again, by the thresholds it was judged by. Everything else uses `write`.
+        """
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM progression_close WHERE guild_id = ? AND month = ?",
+                               (close.guild_id, close.month))
+            await self.write(close, rows)
+
     async def closes(self, guild_id: int) -> list[MonthClose]:
         """Every month written for a server, oldest first (the running one last, provisional)."""
         rows = await self._db.fetchall(
