@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot import errors
 from bot.chats import Chats, CheckIn, NotifyMe
 from bot.clock import Clock
+from bot.history import DiscordImports
 from bot.jobs import Jobs
 from bot.newcomers import Newcomers, ReportPage, Review
 from bot.posting import alert_hosts
@@ -88,6 +89,7 @@ class Heartbeat(commands.Bot):
         self._storage: Storage | None = None
         self._chats: Chats | None = None
         self._progression: Progression | None = None
+        self._history: DiscordImports | None = None
         self.newcomers = Newcomers(self)
         self._restored = False
         self._closing = False
@@ -118,6 +120,13 @@ class Heartbeat(commands.Bot):
             raise RuntimeError("progression is not set up yet")
         return self._progression
 
+    @property
+    def history(self) -> DiscordImports:
+        """`/progression import`s: a server's past read back from Discord, resumed after a restart."""
+        if self._history is None:
+            raise RuntimeError("history imports are not set up yet")
+        return self._history
+
     async def setup_hook(self) -> None:
         """Open and migrate storage, start the scheduler, load the cogs, sync commands if they changed."""
         self.logged_in.set()  # discord.py calls this once its login has been answered
@@ -132,6 +141,7 @@ class Heartbeat(commands.Bot):
         self._progression = Progression(self._storage, self.clock, self.jobs,
                                         default_zone=self.settings.defaults.timezone, flush=self._chats.ingest.flush,
                                         moved=Recognition(self._storage, self).moved)
+        self._history = DiscordImports(self, self._storage, self.clock, default_zone=self.settings.defaults.timezone)
         self.jobs.start()
         self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage, ProgressionPage)
         for name in COGS:
@@ -180,6 +190,7 @@ class Heartbeat(commands.Bot):
             await self.chats.listening.catch_up()
             await self.newcomers.catch_up()  # joins and leaves missed while away, from each server's member list
             await self.progression.catch_up([guild.id for guild in self.guilds])  # months that ended meanwhile
+            await self.history.resume()  # imports a stop interrupted
         except Exception:
             log.exception("Catching up at READY failed; trying again in %s", READY_RETRY)
             self.jobs.at("ready:catch-up", self.clock() + READY_RETRY, self._catch_up)
@@ -221,6 +232,8 @@ class Heartbeat(commands.Bot):
         """Stop the scheduler, disconnect, then flush and close the database."""
         self._closing = True
         await self.jobs.shutdown()
+        if self._history is not None:
+            await self._history.close()  # they resume at the next start
         await super().close()
         if self._storage is None:
             return  # it never got as far as its database: whoever stopped it says why

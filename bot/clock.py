@@ -79,6 +79,14 @@ class Clock:
             return (self.start - (self._real_origin - real)).astimezone(UTC)
         return (self.start + (real - self._real_origin) * self.speed).astimezone(UTC)
 
+    def to_real(self, moment: datetime) -> datetime:
+        """A bot-time instant as the real one, the inverse of from_real (to ask Discord for messages after it)."""
+        if self.start is None:
+            return moment.astimezone(UTC)
+        if moment <= self.start or self.speed == 0:
+            return (self._real_origin - (self.start - moment)).astimezone(UTC)
+        return (self._real_origin + (moment - self.start) / self.speed).astimezone(UTC)
+
     def seconds_until(self, when: datetime) -> float:
         """Real seconds until the clock shows `when` (0 if it already has; inf if it never will)."""
         remaining = (when - self.now()).total_seconds()

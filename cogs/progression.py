@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 import discord
@@ -11,7 +12,10 @@ from discord.ext import commands
 from bot.access import admin_only, moderator_only
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
+from bot.domain.history import channel_ids, import_start
 from bot.domain.progression_settings import changed_thresholds, stage_table_text, thanks_text, thresholds_text
+from bot.domain.series import parse_date
+from bot.history import counted_channels
 from bot.permissions import missing
 from bot.storage import ProgressionConfig
 
@@ -181,6 +185,39 @@ class Progression(commands.GroupCog, group_name="progression",
         await self.bot.storage.progression.save_config(updated, by=interaction.user.id, at=self.bot.clock())
         await _reply(interaction, "Saved. Months already closed keep the numbers they were judged by.",
                      settings_embed(updated, interaction.guild))
+
+    # -- the past ------------------------------------------------------------------------------------
+
+    @app_commands.command(name="import", description="Read this server's past chats back from Discord")
+    @app_commands.describe(since="Only messages from this day on, YYYY-MM-DD (default: everything)",
+                           channels="Which channels, e.g. #getreal-chat #help (default: the chat and counted ones)")
+    @admin_only
+    async def import_(self, interaction: discord.Interaction, since: str | None = None,
+                      channels: str | None = None) -> None:
+        assert interaction.guild is not None
+        guild, storage = interaction.guild, self.bot.storage
+        zone = await self.bot.progression.zone(guild.id)
+        start = import_start(parse_date(since) if since else None, zone, self.bot.clock())
+        wanted = channel_ids(channels) if channels else await counted_channels(storage, guild.id)
+        if not wanted:
+            raise UserError("There is no chat channel yet: set one with `/config channel`, or name channels here.")
+        for channel_id in wanted:
+            channel = guild.get_channel(channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                raise UserError(f"<#{channel_id}> is not a text channel of this server: name text channels.")
+            if lacking := missing(channel.permissions_for(guild.me), READ_NEEDS):
+                raise UserError(f"I can't read the history of {channel.mention} (I need {', '.join(lacking)} "
+                                "there): grant it, or leave that channel out.")
+
+        async def show(text: str) -> None:
+            with contextlib.suppress(discord.HTTPException):  # past 15 minutes the reply can no longer be edited
+                await interaction.edit_original_response(content=text, allowed_mentions=QUIET)
+
+        await _reply(interaction, f"Starting to read {', '.join(f'<#{c}>' for c in wanted)} back"
+                                  f"{f' from {start:%d %B %Y}' if start else ''}: this reply shows how far it got.")
+        if not await self.bot.history.start(guild.id, wanted, since=start, by=interaction.user.id, show=show):
+            await show("An import is already running in this server: its summary comes when it ends (in the "
+                       "moderator channel if the bot restarted meanwhile).")
 
     # -- named leaders -------------------------------------------------------------------------------
 

@@ -29,8 +29,10 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "bot.newcomers": ("bot.domain", "bot.storage", *SHARED),
     "bot.progression": ("bot.domain", "bot.storage", *SHARED),
     "bot.history": ("bot.domain", "bot.storage", "bot.progression", *SHARED),
-    "bot.client": ("bot", "bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.progression", *SHARED),
-    "cogs": ("bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.progression", "bot.client", *SHARED),
+    "bot.client": ("bot", "bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.progression",
+                   "bot.history", *SHARED),
+    "cogs": ("bot.domain", "bot.storage", "bot.chats", "bot.newcomers", "bot.progression", "bot.history",
+             "bot.client", *SHARED),
     "bot.cli": ("bot.domain", "bot.storage", "bot.standin", "bot.chats", "bot.newcomers", "bot.progression",
                 "bot.history", "bot.client", *SHARED),
     "bot.__main__": ("bot", "bot.cli", "bot.settings"),  # bot: its __version__

@@ -79,3 +79,15 @@ async def test_idle_waits_for_every_job_due_by_the_moved_clock_including_ones_th
     assert done == ["first", "follow-up"]  # and not the job an hour away
     assert jobs.pending() == ["later"]
     await jobs.shutdown()
+
+
+def test_to_real_undoes_from_real_for_past_and_future_instants() -> None:
+    start = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)
+    for speed in (0.0, 1.0, 600.0):
+        clock = Clock(start, speed=speed)
+        for moment in (start - timedelta(days=400), start - timedelta(seconds=1), start):
+            assert clock.from_real(clock.to_real(moment)) == moment
+    fast = Clock(start, speed=600)
+    later = start + timedelta(hours=1)
+    assert abs(fast.from_real(fast.to_real(later)) - later) < timedelta(milliseconds=1)
+    assert Clock().to_real(start) == start

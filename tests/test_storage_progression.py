@@ -171,3 +171,23 @@ async def test_the_latest_closed_row_of_each_member(storage: Storage) -> None:
     latest = await storage.months.latest(GUILD, [KAI, ANA], before="2026-03")
     assert {user: (row.month, row.stage) for user, row in latest.items()} == {KAI: ("2026-02", "regular")}
     assert await storage.months.latest(GUILD, [], before="2026-03") == {}
+
+
+# -- imports from Discord -----------------------------------------------------------------------------------
+
+async def test_one_import_runs_per_server_and_keeps_where_each_channel_got_to(storage: Storage) -> None:
+    started = await storage.imports.begin(GUILD, [7, 8], since=T0, by=ADMIN, at=T0, reply_to=None)
+    assert started is not None and (started.status, started.channels, started.since) == ("running", (7, 8), T0)
+    assert await storage.imports.begin(GUILD, [9], since=None, by=ADMIN, at=T0, reply_to=None) is None
+    await storage.imports.advance(GUILD, 7, 700, messages=100, chats=2, at=T0)
+    await storage.imports.advance(GUILD, 7, 750, messages=50, chats=0, at=T0)
+    await storage.imports.advance(GUILD, 8, 800, messages=100, chats=1, at=T0)
+    assert [(s.guild_id, s.cursors, s.messages, s.chats) for s in await storage.imports.running()] == [
+        (GUILD, {7: 750, 8: 800}, 250, 3)]
+    await storage.imports.end(GUILD, at=T0, error="the bot is no longer in the server")
+    ended = await storage.imports.get(GUILD)
+    assert ended is not None and (ended.status, ended.error) == ("failed", "the bot is no longer in the server")
+    assert await storage.imports.running() == []
+    again = await storage.imports.begin(GUILD, [9], since=None, by=ADMIN, at=T0, reply_to=None)
+    assert again is not None and (again.channels, again.cursors, again.messages) == ((9,), {}, 0)
+    assert await storage.imports.get(OTHER_GUILD) is None

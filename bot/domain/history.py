@@ -3,8 +3,11 @@ API or a DiscordChatExporter file). The import pipeline turns these into the led
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, tzinfo
+
+from bot.domain.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -25,3 +28,28 @@ class PastMessage:
     mention_everyone: bool = False
     reactions: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (emoji, who reacted), where the source lists them
     system: bool = False  # a join notice, a pin, a thread created: not something a member said
+
+
+_CHANNEL = re.compile(r"<#(\d+)>|(\d{17,20})")
+
+
+def channel_ids(text: str) -> list[int]:
+    """The channels named in a command option ("#help #chat", as Discord writes them: <#id>), in order, once each;
+    raises UserError if there are none or something else is there."""
+    found = [int(a or b) for a, b in _CHANNEL.findall(text)]
+    rest = _CHANNEL.sub("", text).replace(",", " ").strip()
+    if not found or rest:
+        raise UserError("Name the channels by mentioning them, e.g. `#getreal-chat #help`.")
+    return list(dict.fromkeys(found))
+
+
+def import_start(day: date | None, zone: tzinfo, now: datetime) -> datetime | None:
+    """The instant an import starts reading from: the start of `day` in the server's time zone (None: everything);
+    raises UserError for a day still to come."""
+    if day is None:
+        return None
+    start = datetime.combine(day, time(0, 0), zone)
+    if start > now:
+        raise UserError(f"{day.isoformat()} has not happened yet: give a past date to import from, or leave `since` "
+                        "out to import everything.")
+    return start

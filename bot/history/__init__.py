@@ -8,11 +8,14 @@ Public:
   `await feed.add(messages)` as many times as there are pages, `await feed.end()`; `feed.cursor` is where a
   resumed import starts again. `await importer.finish(now)` records the posters and closes the months.
 - `read_export(stream, name)`: a DCE export's header and its messages; `BadExport` for a file that is not one.
+- `DiscordImports` (`_discord`): `/progression import`, read back from Discord page by page and resumed after a
+  restart.
 """
 
 from bot.history._dce import BadExport, ExportHeader, read_export
+from bot.history._discord import DiscordImports
 from bot.history._finding import ChatFinder, FoundChat, Outside, Slot
-from bot.history._importer import ChannelImport, Importer, Summary, close_months
+from bot.history._importer import ChannelImport, Importer, Summary, close_months, counted_channels
 
-__all__ = ["BadExport", "ChannelImport", "ChatFinder", "ExportHeader", "FoundChat", "Importer", "Outside", "Slot",
-           "Summary", "close_months", "read_export"]
+__all__ = ["BadExport", "ChannelImport", "ChatFinder", "DiscordImports", "ExportHeader", "FoundChat", "Importer",
+           "Outside", "Slot", "Summary", "close_months", "counted_channels", "read_export"]

@@ -66,7 +66,8 @@ class Importer:
         self.guild_id = guild_id
         self.zone = zone
         self.summary = Summary()
-        self._posters: dict[int, Poster] = {}
+        self._posters: dict[int, Poster] = {}  # seen since they were last saved
+        self._counted: set[int] = set()  # every poster saved
         self._first: datetime | None = None
         self._slots: dict[int, list[Slot]] = {}
         self._places = Places(frozenset(), (), ())
@@ -85,12 +86,8 @@ class Importer:
             self._slots.setdefault(one.channel_id, []).append(Slot(
                 one.id, one.name, one.hashtag, WeeklySlot(one.weekday, one.local_time, one.timezone),
                 timedelta(seconds=one.duration_seconds)))
-        config = await storage.config.get(guild_id)
-        channels = {one.channel_id for one in series} | set(await storage.progression.channels(guild_id))
-        if config.chat_channel_id is not None:
-            channels.add(config.chat_channel_id)
         t = (await storage.progression.config(guild_id)).thresholds
-        self._places = Places(frozenset(channels), t.thanks_words, t.thanks_emoji)
+        self._places = Places(frozenset(await counted_channels(storage, guild_id)), t.thanks_words, t.thanks_emoji)
 
     def channel(self, channel_id: int, parent_id: int | None = None) -> ChannelImport:
         """Start importing one channel (or thread): feed it with `add`, oldest message first, then `end` it."""
@@ -109,15 +106,30 @@ class Importer:
         self._posters[message.author_id] = Poster(message.author_id, name, _account_created(message.author_id),
                                                   first, last)
 
+    async def save_posters(self) -> None:
+        """Record who has posted so far (an import page by page, so a resumed one loses none of them)."""
+        posters = sorted(self._posters.values(), key=lambda p: p.user_id)
+        self._counted.update(self._posters)
+        self.summary.new_members += await self._storage.history.add_posters(self.guild_id, posters)
+        self._posters.clear()
+
     async def finish(self, now: datetime) -> Summary:
         """Record who posted, and close the months the messages fall in so reports cover them; returns the summary."""
-        posters = sorted(self._posters.values(), key=lambda p: p.user_id)
-        self.summary.members = len(posters)
-        self.summary.new_members = await self._storage.history.add_posters(self.guild_id, posters)
+        await self.save_posters()
+        self.summary.members = len(self._counted)
         if self._first is not None:
             self.summary.months = await close_months(self._storage, self.guild_id, self.zone, now,
                                                      domain.month_of(self._first, self.zone))
         return self.summary
+
+
+async def counted_channels(storage: Storage, guild_id: int) -> list[int]:
+    """Where helping and thanking count: the chat channel, every series' channel, and the opted-in channels."""
+    config = await storage.config.get(guild_id)
+    channels = [config.chat_channel_id] if config.chat_channel_id is not None else []
+    channels += [one.channel_id for one in await storage.series.all(guild_id)]
+    channels += await storage.progression.channels(guild_id)
+    return list(dict.fromkeys(channels))
 
 
 def _account_created(user_id: int) -> datetime:
@@ -196,6 +208,10 @@ class ChannelImport:
     async def end(self) -> None:
         """No more messages in this channel: write what is left."""
         await self._settle(self._finder.end())
+        await self._write_outside()
+
+    async def flush(self) -> None:
+        """Write the acts judged so far outside any chat, so `cursor` may move past them (an import page by page)."""
         await self._write_outside()
 
     async def _settle(self, found: list[Found]) -> None:

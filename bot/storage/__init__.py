@@ -31,7 +31,7 @@ from bot.storage.checkpoints import CheckpointQueries
 from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
 from bot.storage.figures import FigureQueries
 from bot.storage.greetings import GreetingQueries
-from bot.storage.history import HistoryQueries, ImportedChat, Poster
+from bot.storage.history import HistoryQueries, ImportedChat, ImportState, ImportStateQueries, Poster
 from bot.storage.members import ListedMember, Member, MemberQueries
 from bot.storage.messages import MessageQueries, StoredMessage
 from bot.storage.months import MonthClose, MonthQueries
@@ -64,6 +64,7 @@ __all__ = [
     "WelcomeConfig",
     "ProgressionConfig",
     "MonthClose",
+    "ImportState",
     "ImportedChat",
     "Poster",
     "DuplicateName",
@@ -100,6 +101,7 @@ class Storage:
         self.months = MonthQueries(db)
         self.figures = FigureQueries(db)
         self.history = HistoryQueries(db)
+        self.imports = ImportStateQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,

@@ -4,11 +4,14 @@ same messages twice adds nothing, and nothing the live bot recorded is overwritt
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage._database import Queries, to_text
+import aiosqlite
+
+from bot.storage._database import Queries, from_text, required, to_text
 from bot.storage.messages import StoredMessage, counted_as
 
 
@@ -137,3 +140,76 @@ class HistoryQueries(Queries):
                 [(to_text(p.first_at, "first_at"), to_text(p.first_at, "first_at"), to_text(p.last_at, "last_at"),
                   guild_id, p.user_id) for p in posters])
         return added
+
+
+@dataclass(frozen=True)
+class ImportState:
+    """An import from Discord: which channels, from when, where each got to, and what it has read so far."""
+
+    guild_id: int
+    status: str  # running, done or failed
+    channels: tuple[int, ...]
+    since: datetime | None
+    cursors: dict[int, int]  # channel id → the newest message id whose rows are all written
+    messages: int
+    chats: int
+    started_by: int | None
+    started_at: datetime
+    reply_to: str | None
+    error: str | None
+
+
+def _state(row: aiosqlite.Row) -> ImportState:
+    """An ImportState from a history_import row (selected as _STATE)."""
+    return ImportState(
+        guild_id=row["guild_id"], status=row["status"], channels=tuple(json.loads(row["channels"])),
+        since=from_text(row["since"]), cursors={int(k): int(v) for k, v in json.loads(row["cursors"]).items()},
+        messages=row["messages"], chats=row["chats"], started_by=row["started_by"],
+        started_at=required(from_text(row["started_at"])), reply_to=row["reply_to"], error=row["error"])
+
+
+_STATE = ("SELECT guild_id, status, channels, since, cursors, messages, chats, started_by, started_at, reply_to, "
+          "error FROM history_import")
+
+
+class ImportStateQueries(Queries):
+    """Imports from Discord, one per server at a time, resumable: storage.imports."""
+
+    async def begin(self, guild_id: int, channels: Sequence[int], *, since: datetime | None, by: int,
+                    at: datetime, reply_to: str | None) -> ImportState | None:
+        """Start an import; None if one is already running in the server (the running one is not touched)."""
+        async with self._db.transaction() as conn:
+            running = await self._db.fetchone(f"{_STATE} WHERE guild_id = ?", (guild_id,))
+            if running is not None and running[1] == "running":
+                return None
+            await conn.execute(
+                "INSERT OR REPLACE INTO history_import (guild_id, source, status, channels, since, cursors, messages, "
+                "chats, started_by, started_at, updated_at, reply_to, error) "
+                "VALUES (?, 'discord', 'running', ?, ?, '{}', 0, 0, ?, ?, ?, ?, NULL)",
+                (guild_id, json.dumps(list(channels)), None if since is None else to_text(since, "since"), by,
+                 to_text(at, "at"), to_text(at, "at"), reply_to))
+        return await self.get(guild_id)
+
+    async def get(self, guild_id: int) -> ImportState | None:
+        """The server's latest import, whatever its status."""
+        row = await self._db.fetchone(f"{_STATE} WHERE guild_id = ?", (guild_id,))
+        return None if row is None else _state(row)
+
+    async def running(self) -> list[ImportState]:
+        """Every import still running (to resume at start)."""
+        return [_state(row) for row in await self._db.fetchall(f"{_STATE} WHERE status = 'running'")]
+
+    async def advance(self, guild_id: int, channel_id: int, cursor: int, *, messages: int, chats: int,
+                      at: datetime) -> None:
+        """Record where a channel got to and the running totals (inside the page's own transaction)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE history_import SET cursors = json_set(cursors, '$.' || ?, ?), messages = messages + ?, "
+                "chats = chats + ?, updated_at = ? WHERE guild_id = ?",
+                (str(channel_id), cursor, messages, chats, to_text(at, "at"), guild_id))
+
+    async def end(self, guild_id: int, *, at: datetime, error: str | None = None) -> None:
+        """The import is done (or failed, saying why)."""
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE history_import SET status = ?, error = ?, updated_at = ? WHERE guild_id = ?",
+                               ("failed" if error else "done", error, to_text(at, "at"), guild_id))
