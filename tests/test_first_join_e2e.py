@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from bot.newcomers import _readback as readback
 from bot.standin import StandIn
 from bot.standin.model import Overwrite, User
 from bot.standin.permissions import PERM_READ_MESSAGE_HISTORY
@@ -207,3 +208,32 @@ async def test_a_first_timer_found_to_be_a_regular_before_the_greeting_goes_out_
     move_to(clock, START + 5 * MINUTE)
     greeting = await bot_post(standin, sample, "👋")
     assert greeting.pinged_users == {newcomer.id} and f"<@{regular.id}>" not in greeting.content
+
+
+async def test_a_channel_chosen_later_is_read_back_to_90_days_and_at_most_its_bound_of_messages(
+        standin, sample, start_bot, clock, monkeypatch):
+    chat, general = sample.channels["chat"], sample.channels["general"]
+    recent = newcomers_to_heartbeat(standin, sample, [f"Recent {n}" for n in range(30)])
+    long_ago = newcomers_to_heartbeat(standin, sample, ["Long Gone 1", "Long Gone 2"])
+    await said_before(standin, recent, general)
+    for user in long_ago:
+        await standin.say(user, general, "anyone here?", at=datetime.now(UTC) - 100 * DAY)
+    await said_before(standin, recent, chat)  # recent[0] posted last
+    bot = (await start_bot(clock=clock)).bot  # no chat channel yet: nothing to read
+    assert await cursors(bot, sample.guild.id) == {}
+
+    await create_series(standin, sample, channel=general)
+
+    async def read(channel) -> bool:
+        return (await cursors(bot, sample.guild.id)).get(channel.id, {}).get("state") == "done"
+    await bot.newcomers.wait_for(lambda: read(general))
+    ids = [u.id for u in recent + long_ago]
+    assert await bot.storage.prior_posters.known(sample.guild.id, ids) == {u.id for u in recent}
+
+    monkeypatch.setattr(readback, "READ_BACK_MESSAGES", 25)
+    async with bot.storage.transaction() as conn:  # forget them, to see what reading the chat channel finds
+        await conn.execute("DELETE FROM prior_poster")
+    await slash(standin, sample.admin, "config channel", kind="chat", channel=chat)
+    await bot.newcomers.wait_for(lambda: read(chat))
+    assert (await cursors(bot, sample.guild.id))[chat.id]["read"] == 25
+    assert await bot.storage.prior_posters.known(sample.guild.id, ids) == {u.id for u in recent[:25]}
