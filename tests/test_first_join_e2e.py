@@ -24,7 +24,7 @@ DAY = timedelta(days=1)
 REGULARS = 50
 
 
-def newcomers_to_heartbeat(standin: StandIn, sample: SampleServer, names: list[str]) -> list[User]:
+def members_before_the_bot(standin: StandIn, sample: SampleServer, names: list[str]) -> list[User]:
     """Members of the server long before the bot came."""
     users = [standin.add_user(name) for name in names]
     for user in users:
@@ -67,8 +67,8 @@ def history_reads(standin: StandIn, channel) -> list[dict[str, str]]:
 async def test_a_server_with_fifty_regulars_greets_only_the_three_who_never_posted(
         standin, sample, start_bot, settings, clock):
     chat = sample.channels["chat"]
-    regulars = newcomers_to_heartbeat(standin, sample, [f"Regular {n}" for n in range(REGULARS)])
-    first_timers = newcomers_to_heartbeat(standin, sample, ["Quiet 1", "Quiet 2", "Quiet 3"])
+    regulars = members_before_the_bot(standin, sample, [f"Regular {n}" for n in range(REGULARS)])
+    first_timers = members_before_the_bot(standin, sample, ["Quiet 1", "Quiet 2", "Quiet 3"])
     await said_before(standin, regulars, chat, per_user=2)
     await configure_before_start(settings, sample.guild.id, sample.admin.id, chat_channel_id=chat.id)
 
@@ -105,7 +105,7 @@ async def test_a_server_with_fifty_regulars_greets_only_the_three_who_never_post
 async def test_a_restart_half_way_through_the_read_back_resumes_where_it_stopped(
         standin, sample, start_bot, settings, clock):
     chat = sample.channels["chat"]
-    regulars = newcomers_to_heartbeat(standin, sample, [f"Regular {n}" for n in range(REGULARS)])
+    regulars = members_before_the_bot(standin, sample, [f"Regular {n}" for n in range(REGULARS)])
     await said_before(standin, regulars, chat, per_user=5)  # 250 messages: three pages
     await configure_before_start(settings, sample.guild.id, sample.admin.id, chat_channel_id=chat.id)
     hold = standin.hold_requests("GET", rf"channels/{chat.id}/messages$", passes=1)
@@ -131,8 +131,8 @@ async def test_a_restart_half_way_through_the_read_back_resumes_where_it_stopped
 async def test_a_channel_the_bot_cannot_read_is_skipped_and_the_others_are_read(
         standin, sample, start_bot, settings, clock):
     chat, general = sample.channels["chat"], sample.channels["general"]
-    in_chat = newcomers_to_heartbeat(standin, sample, ["Chatty 1", "Chatty 2"])
-    in_general = newcomers_to_heartbeat(standin, sample, ["General 1", "General 2"])
+    in_chat = members_before_the_bot(standin, sample, ["Chatty 1", "Chatty 2"])
+    in_general = members_before_the_bot(standin, sample, ["General 1", "General 2"])
     await said_before(standin, in_chat, chat)
     await said_before(standin, in_general, general)
     muzzled = standin.add_role(sample.guild, "Muzzled")  # a role of the bot's, denied the chat channel's history
@@ -213,8 +213,8 @@ async def test_a_first_timer_found_to_be_a_regular_before_the_greeting_goes_out_
 async def test_a_channel_chosen_later_is_read_back_to_90_days_and_at_most_its_bound_of_messages(
         standin, sample, start_bot, clock, monkeypatch):
     chat, general = sample.channels["chat"], sample.channels["general"]
-    recent = newcomers_to_heartbeat(standin, sample, [f"Recent {n}" for n in range(30)])
-    long_ago = newcomers_to_heartbeat(standin, sample, ["Long Gone 1", "Long Gone 2"])
+    recent = members_before_the_bot(standin, sample, [f"Recent {n}" for n in range(30)])
+    long_ago = members_before_the_bot(standin, sample, ["Long Gone 1", "Long Gone 2"])
     await said_before(standin, recent, general)
     for user in long_ago:
         await standin.say(user, general, "anyone here?", at=datetime.now(UTC) - 100 * DAY)

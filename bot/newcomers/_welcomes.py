@@ -48,8 +48,7 @@ class Welcomes:
         # Only database work under the lock (no Discord calls), so joins are recorded as fast as they come.
         async with self._locks(guild_id):
             welcome = await self.record_arrival(member)
-            if welcome is not None:
-                alert = await self._plan_welcome(guild_id, waiting=welcome == "waiting")
+            alert = None if welcome is None else await self._plan_welcome(guild_id, waiting=welcome == "waiting")
         if welcome is None:  # a replayed join, or a regular back: nothing to welcome
             await self._notify()
             return
