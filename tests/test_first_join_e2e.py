@@ -91,6 +91,11 @@ async def test_a_server_with_fifty_regulars_greets_only_the_three_who_never_post
     session = (await bot.storage.sessions.with_status("running"))[0].id
     assert sorted(await bot.storage.activity.first_timers(session)) == sorted(u.id for u in first_timers)
 
+    async def queued():  # all three waiting for their greeting (the 50 never are)
+        waiting = sorted(user for user, _ in await bot.storage.greetings.waiting(session))
+        return waiting if len(waiting) >= len(first_timers) else None
+    assert await bot.newcomers.wait_for(queued) == sorted(u.id for u in first_timers)
+
     move_to(clock, START + 5 * MINUTE)
     greeting = await bot_post(standin, sample, "👋")
     assert greeting.pinged_users == {u.id for u in first_timers}
@@ -210,7 +215,7 @@ async def test_a_first_timer_found_to_be_a_regular_before_the_greeting_goes_out_
     assert greeting.pinged_users == {newcomer.id} and f"<@{regular.id}>" not in greeting.content
 
 
-async def test_a_channel_chosen_later_is_read_back_to_90_days_and_at_most_its_bound_of_messages(
+async def test_a_series_channel_chosen_later_is_read_back_to_90_days_and_at_most_its_bound_of_messages(
         standin, sample, start_bot, clock, monkeypatch):
     chat, general = sample.channels["chat"], sample.channels["general"]
     recent = members_before_the_bot(standin, sample, [f"Recent {n}" for n in range(30)])
@@ -233,7 +238,44 @@ async def test_a_channel_chosen_later_is_read_back_to_90_days_and_at_most_its_bo
     monkeypatch.setattr(readback, "READ_BACK_MESSAGES", 25)
     async with bot.storage.transaction() as conn:  # forget them, to see what reading the chat channel finds
         await conn.execute("DELETE FROM prior_poster")
-    await slash(standin, sample.admin, "config channel", kind="chat", channel=chat)
+    reply = await slash(standin, sample.host, "chat edit", channel=chat)  # the series moves to the chat channel
+    assert reply.text.startswith("Updated"), reply.text
     await bot.newcomers.wait_for(lambda: read(chat))
     assert (await cursors(bot, sample.guild.id))[chat.id]["read"] == 25
     assert await bot.storage.prior_posters.known(sample.guild.id, ids) == {u.id for u in recent[:25]}
+
+
+async def test_a_rate_limited_page_is_asked_for_again_after_the_wait_discord_gives(
+        standin, sample, start_bot, settings, clock):
+    chat = sample.channels["chat"]
+    regulars = members_before_the_bot(standin, sample, [f"Regular {n}" for n in range(REGULARS)])
+    await said_before(standin, regulars, chat, per_user=3)
+    await configure_before_start(settings, sample.guild.id, sample.admin.id, chat_channel_id=chat.id)
+    standin.fail_next("GET", rf"channels/{chat.id}/messages$", 429, times=1, retry_after=0.05)
+
+    bot = (await start_bot(clock=clock)).bot
+    (state,) = (await read_back(bot, sample.guild.id)).values()
+    assert (state["read"], state["state"]) == (150, "done")
+    assert [r.status for r in standin.requests if r.path == f"channels/{chat.id}/messages"] == [429, 200, 200]
+    assert await bot.storage.prior_posters.count(sample.guild.id) == REGULARS
+
+
+async def test_a_page_discord_fails_to_give_is_asked_for_again_five_minutes_later(
+        standin, sample, start_bot, settings, clock):
+    chat = sample.channels["chat"]
+    regulars = members_before_the_bot(standin, sample, [f"Regular {n}" for n in range(REGULARS)])
+    await said_before(standin, regulars, chat, per_user=3)
+    await configure_before_start(settings, sample.guild.id, sample.admin.id, chat_channel_id=chat.id)
+    standin.fail_next("GET", rf"channels/{chat.id}/messages$", 503, times=1)
+
+    bot = (await start_bot(clock=clock)).bot
+    await standin.wait_for_request(lambda r: r.path == f"channels/{chat.id}/messages" and r.status == 503)
+    await bot.jobs.idle()
+    assert bot.jobs.due(f"readback:{sample.guild.id}") == BEFORE + 5 * MINUTE
+    (state,) = (await cursors(bot, sample.guild.id)).values()
+    assert (state["read"], state["state"]) == (0, "reading")
+
+    move_to(clock, BEFORE + 5 * MINUTE)
+    (state,) = (await read_back(bot, sample.guild.id)).values()
+    assert (state["read"], state["state"]) == (150, "done")
+    assert await bot.storage.prior_posters.count(sample.guild.id) == REGULARS

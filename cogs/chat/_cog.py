@@ -94,8 +94,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
         await interaction.response.send_message(
             f"Created {await self._described(series)}\n{plan_summary(spec.plan)}.\n"
             "Add questions with `/chat questions add` or `/chat questions import`.", ephemeral=True)
-        await self.bot.chats.scheduling.schedule_series(series.id)  # after the reply: it talks to Discord (slow)
-        await self.bot.newcomers.read_back(interaction.guild_id, [channel.id])  # who posted there before, if unread
+        # Reply first: the scheduled event and reminders that follow talk to Discord, which can be slow.
+        await self.bot.chats.scheduling.schedule_series(series.id)
 
     @app_commands.command(name="list", description="Every chat series here, with its next three sessions")
     async def list_series(self, interaction: discord.Interaction) -> None:
