@@ -70,11 +70,14 @@ async def test_a_server_with_fifty_regulars_greets_only_the_three_who_never_post
     regulars = members_before_the_bot(standin, sample, [f"Regular {n}" for n in range(REGULARS)])
     first_timers = members_before_the_bot(standin, sample, ["Quiet 1", "Quiet 2", "Quiet 3"])
     await said_before(standin, regulars, chat, per_user=2)
+    other_bot = standin.add_user("Another Bot", bot=True)  # a bot's posts make nobody a regular
+    standin.add_member(sample.guild, other_bot)
+    await said_before(standin, [other_bot], chat)
     await configure_before_start(settings, sample.guild.id, sample.admin.id, chat_channel_id=chat.id)
 
     bot = (await start_bot(clock=clock)).bot
     (state,) = (await read_back(bot, sample.guild.id)).values()
-    assert state["state"] == "done" and state["read"] == 2 * REGULARS
+    assert state["state"] == "done" and state["read"] == 2 * REGULARS + 1
     assert await bot.storage.prior_posters.known(sample.guild.id, [u.id for u in regulars + first_timers]) == {
         u.id for u in regulars}
     assert await bot.storage.prior_posters.count(sample.guild.id) == REGULARS

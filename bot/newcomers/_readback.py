@@ -107,7 +107,7 @@ class ReadBack:
                     self.bot.jobs.at(key(guild_id), self.bot.clock() + RETRY_READ_BACK, self.read, guild_id)
                     return
                 await self._notify()
-        if await self._cursors(guild_id):
+        if await self._cursors(guild_id) and await self._next(guild_id) is None:
             log.info("Read back server %d: %d member(s) had posted before", guild_id,
                      await self.bot.storage.prior_posters.count(guild_id))
 
@@ -130,7 +130,7 @@ class ReadBack:
         kept = [message for message in page if message.id > cursor.after][:READ_BACK_MESSAGES - cursor.read]
         posted: dict[int, datetime] = {}
         for message in kept:
-            if not message.author.bot and not message.is_system():
+            if not (message.author.bot or message.webhook_id or message.is_system()):  # members' own words
                 at = self.bot.clock.from_real(message.created_at)
                 posted[message.author.id] = max(at, posted.get(message.author.id, at))
         read = cursor.read + len(kept)
