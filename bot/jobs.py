@@ -27,6 +27,8 @@ class Jobs:
         # What is wanted, in bot time, so a moved clock (demo, tests) can re-time every job.
         self._wanted: dict[str, tuple[datetime, Callable[..., Awaitable[Any]], tuple[Any, ...]]] = {}
         self._running: set[asyncio.Task[Any]] = set()
+        # Set once shutdown begins: a long job (reading a channel back page by page) stops between steps.
+        self.stopping = False
         # Notified whenever a job finishes: what idle() waits on.
         self._finished = asyncio.Condition()
         # No misfire limit: a job that comes due late (a busy loop) still runs, and the chat decides from
@@ -46,6 +48,7 @@ class Jobs:
 
         Anything still unfinished after that is reconciled against the channel at the next start.
         """
+        self.stopping = True
         if self._retime in self.clock.listeners:
             self.clock.listeners.remove(self._retime)
         if not self.scheduler.running:

@@ -61,6 +61,8 @@ class Config(commands.GroupCog, group_name="config", group_description="Set up H
                 if lacking else "")
         await interaction.response.send_message(f"The {kind} channel is now {channel.mention}.{note}",
                                                 ephemeral=True)
+        if kind == "chat":  # who already posts there is no first-timer in its first chat
+            await self.bot.newcomers.read_back(channel.guild.id, [channel.id])
 
     @app_commands.command(name="role", description="Choose the host, moderator, helper or notify role")
     @app_commands.describe(kind="What the role is for", role="The role to use")

@@ -46,7 +46,8 @@ __all__ = ["CHECKIN_PREFIX", "Chats", "CheckIn", "NewcomerDesk", "NotifyMe", "tr
 
 
 class NewcomerDesk(Protocol):
-    """What the chat tells the newcomer desk (bot.newcomers.Newcomers): a first post, a closing, a recap."""
+    """What the chat tells the newcomer desk (bot.newcomers.Newcomers): a first post, a closing, a recap, and a
+    channel chosen for a series."""
 
     async def first_post(self, session_id: int, user_id: int, message_id: int, at: datetime) -> None:
         """Someone posted in a running chat (it may be their first chat here)."""
@@ -56,6 +57,9 @@ class NewcomerDesk(Protocol):
 
     async def post_report(self, guild_id: int, why: str) -> None:
         """The recap is out: show the moderators the newcomers still to review."""
+
+    async def read_back(self, guild_id: int, channel_ids: list[int]) -> None:
+        """Chats will run in these channels: learn who posted there before the bot came, if not read yet."""
 
 
 class Chats:
@@ -81,7 +85,7 @@ class Chats:
 
         self.ingest = Ingest(storage, saved=first_posts(newcomers.first_post), notify=changes.notify,
                              trouble=trouble, lost=lost)
-        self.series = SeriesEditor(storage, clock)
+        self.series = SeriesEditor(storage, clock, chosen=newcomers.read_back)
         self.transcripts = Transcripts(storage, client, clock, flush=self.ingest.flush)
         self.events = ScheduledEvents(storage, client, clock)
         self.capture = Capture(storage, clock, self.ingest, notify=changes.notify)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -34,17 +35,23 @@ def _columns(edit: SeriesEdit, spec: SeriesSpec) -> dict[str, Any]:
 
 
 class SeriesEditor:
-    """Creates and changes series; when the weekly slot moves, the planned and skipped sessions move with it."""
+    """Creates and changes series; when the weekly slot moves, the planned and skipped sessions move with it.
 
-    def __init__(self, storage: Storage, clock: Clock) -> None:
+    A channel a series is created on, or moved to, is handed to `chosen` (the newcomer desk's read-back of who
+    posted there before the bot came).
+    """
+
+    def __init__(self, storage: Storage, clock: Clock, *,
+                 chosen: Callable[[int, list[int]], Awaitable[None]]) -> None:
         self._storage = storage
         self._clock = clock
+        self._chosen = chosen
 
     async def create(self, guild_id: int, spec: SeriesSpec, *, channel_id: int, reminders: tuple[timedelta, ...],
                      use_threads: bool, created_by: int, most_answers: bool = True) -> Series:
         """Store a new series as specified; a name the server already uses is a UserError."""
         try:
-            return await self._storage.series.create(
+            series = await self._storage.series.create(
                 guild_id=guild_id, name=spec.name, hashtag=spec.hashtag, channel_id=channel_id,
                 weekday=spec.slot.weekday, local_time=spec.slot.local_time, timezone=spec.slot.zone,
                 duration_seconds=int(spec.plan.duration.total_seconds()),
@@ -55,6 +62,8 @@ class SeriesEditor:
         except DuplicateName:
             raise UserError(f"A series called '{spec.name}' already exists: pick another name, "
                             "or change it with `/chat edit`.") from None
+        await self._chosen(guild_id, [channel_id])
+        return series
 
     async def edit(self, series_id: int, edit: SeriesEdit) -> Series:
         """Write only what `edit` changes, judged against the series as stored when it is written.
@@ -71,10 +80,13 @@ class SeriesEditor:
                 spec = edit.applied_to(spec_of(current))
                 future = await self._storage.sessions.future(series_id, self._clock())
                 new_starts = moved_starts(slot_of(current), spec.slot, [s.starts_at for s in future])
-                return await self._storage.series.update(
+                updated = await self._storage.series.update(
                     series_id, _columns(edit, spec), moved=dict(zip([s.id for s in future], new_starts, strict=True)))
         except DuplicateName:
             raise UserError(f"A series called '{edit.name}' already exists: pick another name.") from None
+        if edit.channel_id is not None:
+            await self._chosen(updated.guild_id, [updated.channel_id])
+        return updated
 
     async def skip(self, session: ChatSession, date: str) -> None:
         """Skip a planned session (`date`, as the host wrote it, names it); any other session is a UserError."""

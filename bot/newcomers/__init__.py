@@ -5,9 +5,10 @@ What is waiting (a welcome, a greeting) lives in the database and is rebuilt int
 restart does not drop one; each is marked done the moment it is posted, and carries a nonce, so it is not repeated.
 
 The parts are private modules: `_welcomes` (joins, bursts, welcome posts and DMs), `_roster` (joins and leaves
-missed while the bot was away, read from the member list at every READY), `_greetings` (first-time chatters in
-a chat), `_observe` (what members say), `_report` (the report and its posts), `_views` (its pages and buttons)
-and `_caches` (bounded in-memory state); `_desk` puts them together as `Newcomers`.
+missed while the bot was away, read from the member list at every READY), `_readback` (who posted in the chat
+channels before the bot came, read back once), `_greetings` (first-time chatters in a chat), `_observe` (what
+members say), `_report` (the report and its posts), `_views` (its pages and buttons) and `_caches` (bounded
+in-memory state); `_desk` puts them together as `Newcomers`.
 """
 
 from bot.newcomers._desk import Newcomers

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bot.changes import Changes
 from bot.newcomers._greetings import Greetings
 from bot.newcomers._observe import Observer
+from bot.newcomers._readback import ReadBack
 from bot.newcomers._report import Reports
 from bot.newcomers._roster import Roster
 from bot.newcomers._welcomes import Welcomes
@@ -28,11 +29,13 @@ class Newcomers:
         self._greetings = Greetings(bot, changes.notify)
         self._observer = Observer(bot, changes.notify)
         self._reports = Reports(bot, changes.notify)
-        self._roster = Roster(bot, self._welcomes, changes.notify)
+        self._read_back = ReadBack(bot, changes.notify)
+        self._roster = Roster(bot, self._welcomes, self._read_back, changes.notify)
         # The desk's surface, each answered by the part that does that job.
         self.arrived = self._welcomes.arrived
         self.left = self._welcomes.left
         self.catch_up = self._roster.catch_up
+        self.read_back = self._read_back.add
         self.send_welcomes = self._welcomes.send_welcomes
         self.welcome_text = self._welcomes.welcome_text
         self.next_chat = self._welcomes.next_chat
@@ -46,7 +49,8 @@ class Newcomers:
         self.weekly = self._reports.weekly
 
     async def restore(self) -> None:
-        """Rebuild jobs for waiting welcomes, waiting greetings and weekly reports."""
+        """Rebuild jobs for waiting welcomes, waiting greetings, weekly reports and unfinished read-backs."""
         await self._welcomes.restore()
         await self._greetings.restore()
         await self._reports.restore()
+        await self._read_back.restore()

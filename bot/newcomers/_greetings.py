@@ -74,6 +74,13 @@ class Greetings:
         session = await storage.sessions.get(session_id)
         if not waiting or session is None:
             return
+        # Queued before the read-back of the channel found them posting there before the bot came: no first-timers.
+        regulars = await storage.prior_posters.known(session.guild_id, waiting)
+        if regulars:
+            await storage.greetings.mark(session_id, sorted(regulars), status="missed", at=now, message_id=None)
+            waiting = [user_id for user_id in waiting if user_id not in regulars]
+            if not waiting:
+                return
         if session.status != "running":
             await storage.greetings.mark(session_id, waiting, status="missed", at=now, message_id=None)
             return

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain import newcomers as domain
+from bot.newcomers._readback import ReadBack
 from bot.newcomers._welcomes import Welcomes
 from bot.posting import alert_hosts
 from bot.storage import ListedMember
@@ -27,11 +28,15 @@ class Roster:
     (see `Welcomes.arrived_while_away`), unless they were there before the bot first saw the server
     (`domain.first_seen`, kept in storage.meta as `first_seen:<server>`): those are recorded quietly, with no
     welcome and no newcomer row. A member the table has as present whom Discord no longer lists has left.
+    Seeing a server for the first time also starts reading its chat channels back (`ReadBack`), in the background,
+    to learn who posted there before.
     """
 
-    def __init__(self, bot: Heartbeat, welcomes: Welcomes, notify: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, bot: Heartbeat, welcomes: Welcomes, read_back: ReadBack,
+                 notify: Callable[[], Awaitable[None]]) -> None:
         self.bot = bot
         self._welcomes = welcomes
+        self._read_back = read_back
         self._notify = notify
 
     async def catch_up(self) -> None:
@@ -76,6 +81,9 @@ class Roster:
         if stored is not None:
             return datetime.fromisoformat(stored)
         seen = domain.first_seen(await self.bot.storage.members.earliest_join(guild_id), now)
+        # Who posted before: read in the background, never holding READY up. Asked for first, so a failure here
+        # leaves the server unseen and both are tried again at the next READY.
+        await self._read_back.begin(guild_id)
         await self.bot.storage.meta.set(key, seen.isoformat())
         return seen
 

@@ -48,9 +48,10 @@ class Welcomes:
         # Only database work under the lock (no Discord calls), so joins are recorded as fast as they come.
         async with self._locks(guild_id):
             welcome = await self.record_arrival(member)
-            if welcome is None:
-                return  # a replayed join
-            alert = await self._plan_welcome(guild_id, waiting=welcome == "waiting")
+            alert = None if welcome is None else await self._plan_welcome(guild_id, waiting=welcome == "waiting")
+        if welcome is None:  # a replayed join, or a regular back: nothing to welcome
+            await self._notify()
+            return
         if alert is not None:
             await self._alert(guild_id, alert)
         log.info("%s joined server %d: welcome %s", member, guild_id, welcome)
@@ -85,7 +86,9 @@ class Welcomes:
         return clock.from_real(member.joined_at) if member.joined_at else clock()
 
     async def record_arrival(self, member: discord.Member) -> str | None:
-        """Record a join at its Discord join time with its welcome decision; None if it was recorded already.
+        """Record a join at its Discord join time with its welcome decision; None if it was recorded already, or if
+        the member posted here before the bot came (storage.prior_posters): a regular is no newcomer, so has no
+        newcomer row and no welcome.
 
         The caller holds the server's join lock.
         """
@@ -95,6 +98,8 @@ class Welcomes:
         recorded = await storage.members.record_join(guild_id, member.id, member.display_name,
                                                      self.bot.clock.from_real(member.created_at), joined_at)
         if before is not None and recorded.join_count == before.join_count:
+            return None
+        if previous is None and await storage.prior_posters.known(guild_id, [member.id]):
             return None
         welcome = domain.arrival(previously_welcomed=previous is not None and previous.welcomed_at is not None,
                                  left_at=before.left_at if before else None, joined_at=joined_at,

@@ -76,6 +76,22 @@ class RecordedRequest:
 
 
 @dataclass
+class Hold:
+    """Matching requests left unanswered (after `passes` more go through) until `release()`: a Discord that stops
+    answering mid-task, so a test can stop the bot in the middle of it."""
+
+    method: str
+    pattern: re.Pattern[str]
+    passes: int
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    held: int = 0  # requests waiting now
+
+    def release(self) -> None:
+        """Answer the held requests, and every later one at once."""
+        self.released.set()
+
+
+@dataclass
 class Fault:
     """An injected failure for the next matching requests."""
 
@@ -200,6 +216,7 @@ class StandIn:
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[str] = []
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.sessions: dict[str, Session] = {}
         # Queued, a member's action returns once its event is queued for the bot, and a task per socket writes the
         # queue out: members never wait for a bot that reads slowly, as on Discord. By default an action returns only
@@ -253,6 +270,8 @@ class StandIn:
 
     async def stop(self) -> None:
         """Close every socket and stop listening."""
+        for hold in self.holds:
+            hold.release()
         for writer in list(self._writers):
             writer.cancel()
         for session in self.sessions.values():
@@ -548,6 +567,13 @@ class StandIn:
         """
         self.faults.append(Fault(method.upper(), re.compile(path_pattern), status, times, retry_after,
                                  after_effect))
+
+    def hold_requests(self, method: str, path_pattern: str, *, passes: int = 0) -> Hold:
+        """Leave matching REST requests unanswered, after letting `passes` of them through, until the returned
+        hold is released (the bot waiting on Discord in the middle of something, for a test to stop it there)."""
+        hold = Hold(method.upper(), re.compile(path_pattern), passes)
+        self.holds.append(hold)
+        return hold
 
     async def drop_gateway(self, code: int = 4000, *, resumable: bool = True,
                            meanwhile: Callable[[], Awaitable[Any]] | None = None) -> None:
@@ -913,6 +939,7 @@ class StandIn:
         body, files = await self._read_body(request)
         if self.call_latency_seconds:
             await asyncio.sleep(self.call_latency_seconds * (1 + len(files)))
+        await self._wait_if_held(request.method, path)
         response = await self._answer(request, path, body, files)
         self.requests.append(RecordedRequest(request.method, path, dict(request.query), body, response.status,
                                              datetime.now(UTC)))
@@ -949,6 +976,20 @@ class StandIn:
         self.unhandled.append(f"{request.method} {path}")
         log.warning("stand-in has no route for %s %s", request.method, path)
         return self._error(404, "404: Not Found")
+
+    async def _wait_if_held(self, method: str, path: str) -> None:
+        for hold in self.holds:
+            if hold.released.is_set() or hold.method != method or not hold.pattern.search(path):
+                continue
+            if hold.passes > 0:
+                hold.passes -= 1
+                continue
+            hold.held += 1
+            await self._notify()
+            try:
+                await hold.released.wait()
+            finally:
+                hold.held -= 1
 
     def _fault_response(self, fault: Fault) -> web.Response:
         if fault.status == 429:
@@ -1087,7 +1128,11 @@ class StandIn:
         return self._json(message.payload(referenced=self.messages.get(message.reference_id or 0)))
 
     async def _get_messages(self, request: web.Request, body: Any, files: Any, channel_id: str) -> web.Response:
-        limit = min(int(request.query.get("limit", 50)), 100)
+        limit = int(request.query.get("limit", 50))
+        if not 1 <= limit <= 100:  # Discord refuses a page outside 1–100
+            return self._json({"message": "Invalid Form Body", "code": 50035, "errors": {"limit": {"_errors": [
+                {"code": "NUMBER_TYPE_MAX" if limit > 100 else "NUMBER_TYPE_MIN",
+                 "message": "int value should be between 1 and 100."}]}}}, 400)
         ids = self._channel_ids.get(int(channel_id), [])
         page: list[Message] = []
         if "after" in request.query:

@@ -37,6 +37,7 @@ from bot.storage.messages import MessageQueries, StoredMessage
 from bot.storage.months import MonthClose, MonthQueries
 from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerRecord, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
+from bot.storage.prior_posters import PriorPosterQueries
 from bot.storage.progression import ProgressionConfig, ProgressionQueries
 from bot.storage.series import DuplicateName, Series, SeriesQueries
 from bot.storage.sessions import ChannelBusy, ChatSession, SessionQueries
@@ -100,7 +101,8 @@ class Storage:
         self.progression = ProgressionQueries(db)
         self.months = MonthQueries(db)
         self.figures = FigureQueries(db)
-        self.history = HistoryQueries(db)
+        self.prior_posters = PriorPosterQueries(db)
+        self.history = HistoryQueries(db, self.prior_posters)
         self.imports = ImportStateQueries(db)
 
     @classmethod

@@ -37,7 +37,8 @@ class ActivityQueries(Queries):
                                   "ORDER BY occurred_at", (session_id,))
 
     async def first_timers(self, session_id: int, user_id: int | None = None) -> list[int]:
-        """Who posted here having never posted in or checked in to an earlier chat of the server (or just `user_id`)."""
+        """Who posted here having never posted in or checked in to an earlier chat of the server, nor been seen
+        posting there before the bot came (prior_poster), or just `user_id` if they did."""
         # Each poster is judged once (not once per message they posted: a regular has thousands in a busy chat).
         only, parameters = ("", (session_id, session_id)) if user_id is None \
             else (" AND user_id = ?", (session_id, user_id, session_id))
@@ -45,7 +46,9 @@ class ActivityQueries(Queries):
                f"AND session_id = ?{only}) u JOIN chat_session s ON s.id = ? WHERE NOT EXISTS ("
                "  SELECT 1 FROM activity b JOIN chat_session t ON t.id = b.session_id "
                "  WHERE b.guild_id = s.guild_id AND b.user_id = u.user_id AND b.kind IN ('message', 'checkin') "
-               "  AND b.session_id != s.id AND t.started_at < s.started_at) ORDER BY u.user_id")
+               "  AND b.session_id != s.id AND t.started_at < s.started_at) AND NOT EXISTS ("
+               "  SELECT 1 FROM prior_poster p WHERE p.guild_id = s.guild_id AND p.user_id = u.user_id) "
+               "ORDER BY u.user_id")
         return await self._db.ids(sql, parameters)
 
     async def greetings_by(self, guild_id: int, user_id: int) -> list[int]:

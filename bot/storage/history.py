@@ -11,8 +11,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage._database import Queries, from_text, required, to_text
+from bot.storage._database import Database, Queries, from_text, required, to_text
 from bot.storage.messages import StoredMessage, counted_as
+from bot.storage.prior_posters import PriorPosterQueries
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class Poster:
 
 class HistoryQueries(Queries):
     """Imported chats, messages and posters: storage.history."""
+
+    def __init__(self, db: Database, prior_posters: PriorPosterQueries) -> None:
+        """Query `db`; who posted is recorded through storage.prior_posters."""
+        super().__init__(db)
+        self._prior_posters = prior_posters
 
     async def add_chat(self, chat: ImportedChat) -> tuple[int, bool]:
         """The session of an imported chat, written if new: (its id, whether it was written now).
@@ -116,11 +122,7 @@ class HistoryQueries(Queries):
         if not posters:
             return 0
         async with self._db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO prior_poster (guild_id, user_id, last_posted_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
-                "last_posted_at = MAX(last_posted_at, excluded.last_posted_at)",
-                [(guild_id, p.user_id, to_text(p.last_at, "last_at")) for p in posters])
+            await self._prior_posters.record(guild_id, {p.user_id: p.last_at for p in posters})
             before = conn.total_changes
             await conn.executemany(
                 "INSERT INTO members (guild_id, user_id, display_name, account_created_at, first_joined_at, "

@@ -19,8 +19,9 @@ from discord import app_commands
 
 from bot.client import use_discord_at
 from bot.standin import StandIn
-from bot.standin.model import Message
+from bot.standin.model import PERM_VIEW_CHANNEL, Message, Overwrite
 from bot.standin.sample import SampleServer
+from tests.standin.test_permissions import call
 
 Connect = Callable[..., Awaitable["PlainClient"]]
 
@@ -433,6 +434,34 @@ async def test_history_pages_by_limit_before_and_after(standin: StandIn, sample:
     assert await ids(limit=None, oldest_first=True) == [m.id for m in posted]
     assert await ids(limit=110, after=posted[4], oldest_first=True) == [m.id for m in posted[5:115]]
     assert await ids(limit=None, before=posted[115]) == [m.id for m in reversed(posted[:115])]
+
+
+async def test_a_history_page_outside_1_to_100_is_refused_and_a_channel_out_of_sight_is_missing_access(
+        standin: StandIn, sample: SampleServer) -> None:
+    chat = sample.channels["chat"]
+    await standin.say(sample.member("Mei"), chat, "hello")
+    for limit in (0, 101):
+        status, error = await call(standin, "GET", f"channels/{chat.id}/messages?limit={limit}")
+        assert (status, error["code"]) == (400, 50035) and "limit" in error["errors"]
+    status, page = await call(standin, "GET", f"channels/{chat.id}/messages?limit=100")
+    assert status == 200 and len(page) == 1
+    chat.overwrites.append(Overwrite(sample.roles["heartbeat"].id, 0, deny=PERM_VIEW_CHANNEL))
+    status, error = await call(standin, "GET", f"channels/{chat.id}/messages?limit=100")
+    assert (status, error["code"]) == (403, 50001)
+
+
+async def test_held_requests_wait_unanswered_after_those_let_through_until_released(
+        standin: StandIn, sample: SampleServer) -> None:
+    chat, general = sample.channels["chat"], sample.channels["general"]
+    hold = standin.hold_requests("GET", rf"channels/{chat.id}/messages$", passes=1)
+    assert (await call(standin, "GET", f"channels/{chat.id}/messages"))[0] == 200  # the one let through
+    held = asyncio.ensure_future(call(standin, "GET", f"channels/{chat.id}/messages"))
+    await standin.wait_until(lambda: hold.held == 1)
+    assert (await call(standin, "GET", f"channels/{general.id}/messages"))[0] == 200  # others are answered
+    assert not held.done()
+    hold.release()
+    assert (await held)[0] == 200 and hold.held == 0
+    assert (await call(standin, "GET", f"channels/{chat.id}/messages"))[0] == 200  # released for good
 
 
 # ---------------------------------------------------------------------------------------------- interactions
