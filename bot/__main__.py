@@ -1,15 +1,15 @@
-"""`python -m bot [run|demo|invite|transcript|report]`: parse the command line and hand over to one subcommand."""
+"""`python -m bot [run|demo|invite|transcript|report|purge]`: parse the command line and hand over to one subcommand."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot.cli import demo, invite, report, run, transcript
+from bot.cli import demo, invite, purge, report, run, transcript
 from bot.settings import SettingsError, load_settings
 
 # In the order `--help` lists them; `run` is also what a bare `python -m bot` does.
-SUBCOMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in (run, demo, invite, transcript, report)}
+SUBCOMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in (run, demo, invite, transcript, report, purge)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,9 @@ class Observer:
         """Note a newcomer's first message and flags, and any member greeting a newcomer."""
         if message.author.bot or message.guild is None:
             return
+        hidden = await self.bot.privacy.withheld(message.guild.id)
+        if message.author.id in hidden:  # opted out: nothing they say is noted, first message or greeting
+            return
         at = self.bot.clock.from_real(message.created_at)
         newcomer = await self._newcomer(message.guild.id, message.author.id)
         if newcomer is not None:
@@ -47,7 +50,7 @@ class Observer:
             return  # pinging a crowd is not greeting anyone
         changed = False
         for target in await self._addressed(message):
-            if target != message.author.id:
+            if target != message.author.id and target not in hidden:
                 changed |= await self._greeted(message, target, at)
         if changed:
             await self._notify()

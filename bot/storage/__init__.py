@@ -36,6 +36,7 @@ from bot.storage.messages import MessageQueries, StoredMessage
 from bot.storage.months import MonthClose, MonthQueries
 from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerRecord, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
+from bot.storage.privacy import PrivacyQueries
 from bot.storage.progression import ProgressionConfig, ProgressionQueries
 from bot.storage.series import DuplicateName, Series, SeriesQueries
 from bot.storage.sessions import ChannelBusy, ChatSession, SessionQueries
@@ -96,6 +97,7 @@ class Storage:
         self.progression = ProgressionQueries(db)
         self.months = MonthQueries(db)
         self.figures = FigureQueries(db)
+        self.privacy = PrivacyQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,
