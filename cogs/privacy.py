@@ -73,7 +73,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="What H
     @app_commands.describe(existing="What to do with what is already stored: keep it, or erase it (asks first)")
     async def optout(self, interaction: discord.Interaction, existing: Existing = "keep") -> None:
         assert interaction.guild_id is not None
-        fresh = await self.bot.privacy.opt_out(interaction.guild_id, interaction.user.id, erase=False)
+        fresh, _ = await self.bot.privacy.opt_out(interaction.guild_id, interaction.user.id, erase=False)
         said = ("From now on nothing new is recorded about you here: your messages, check-ins, reactions, thanks "
                 "and greetings are not kept, and you appear in no report. `/privacy optin` undoes it."
                 if fresh else "You had already opted out: nothing new is recorded about you here.")

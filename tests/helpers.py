@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -207,3 +208,20 @@ async def record_months(storage, guild_id: int, months, *, timezone: str = "UTC"
         close = MonthClose(guild_id, month.month, month.provisional, timezone, Thresholds(),
                            datetime(2026, 7, 1, tzinfo=UTC))
         assert await storage.months.write(close, list(month.rows))
+
+
+def holders_of(path, user_id: int) -> list[str]:
+    """Every `table.column` of the SQLite file at `path` that holds `user_id`: as a number, or written inside text
+    (a mention, JSON, a transcript)."""
+    found: list[str] = []
+    text = str(user_id)
+    with sqlite3.connect(path) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            for column in columns:
+                hits = conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = ? OR '
+                                    f'instr(CAST("{column}" AS TEXT), ?) > 0', (user_id, text)).fetchone()[0]
+                if hits:
+                    found.append(f"{table}.{column}")
+    return found

@@ -17,8 +17,8 @@ def command_syncs(standin: StandIn) -> int:
 
 async def test_startup_syncs_commands_once_and_not_again_when_unchanged(standin, sample, start_bot, settings):
     first = await start_bot()
-    assert sorted(c["name"] for c in standin.global_commands) == ["about", "announce", "chat", "config", "profile",
-                                                                       "progression", "report", "welcome"]
+    assert sorted(c["name"] for c in standin.global_commands) == ["about", "announce", "chat", "config", "privacy",
+                                                                       "profile", "progression", "report", "welcome"]
     assert command_syncs(standin) == 1
     by_name = {c["name"]: c for c in standin.global_commands}
     # Admin commands are hidden from members without Manage Server; role-checked ones are shown to everyone, or

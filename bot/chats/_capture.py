@@ -14,6 +14,7 @@ from bot.chats._ingest import Ingest, Saved
 from bot.clock import Clock
 from bot.domain.acts import asks_something
 from bot.domain.answers import resolve_answer
+from bot.domain.privacy import unnamed
 from bot.memo import Memo, Seen
 from bot.storage import ChatSession, Storage, StoredMessage
 
@@ -85,7 +86,8 @@ class Capture:
             reply_to_author = replied.author_id or self._first_mention(message)
             if reply_to_author in hidden:
                 reply_to_author = None
-            self._ingest.save(view.session.guild_id, self._stored(message, view.session, reply_to_author, number))
+            self._ingest.save(view.session.guild_id,
+                              self._stored(message, view.session, reply_to_author, number, hidden))
         self.acts.judge(message, places, replied, session_id=view.session.id if view.session else None,
                         answered_or_asked=number is not None or asks_something(message.content), latest=latest,
                         hidden=hidden)
@@ -150,11 +152,11 @@ class Capture:
         return mentioned[0].id if mentioned else None
 
     def _stored(self, message: discord.Message, session: ChatSession, reply_to_author: int | None,
-                number: int | None) -> StoredMessage:
-        """The ledger's row for a message, in bot time."""
+                number: int | None, hidden: frozenset[int]) -> StoredMessage:
+        """The ledger's row for a message, in bot time (mentions of members who opted out do not name them)."""
         return StoredMessage(
             message_id=message.id, session_id=session.id, author_id=message.author.id,
-            author_name=message.author.display_name, content=message.content,
+            author_name=message.author.display_name, content=unnamed(message.content, hidden),
             created_at=self._clock.from_real(message.created_at),
             edited_at=self._clock.from_real(message.edited_at) if message.edited_at else None, deleted=False,
             reply_to_author_id=reply_to_author, question_number=number,

@@ -59,6 +59,16 @@ SECTIONS: dict[str, str] = {
 }
 
 
+def unnamed(text: str, user_ids: frozenset[int], phrase: str = OPTED_OUT) -> str:
+    """Text with its mentions of these members replaced by "@<phrase>" (what others say about them is kept without
+    saying who)."""
+    if "<@" not in text:
+        return text
+    for user_id in user_ids:
+        text = text.replace(f"<@!{user_id}>", f"@{phrase}").replace(f"<@{user_id}>", f"@{phrase}")
+    return text
+
+
 def check_retention(days: int) -> int:
     """The number of days message text is kept; UserError for a number out of range."""
     if days not in RETENTION_DAYS:

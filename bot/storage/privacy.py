@@ -60,7 +60,8 @@ EXPORTS: dict[str, str] = {
                    f"session_id FROM chat_message WHERE session_id IN ({_SESSIONS}) AND author_id = ?)",
     "progression_months": "SELECT month, name, stage, previous, reasons, below, helper_months, joined_at, "
                           "first_answer_at, chats, answers, replies, helpful, helped, thanks, checkins, hosted "
-                          "FROM progression_month WHERE guild_id = ? AND user_id = ?",
+                          "FROM progression_month INDEXED BY progression_month_member "
+                          "WHERE guild_id = ? AND user_id = ? ORDER BY month",
     "named_leader": "SELECT named_at FROM progression_named WHERE guild_id = ? AND user_id = ?",
     "leaders_named": "SELECT user_id, named_at FROM progression_named WHERE guild_id = ? AND named_by = ?",
     "channels_added": "SELECT channel_id, added_at FROM progression_channel WHERE guild_id = ? AND added_by = ?",
@@ -102,7 +103,8 @@ ERASES: tuple[tuple[str, str], ...] = (
                   "WHERE guild_id = ? AND greeted_by = ?"),
     ("newcomer", "DELETE FROM newcomer WHERE guild_id = ? AND user_id = ?"),
     ("other", "DELETE FROM members WHERE guild_id = ? AND user_id = ?"),
-    ("months", "DELETE FROM progression_month WHERE guild_id = ? AND user_id = ?"),
+    ("months", "DELETE FROM progression_month INDEXED BY progression_month_member "
+               "WHERE guild_id = ? AND user_id = ?"),
     ("other", "DELETE FROM progression_named WHERE guild_id = ? AND user_id = ?"),
     ("other", "UPDATE progression_named SET named_by = 0 WHERE guild_id = ? AND named_by = ?"),
     ("other", "UPDATE progression_channel SET added_by = 0 WHERE guild_id = ? AND added_by = ?"),
