@@ -12,7 +12,7 @@ import pytest
 from bot.domain.privacy import FORGOTTEN, PURGED_TEXT, PurgeCounts
 from bot.storage import Storage
 from bot.storage.privacy import EXPORTS
-from tests.helpers import holders_of
+from tests.helpers import holders_of, store_everything, t
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -28,63 +28,10 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
     await opened.close()
 
 
-def t(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds")
-
-
-async def everything(storage: Storage, who: int = KAI, other: int = MEI, guild: int = GUILD,
-                     session: int = SESSION, at: datetime = T0) -> None:
-    """`who` in every table that holds a member's id, towards `other` and from them; `other`'s own rows too."""
-    s = session
-    script = f"""
-            INSERT OR IGNORE INTO guild_config (guild_id, updated_at, updated_by) VALUES ({guild}, '{t(at)}', {who});
-            INSERT OR IGNORE INTO welcome_config (guild_id, updated_at, updated_by) VALUES ({guild}, '{t(at)}', {who});
-            INSERT OR IGNORE INTO progression_config (guild_id, updated_at, updated_by)
-                VALUES ({guild}, '{t(at)}', {who});
-            INSERT OR IGNORE INTO progression_channel VALUES ({guild}, 42, {who}, '{t(at)}');
-            INSERT INTO chat_series (id, guild_id, name, hashtag, channel_id, weekday, local_time, timezone,
-                duration_seconds, spacing_seconds, first_question_seconds, created_by, created_at)
-                VALUES ({s}, {guild}, 'Chat{s}', 'Chat', 42, 1, '21:00', 'UTC', 1800, 300, 120, {who}, '{t(at)}');
-            INSERT INTO chat_session (id, guild_id, channel_id, series_name, hashtag, timezone, starts_at, status,
-                started_by, started_at) VALUES ({s}, {guild}, 42, 'Chat', 'Chat', 'UTC', '{t(at)}', 'ended', {who},
-                '{t(at)}');
-            INSERT INTO session_cohost VALUES ({s}, {who});
-            INSERT INTO members (guild_id, user_id, display_name, account_created_at, first_joined_at, last_joined_at)
-                VALUES ({guild}, {who}, 'Kai', '{t(at)}', '{t(at)}', '{t(at)}'),
-                       ({guild}, {other}, 'Mei', '{t(at)}', '{t(at)}', '{t(at)}');
-            INSERT INTO newcomer (guild_id, user_id, welcome, first_message_at, first_message_text, greeted_by)
-                VALUES ({guild}, {who}, 'welcomed', '{t(at)}', 'hi all', {other}),
-                       ({guild}, {other}, 'welcomed', '{t(at)}', 'hello <@{who}>', {who});
-            INSERT INTO newcomer_review (guild_id, user_id, status, reviewer_id, reviewed_at)
-                VALUES ({guild}, {who}, 'watch', {other}, '{t(at)}'), ({guild}, {other}, 'reviewed', {who}, '{t(at)}');
-            INSERT INTO chat_message (message_id, session_id, author_id, author_name, content, created_at,
-                reply_to_author_id, question_number) VALUES
-                ({s}01, {s}, {who}, 'Kai', 'A1: the sea', '{t(at)}', NULL, 1),
-                ({s}02, {s}, {other}, 'Mei', 'thanks <@{who}>, and <@!{who}> again', '{t(at)}', {who}, NULL);
-            INSERT INTO activity (guild_id, user_id, kind, session_id, message_id, target_user_id, occurred_at)
-                VALUES ({guild}, {who}, 'answer', {s}, {s}01, NULL, '{t(at)}'),
-                       ({guild}, {who}, 'checkin', {s}, NULL, NULL, '{t(at)}'),
-                       ({guild}, {other}, 'reply', {s}, {s}02, {who}, '{t(at)}');
-            INSERT INTO act VALUES ({s}02, 'thanks', {who}, {guild}, 42, {other}, {s}, '{t(at)}'),
-                                   ({s}01, 'helpful', {other}, {guild}, 42, {who}, {s}, '{t(at)}');
-            INSERT INTO reaction VALUES ({s}01, {other}, '🙏', {guild}, 42, {who}, '{t(at)}'),
-                                        ({s}02, {who}, '❤️', {guild}, 42, {other}, '{t(at)}');
-            INSERT INTO chat_greeting (session_id, user_id, first_message_id, first_at) VALUES
-                ({s}, {who}, {s}01, '{t(at)}');
-            INSERT INTO progression_month (guild_id, month, user_id, name, stage, reasons) VALUES
-                ({guild}, '2026-02', {who}, 'Kai', 'leader', 'named'),
-                ({guild}, '2026-02', {other}, 'Mei', 'lurker', '');
-            INSERT INTO progression_named VALUES ({guild}, {who}, {other}, '{t(at)}'),
-                                                 ({guild}, {other}, {who}, '{t(at)}');
-            INSERT INTO prior_poster VALUES ({guild}, {who}, '{t(at)}');
-            INSERT OR IGNORE INTO history_import (guild_id, source, status, started_by, started_at, updated_at)
-                VALUES ({guild}, 'discord', 'done', {who}, '{t(at)}', '{t(at)}');
-            INSERT INTO transcript VALUES ({s}, 'recap: Kai', '- **Kai**: A1: the sea', '<p>Kai</p>', '{t(at)}');
-        """
-    async with storage.transaction() as conn:
-        for statement in script.split(";\n"):
-            if statement.strip():
-                await conn.execute(statement)
+async def everything(storage: Storage, who: int = KAI, other: int = MEI, guild: int = GUILD, session: int = SESSION,
+                     at: datetime = T0) -> None:
+    """`who` in every table that holds a member's id (see tests/helpers.py)."""
+    await store_everything(storage, who, other, guild, session, at)
 
 
 async def test_opting_out_and_back_in(storage: Storage) -> None:
