@@ -125,6 +125,10 @@ async def test_forgetting_a_member_who_did_everything_leaves_their_id_nowhere(st
     assert [(action, detail) for action, detail, _ in audit if action == "forget"] == [
         ("forget", "a member was forgotten")]
     assert priya.id in {row.user_id for row in await bot.storage.months.rows(sample.guild.id, "2026-03", "2026-03")}
+    # Lea keeps the review Kai made of her, and her first greeting is no longer anyone's.
+    [lea] = [row for row in await report_rows(standin, sample, days=60) if row["name"] == "Lea"]
+    assert lea["review"] == "Reviewed" and lea["reviewed_by"] == "a moderator who was forgotten"
+    assert lea["greeted_by"] == ""
 
 
 async def test_only_the_member_can_press_their_forget_button(standin, sample, bot, clock, settings):
@@ -216,6 +220,16 @@ async def test_a_member_who_opted_out_is_left_out_of_the_newcomer_and_progressio
     await bot.progression.close_due(sample.guild.id)
     assert kai.id in {row.user_id for row in await bot.storage.months.rows(sample.guild.id, "2026-03", "2026-03")}
     await slash(standin, kai, "privacy optout")
+    general = sample.channels["general"]
+    hello = await standin.say(kai, general, "hi everyone")  # neither their first message nor their greeting is noted
+    await standin.say(sample.helper, general, "welcome Kai!", reply_to=hello)
+    await standin.say(lea, general, "hello from Lea")
+
+    async def lea_noted():
+        return (await bot.storage.newcomers.get(sample.guild.id, lea.id)).first_message_text or None
+    await bot.newcomers.wait_for(lea_noted)
+    noted = await bot.storage.newcomers.get(sample.guild.id, kai.id)
+    assert noted.first_message_text is None and noted.greeted_by is None
     assert {int(row["user_id"]) for row in await report_rows(standin, sample)} == {lea.id}
     reply = await slash(standin, sample.moderator, "report progression")
     files = [standin.attachments[int(a["id"])] for a in reply.message.attachments]

@@ -24,6 +24,7 @@ PURGE_AT = time(3, 0)  # the nightly purge, in the server's time zone
 
 OPTED_OUT = "a member who opted out"
 FORGOTTEN = "a member who was forgotten"
+FORGOTTEN_MODERATOR = "a moderator who was forgotten"  # a review they made stays, under reviewer id 0
 # What a purged transcript holds instead of its text (the chat's counts stay in the ledger and the monthly rollups).
 PURGED_TEXT = "The text of this chat is no longer kept: this server keeps message text for a limited time."
 PURGED_HTML = f"<!doctype html><html><body><p>{PURGED_TEXT}</p></body></html>"

@@ -12,7 +12,7 @@ import discord
 from bot import standing
 from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
-from bot.domain.privacy import OPTED_OUT
+from bot.domain.privacy import FORGOTTEN_MODERATOR, OPTED_OUT
 from bot.domain.series import local_day
 from bot.newcomers._views import card_index, newcomer_embed, report_file, report_page
 from bot.permissions import CHANNEL_NEEDS, missing
@@ -62,7 +62,8 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
                     greeter=(OPTED_OUT if record.newcomer.greeted_by in hidden
                              else name(record.newcomer.greeted_by, record.greeter_name))
                     if record.newcomer.greeted_by else None,
-                    reviewer=name(record.review.reviewer_id, record.reviewer_name) if record.review else None)
+                    reviewer=(FORGOTTEN_MODERATOR if record.review.reviewer_id == 0
+                              else name(record.review.reviewer_id, record.reviewer_name)) if record.review else None)
              for record in records]
     return domain.report_order(facts)
 
