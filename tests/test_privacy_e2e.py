@@ -296,3 +296,28 @@ async def test_retention_is_validated_and_the_nightly_purge_blanks_only_old_text
     assert (await bot.storage.messages.of_session(session))[0].question_number == 1  # the answer still counts
     nxt = bot.jobs.due(f"purge:{sample.guild.id}")
     assert nxt is not None and clock.now() < nxt <= clock.now() + DAY
+
+
+async def test_a_member_who_opts_out_after_speaking_shows_as_such_in_the_new_transcript(standin, sample, bot, clock):
+    await create_series(standin, sample)
+    priya, marcus = sample.members[0], sample.members[1]
+    chat = sample.channels["chat"]
+    move_to(clock, START + 2 * MINUTE)
+    await bot_post(standin, sample, "**Q1:**")
+    said = await standin.say(priya, chat, "A1: the sea, always")
+    quiet = sample.members[2]  # mentioned, never speaks
+    await standin.say(marcus, chat, f"A1: the hills, like <@{priya.id}> and <@{quiet.id}>", reply_to=said)
+    session = await session_id(bot)
+    await stored(bot, session, 2)
+    await slash(standin, priya, "privacy optout")  # keeping what was stored
+    await slash(standin, quiet, "privacy optout")
+    await slash(standin, sample.host, "chat end", where=chat)
+    move_to(clock, clock.now() + timedelta(seconds=30))
+    await bot_post(standin, sample, "**#GetRealChat recap**")
+    transcript = await bot.storage.transcripts.get(session)
+    for text in (transcript.markdown, transcript.html, transcript.recap):
+        assert "Priya" not in text and quiet.name not in text and "the sea, always" not in text
+    assert f"**{OPTED_OUT}**" in transcript.markdown
+    assert f"like @{OPTED_OUT} and @{OPTED_OUT}" in transcript.markdown
+    assert "the hills" in transcript.markdown
+    assert [m.content for m in await bot.storage.messages.of_session(session)][0] == "A1: the sea, always"  # kept
