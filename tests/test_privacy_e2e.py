@@ -239,6 +239,8 @@ async def test_a_member_who_opted_out_is_left_out_of_the_newcomer_and_progressio
     rows = await bot.storage.months.rows(sample.guild.id, "2026-03", "2026-03")
     assert kai.id not in {row.user_id for row in rows} and lea.id in {row.user_id for row in rows}
 
+    named = await slash(standin, sample.moderator, "progression name", member=kai)
+    assert named.ephemeral and named.text == "Kai opted out of being recorded here, so they cannot be named a leader."
     back = await slash(standin, kai, "privacy optin")
     assert back.ephemeral and back.text.startswith("You are recorded again")
     assert kai.id in {int(row["user_id"]) for row in await report_rows(standin, sample)}
