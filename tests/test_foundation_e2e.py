@@ -26,7 +26,7 @@ async def test_startup_syncs_commands_once_and_not_again_when_unchanged(standin,
     assert by_name["config"]["default_member_permissions"] == str(1 << 5)
     assert by_name["welcome"]["default_member_permissions"] == str(1 << 5)
     assert sorted(name for name, command in by_name.items() if command["default_member_permissions"] is None) == [
-        "about", "announce", "chat", "profile", "progression", "report"]
+        "about", "announce", "chat", "privacy", "profile", "progression", "report"]
     await first.stop()
 
     await start_bot()
