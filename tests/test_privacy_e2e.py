@@ -231,6 +231,8 @@ async def test_a_member_who_opted_out_is_left_out_of_the_newcomer_and_progressio
     noted = await bot.storage.newcomers.get(sample.guild.id, kai.id)
     assert noted.first_message_text is None and noted.greeted_by is None
     assert {int(row["user_id"]) for row in await report_rows(standin, sample)} == {lea.id}
+    joins = await slash(standin, sample.moderator, "report joins")
+    assert f"<@{lea.id}>" in joins.text and f"<@{kai.id}>" not in joins.text
     reply = await slash(standin, sample.moderator, "report progression")
     files = [standin.attachments[int(a["id"])] for a in reply.message.attachments]
     assert any(str(lea.id).encode() in data for data in files)
