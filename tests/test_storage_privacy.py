@@ -126,3 +126,9 @@ async def test_retention_is_set_per_server(storage: Storage) -> None:
     assert config.retention_days == 30 and config.updated_by == KAI
     assert (await storage.config.set_retention(GUILD, None, updated_by=KAI, now=T0)).retention_days is None
     assert (await storage.config.get(OTHER_GUILD)).retention_days is None
+
+
+async def test_forgetting_someone_with_nothing_stored_notes_nothing(storage: Storage) -> None:
+    counts = await storage.privacy.forget(GUILD, KAI, at=T0, keep_optout=False)
+    assert not any(counts.values())
+    assert await storage.privacy.audit(GUILD, since=T0) == []

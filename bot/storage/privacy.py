@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.privacy import FORGOTTEN, PURGED_HTML, PURGED_TEXT, PurgeCounts
-from bot.storage._database import Queries, from_text, to_text
+from bot.storage._database import Queries, from_text, required, to_text
 
 # The chats of one server: how a member's rows in per-chat tables are found through their chat's index.
 _SESSIONS = "SELECT id FROM chat_session WHERE guild_id = ?"
@@ -173,9 +173,9 @@ class PrivacyQueries(Queries):
             (guild_id, user_id, user_id, str(user_id), guild_id, user_id, guild_id, user_id))
 
     async def forget(self, guild_id: int, user_id: int, *, at: datetime, keep_optout: bool) -> dict[str, int]:
-        """Erase a member from a server's records (their opt-out stays if `keep_optout`), note it in the audit without
-        saying whose, and return how many rows of each kind went. Call it inside the transaction that also
-        rebuilds the transcripts naming them, so nobody reads a half-forgotten member."""
+        """Erase a member from a server's records (their opt-out stays if `keep_optout`), note it in the audit
+        without saying whose (if anything went), and return how many rows of each kind went. Call it inside the
+        transaction that also rebuilds the transcripts naming them, so nobody reads a half-forgotten member."""
         counts: dict[str, int] = {}
         async with self._db.transaction() as conn:
             for sql, parameters in ((_SCRUB_MESSAGES, (*_mention_parameters(user_id), guild_id, str(user_id))),
@@ -186,9 +186,11 @@ class PrivacyQueries(Queries):
                 cursor = await conn.execute(sql, (guild_id, user_id))
                 counts[kind] = counts.get(kind, 0) + max(cursor.rowcount, 0)
             if not keep_optout:
-                await conn.execute("DELETE FROM privacy_optout WHERE guild_id = ? AND user_id = ?",
-                                   (guild_id, user_id))
-            await self._audit(guild_id, "forget", "a member was forgotten", at)
+                cursor = await conn.execute("DELETE FROM privacy_optout WHERE guild_id = ? AND user_id = ?",
+                                            (guild_id, user_id))
+                counts["other"] += max(cursor.rowcount, 0)
+            if any(counts.values()):  # a second press finds nothing: it forgets nobody, so notes nothing
+                await self._audit(guild_id, "forget", "a member was forgotten", at)
         return counts
 
     async def _audit(self, guild_id: int, action: str, detail: str, at: datetime) -> None:
@@ -200,7 +202,7 @@ class PrivacyQueries(Queries):
         """What was erased in a server since a moment: (action, detail, when), oldest first."""
         rows = await self._db.fetchall("SELECT action, detail, at FROM privacy_audit WHERE guild_id = ? AND at >= ? "
                                        "ORDER BY at, id", (guild_id, to_text(since, "since")))
-        return [(str(row[0]), str(row[1]), from_text(row[2]) or since) for row in rows]
+        return [(str(row[0]), str(row[1]), required(from_text(row[2]))) for row in rows]
 
     async def purgeable(self, guild_id: int, before: datetime) -> PurgeCounts:
         """What a purge would blank in a server: message text written before `before`, still kept."""
