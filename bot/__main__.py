@@ -1,4 +1,4 @@
-"""`python -m bot [run|demo|invite|transcript|report|import|backup]`: parse the command line, run one."""
+"""`python -m bot [run|demo|invite|transcript|report|import|purge|backup]`: parse the command line, run one."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import argparse
 import sys
 
 import bot
-from bot.cli import backup, demo, import_, invite, report, run, transcript
+from bot.cli import backup, demo, import_, invite, purge, report, run, transcript
 from bot.settings import SettingsError, load_settings
 
 # In the order `--help` lists them; `run` is also what a bare `python -m bot` does.
 # A module named after a Python keyword ends in "_" ("import_"); the subcommand is the name without it.
 SUBCOMMANDS = {module.__name__.rsplit(".", 1)[1].rstrip("_"): module
-               for module in (run, demo, invite, transcript, report, import_, backup)}
+               for module in (run, demo, invite, transcript, report, import_, purge, backup)}
 
 
 HELP_EPILOG = """\
@@ -29,6 +29,7 @@ examples:
   python -m bot invite                    the URL that adds the bot to a server
   python -m bot report progression --guild 123456789012345678 --months 6
   python -m bot import discordchatexporter --guild 123456789012345678 exports/*.json
+  python -m bot purge --dry-run           what the retention setting would blank tonight
   python -m bot backup backups/heartbeat-2026-11-29.db
 """
 

@@ -20,6 +20,7 @@ from bot.history import DiscordImports
 from bot.jobs import Jobs
 from bot.newcomers import Newcomers, ReportPage, Review
 from bot.posting import alert_hosts
+from bot.privacy import Privacy
 from bot.progression import Progression, Recognition
 from bot.reporting import ProgressionPage
 from bot.settings import Settings
@@ -39,6 +40,7 @@ COGS = (
     "cogs.live",
     "cogs.progression",
     "cogs.profile",
+    "cogs.privacy",
 )
 
 
@@ -90,6 +92,7 @@ class Heartbeat(commands.Bot):
         self._chats: Chats | None = None
         self._progression: Progression | None = None
         self._history: DiscordImports | None = None
+        self._privacy: Privacy | None = None
         self.newcomers = Newcomers(self)
         self._restored = False
         self._closing = False
@@ -127,17 +130,28 @@ class Heartbeat(commands.Bot):
             raise RuntimeError("history imports are not set up yet")
         return self._history
 
+    @property
+    def privacy(self) -> Privacy:
+        """Members' opt-outs, exports and forgets, and the nightly purge, made once storage is open."""
+        if self._privacy is None:
+            raise RuntimeError("privacy is not set up yet")
+        return self._privacy
+
     async def setup_hook(self) -> None:
         """Open and migrate storage, start the scheduler, load the cogs, sync commands if they changed."""
         self.logged_in.set()  # discord.py calls this once its login has been answered
         self._storage = await Storage.open(self.settings.database_path)
         log.info("Database %s at schema version %d", self.settings.database_path,
                  await self._storage.schema_version())
-        # Made here, not in __init__: every part is handed the open database.
+        # Made here, not in __init__: every part is handed the open database. Privacy comes first (the chats ask it
+        # who opted out) and reaches the chats' ingest and transcripts late, once they exist.
+        self._privacy = Privacy(self._storage, self.clock, self.jobs, default_zone=self.settings.defaults.timezone,
+                                flush=lambda: self.chats.ingest.flush(),
+                                rebuild=lambda session_id: self.chats.transcripts.rebuild(session_id))
         self._chats = Chats(client=self, storage=self._storage, clock=self.clock, jobs=self.jobs,
                             grace=timedelta(seconds=self.settings.defaults.misfire_grace_seconds),
                             newcomers=self.newcomers, trouble=self.troubles.storage_failed,
-                            catch_up_later=self.catch_up_later)
+                            catch_up_later=self.catch_up_later, withheld=self._privacy.withheld)
         self._progression = Progression(self._storage, self.clock, self.jobs,
                                         default_zone=self.settings.defaults.timezone, flush=self._chats.ingest.flush,
                                         moved=Recognition(self._storage, self).moved)
@@ -186,6 +200,7 @@ class Heartbeat(commands.Bot):
             if not self._restored:
                 await self.chats.scheduling.restore()
                 await self.newcomers.restore()
+                await self.privacy.restore([guild.id for guild in self.guilds])
                 self._restored = True  # only once it all went through: asking for the same jobs again is harmless
             await self.chats.listening.catch_up()
             await self.newcomers.catch_up()  # joins and leaves missed while away, from each server's member list

@@ -69,7 +69,8 @@ async def progression_report(storage: Storage, guild_id: int, *, months: int | N
     if not chosen:
         raise UserError(f"No progression months are recorded from {start} to {end}; {server} has "
                         f"{recorded[0]} to {recorded[-1]}.")
-    rows = await storage.months.rows(guild_id, start, end)
+    hidden = await storage.privacy.opted_out(guild_id)  # members who opted out appear in no report
+    rows = [row for row in await storage.months.rows(guild_id, start, end) if row.user_id not in hidden]
     by_month: dict[str, list[MonthRow]] = {month: [] for month in months_between(start, end)}
     for row in rows:
         by_month[row.month].append(row)

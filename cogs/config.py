@@ -12,6 +12,7 @@ from bot.access import check_admin
 from bot.choices import zone_choices
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
+from bot.domain.privacy import RETENTION_DAYS, RETENTION_DEFAULT, check_retention, retention_of
 from bot.domain.schedule import parse_zone
 from bot.permissions import CHANNEL_NEEDS, GUILD_NEEDS, missing, ping_problem
 from bot.storage import GuildConfig
@@ -86,6 +87,18 @@ class Config(commands.GroupCog, group_name="config", group_description="Set up H
 
     timezone.autocomplete("zone")(zone_choices)
 
+    @app_commands.command(name="retention", description="How long message text is kept (counts are kept)")
+    @app_commands.describe(days=f"Days to keep chat messages, first messages and transcripts "
+                                f"({RETENTION_DAYS.start}-{RETENTION_DAYS.stop - 1}; {RETENTION_DEFAULT} by default)")
+    async def retention(self, interaction: discord.Interaction, days: int) -> None:
+        assert interaction.guild_id is not None
+        check_retention(days)
+        await self.bot.storage.config.set_retention(interaction.guild_id, days, updated_by=interaction.user.id,
+                                                    now=self.bot.clock())
+        await interaction.response.send_message(
+            f"Message text is now kept {days} days: each night older chat messages, first messages and transcripts "
+            "are blanked (counts and monthly figures stay).", ephemeral=True)
+
     @app_commands.command(name="clear", description="Unset one setting")
     @app_commands.describe(setting="The setting to unset")
     async def clear(self, interaction: discord.Interaction, setting: Setting) -> None:
@@ -131,6 +144,8 @@ def status_embed(guild: discord.Guild, config: GuildConfig, bot: Heartbeat) -> d
             problems.append(problem)
     zone = config.timezone or bot.settings.defaults.timezone
     lines.append(f"**Time zone:** {zone}{'' if config.timezone else ' (default)'}")
+    lines.append(f"**Message text kept:** {retention_of(config.retention_days)} days"
+                 f"{'' if config.retention_days else ' (default)'}")
     lacking = missing(guild.me.guild_permissions, GUILD_NEEDS)
     if lacking:
         problems.append(f"Server-wide I lack: {', '.join(lacking)}.")

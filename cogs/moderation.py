@@ -41,7 +41,9 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
         if days not in REPORT_DAYS:
             raise UserError(f"Choose between {REPORT_DAYS.start} and {REPORT_DAYS.stop - 1} days.")
         now = self.bot.clock()
-        members = await self.bot.storage.members.recent_joins(interaction.guild_id, since=now - timedelta(days=days))
+        hidden = await self.bot.privacy.withheld(interaction.guild_id)  # opted out: in no report
+        members = [member for member in await self.bot.storage.members.recent_joins(
+            interaction.guild_id, since=now - timedelta(days=days)) if member.user_id not in hidden]
         if not members:
             await interaction.response.send_message(f"Nobody joined in the last {days} days.", ephemeral=True)
             return

@@ -227,6 +227,9 @@ class Progression(commands.GroupCog, group_name="progression",
     async def name(self, interaction: discord.Interaction, member: discord.Member) -> None:
         assert interaction.guild_id is not None
         _member(interaction, member, "name")
+        if member.id in await self.bot.privacy.withheld(interaction.guild_id):
+            raise UserError(f"{member.display_name} opted out of being recorded here, so they cannot be named a "
+                            "leader.")
         if not await self.bot.storage.progression.name(interaction.guild_id, member.id, by=interaction.user.id,
                                                        at=self.bot.clock()):
             raise UserError(f"{member.display_name} is already named a leader.")

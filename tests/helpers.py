@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from bot.domain.running import post_key
 from bot.standin import StandIn
 from bot.standin.model import Message
 from bot.standin.sample import SampleServer
-from bot.storage import MonthClose
+from bot.storage import MonthClose, Storage
 
 # Tuesday 10 March 2026, 20:58 in New York (EDT since the 8th): two minutes before the chat.
 BEFORE = datetime(2026, 3, 11, 0, 58, tzinfo=UTC)
@@ -207,3 +208,78 @@ async def record_months(storage, guild_id: int, months, *, timezone: str = "UTC"
         close = MonthClose(guild_id, month.month, month.provisional, timezone, Thresholds(),
                            datetime(2026, 7, 1, tzinfo=UTC))
         assert await storage.months.write(close, list(month.rows))
+
+
+def holders_of(path, user_id: int) -> list[str]:
+    """Every `table.column` of the SQLite file at `path` that holds `user_id`: as a number, or written inside text
+    (a mention, JSON, a transcript)."""
+    found: list[str] = []
+    text = str(user_id)
+    with sqlite3.connect(path) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            for column in columns:
+                hits = conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = ? OR '
+                                    f'instr(CAST("{column}" AS TEXT), ?) > 0', (user_id, text)).fetchone()[0]
+                if hits:
+                    found.append(f"{table}.{column}")
+    return found
+
+
+def t(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+async def store_everything(storage: Storage, who: int, other: int, guild: int, session: int, at: datetime) -> None:
+    """`who` in every table that holds a member's id, towards `other` and from them; `other`'s own rows too."""
+    s = session
+    script = f"""
+            INSERT OR IGNORE INTO guild_config (guild_id, updated_at, updated_by) VALUES ({guild}, '{t(at)}', {who});
+            INSERT OR IGNORE INTO welcome_config (guild_id, updated_at, updated_by) VALUES ({guild}, '{t(at)}', {who});
+            INSERT OR IGNORE INTO progression_config (guild_id, updated_at, updated_by)
+                VALUES ({guild}, '{t(at)}', {who});
+            INSERT OR IGNORE INTO progression_channel VALUES ({guild}, 42, {who}, '{t(at)}');
+            INSERT INTO chat_series (id, guild_id, name, hashtag, channel_id, weekday, local_time, timezone,
+                duration_seconds, spacing_seconds, first_question_seconds, created_by, created_at)
+                VALUES ({s}, {guild}, 'Chat{s}', 'Chat', 42, 1, '21:00', 'UTC', 1800, 300, 120, {who}, '{t(at)}');
+            INSERT INTO chat_session (id, guild_id, channel_id, series_name, hashtag, timezone, starts_at, status,
+                started_by, started_at) VALUES ({s}, {guild}, 42, 'Chat', 'Chat', 'UTC', '{t(at)}', 'ended', {who},
+                '{t(at)}');
+            INSERT INTO session_cohost VALUES ({s}, {who});
+            INSERT INTO members (guild_id, user_id, display_name, account_created_at, first_joined_at, last_joined_at)
+                VALUES ({guild}, {who}, 'Kai', '{t(at)}', '{t(at)}', '{t(at)}'),
+                       ({guild}, {other}, 'Mei', '{t(at)}', '{t(at)}', '{t(at)}');
+            INSERT INTO newcomer (guild_id, user_id, welcome, first_message_at, first_message_text, greeted_by)
+                VALUES ({guild}, {who}, 'welcomed', '{t(at)}', 'hi all', {other}),
+                       ({guild}, {other}, 'welcomed', '{t(at)}', 'hello <@{who}>', {who});
+            INSERT INTO newcomer_review (guild_id, user_id, status, reviewer_id, reviewed_at)
+                VALUES ({guild}, {who}, 'watch', {other}, '{t(at)}'), ({guild}, {other}, 'reviewed', {who}, '{t(at)}');
+            INSERT INTO chat_message (message_id, session_id, author_id, author_name, content, created_at,
+                reply_to_author_id, question_number) VALUES
+                ({s}01, {s}, {who}, 'Kai', 'A1: the sea', '{t(at)}', NULL, 1),
+                ({s}02, {s}, {other}, 'Mei', 'thanks <@{who}>, and <@!{who}> again', '{t(at)}', {who}, NULL);
+            INSERT INTO activity (guild_id, user_id, kind, session_id, message_id, target_user_id, occurred_at)
+                VALUES ({guild}, {who}, 'answer', {s}, {s}01, NULL, '{t(at)}'),
+                       ({guild}, {who}, 'checkin', {s}, NULL, NULL, '{t(at)}'),
+                       ({guild}, {other}, 'reply', {s}, {s}02, {who}, '{t(at)}');
+            INSERT INTO act VALUES ({s}02, 'thanks', {who}, {guild}, 42, {other}, {s}, '{t(at)}'),
+                                   ({s}01, 'helpful', {other}, {guild}, 42, {who}, {s}, '{t(at)}');
+            INSERT INTO reaction VALUES ({s}01, {other}, '🙏', {guild}, 42, {who}, '{t(at)}'),
+                                        ({s}02, {who}, '❤️', {guild}, 42, {other}, '{t(at)}');
+            INSERT INTO chat_greeting (session_id, user_id, first_message_id, first_at) VALUES
+                ({s}, {who}, {s}01, '{t(at)}');
+            INSERT INTO progression_month (guild_id, month, user_id, name, stage, reasons) VALUES
+                ({guild}, '2026-02', {who}, 'Kai', 'leader', 'named'),
+                ({guild}, '2026-02', {other}, 'Mei', 'lurker', '');
+            INSERT INTO progression_named VALUES ({guild}, {who}, {other}, '{t(at)}'),
+                                                 ({guild}, {other}, {who}, '{t(at)}');
+            INSERT INTO prior_poster VALUES ({guild}, {who}, '{t(at)}');
+            INSERT OR IGNORE INTO history_import (guild_id, source, status, started_by, started_at, updated_at)
+                VALUES ({guild}, 'discord', 'done', {who}, '{t(at)}', '{t(at)}');
+            INSERT INTO transcript VALUES ({s}, 'recap: Kai', '- **Kai**: A1: the sea', '<p>Kai</p>', '{t(at)}');
+        """
+    async with storage.transaction() as conn:
+        for statement in script.split(";\n"):
+            if statement.strip():
+                await conn.execute(statement)

@@ -17,8 +17,8 @@ def command_syncs(standin: StandIn) -> int:
 
 async def test_startup_syncs_commands_once_and_not_again_when_unchanged(standin, sample, start_bot, settings):
     first = await start_bot()
-    assert sorted(c["name"] for c in standin.global_commands) == ["about", "announce", "chat", "config", "profile",
-                                                                       "progression", "report", "welcome"]
+    assert sorted(c["name"] for c in standin.global_commands) == ["about", "announce", "chat", "config", "privacy",
+                                                                       "profile", "progression", "report", "welcome"]
     assert command_syncs(standin) == 1
     by_name = {c["name"]: c for c in standin.global_commands}
     # Admin commands are hidden from members without Manage Server; role-checked ones are shown to everyone, or
@@ -26,7 +26,7 @@ async def test_startup_syncs_commands_once_and_not_again_when_unchanged(standin,
     assert by_name["config"]["default_member_permissions"] == str(1 << 5)
     assert by_name["welcome"]["default_member_permissions"] == str(1 << 5)
     assert sorted(name for name, command in by_name.items() if command["default_member_permissions"] is None) == [
-        "about", "announce", "chat", "profile", "progression", "report"]
+        "about", "announce", "chat", "privacy", "profile", "progression", "report"]
     await first.stop()
 
     await start_bot()

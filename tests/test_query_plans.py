@@ -61,6 +61,21 @@ ALLOWED = {
     "SELECT user_id, status, reviewer_id, reviewed_at FROM newcomer_review r WHERE guild_id = ? AND id = (SELECT "
     "MAX(id) FROM newcomer_review WHERE guild_id = r.guild_id AND user_id = r.user_id)":
         "a server's reviews, for the tests",
+    # storage.privacy.export and forget, run only when a member asks (/privacy export, forget, optout erasing): no
+    # index holds who reviewed, who a ledger row is towards, or who reacted, so these read a server's rows of the
+    # table once per request. An index on each would bound them (a migration for another day).
+    "SELECT user_id, status, reviewed_at FROM newcomer_review WHERE guild_id = ? AND reviewer_id = ?":
+        "reviews a member made, for their export",
+    "UPDATE newcomer_review SET reviewer_id = 0 WHERE guild_id = ? AND reviewer_id = ?":
+        "reviews a member made, when they are forgotten",
+    "SELECT kind, session_id, message_id, occurred_at FROM activity WHERE guild_id = ? AND target_user_id = ?":
+        "others' ledger rows towards a member, for their export",
+    "UPDATE activity SET target_user_id = NULL WHERE guild_id = ? AND target_user_id = ?":
+        "others' ledger rows towards a member, when they are forgotten",
+    "SELECT message_id, emoji, channel_id, author_id, reacted_at FROM reaction WHERE guild_id = ? AND user_id = ?":
+        "reactions a member gave, for their export",
+    "DELETE FROM reaction WHERE guild_id = ? AND user_id = ?":
+        "reactions a member gave, when they are forgotten",
 }
 _VERB = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH|REPLACE)\b", re.IGNORECASE)
 # The start of a statement or of a clause added to one: what counts as SQL text in bot/storage's source.

@@ -34,7 +34,7 @@ from bot.chats._promotion import Promotion, ScheduledEvents
 from bot.chats._scheduling import Scheduling
 from bot.chats._series import SeriesEditor
 from bot.chats._session import LiveSession
-from bot.chats._transcripts import Transcripts, transcript_post
+from bot.chats._transcripts import Transcripts, Withheld, transcript_post
 from bot.chats._views import CHECKIN_PREFIX, CheckIn, NotifyMe
 from bot.clock import Clock
 from bot.jobs import Jobs
@@ -72,7 +72,7 @@ class Chats:
 
     def __init__(self, *, client: discord.Client, storage: Storage, clock: Clock, jobs: Jobs, grace: timedelta,
                  newcomers: NewcomerDesk, trouble: Callable[[int | None, str], Awaitable[None]],
-                 catch_up_later: Callable[[], None]) -> None:
+                 catch_up_later: Callable[[], None], withheld: Withheld) -> None:
         # Woken whenever a post or a message is recorded: what the demo and tests wait on.
         changes = Changes()
         self.wait_for = changes.wait_for
@@ -86,9 +86,9 @@ class Chats:
         self.ingest = Ingest(storage, saved=first_posts(newcomers.first_post), notify=changes.notify,
                              trouble=trouble, lost=lost)
         self.series = SeriesEditor(storage, clock, chosen=newcomers.read_back)
-        self.transcripts = Transcripts(storage, client, clock, flush=self.ingest.flush)
+        self.transcripts = Transcripts(storage, client, clock, flush=self.ingest.flush, withheld=withheld)
         self.events = ScheduledEvents(storage, client, clock)
-        self.capture = Capture(storage, clock, self.ingest, notify=changes.notify)
+        self.capture = Capture(storage, clock, self.ingest, notify=changes.notify, withheld=withheld)
         self.listening = Listening(storage, client, self.capture, self.ingest)
         kinds = PostKinds(storage, clock, grace=grace, events=self.events, transcripts=self.transcripts,
                           greet=newcomers.greet, post_report=newcomers.post_report,

@@ -12,6 +12,7 @@ if it helps or thanks, as an act too: progression counts distinct (message, pers
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,8 +57,10 @@ class Replied:
 class Acts:
     """Judges messages for the act ledger and records reactions giver → receiver, through the ingest."""
 
-    def __init__(self, storage: Storage, clock: Clock, ingest: Ingest) -> None:
+    def __init__(self, storage: Storage, clock: Clock, ingest: Ingest,
+                 withheld: Callable[[int], Awaitable[frozenset[int]]]) -> None:
         self._storage = storage
+        self._withheld = withheld  # members who opted out: no act or reaction by them or towards them
         self._clock = clock
         self._ingest = ingest
         self._places: Memo[Places] = Memo(lambda: storage.generation, PLACES_KEPT)
@@ -84,7 +87,7 @@ class Acts:
         return None if said is None else Replied(author_id=said[0], answered_or_asked=said[1])
 
     def judge(self, message: discord.Message, places: Places, replied: Replied, *, session_id: int | None,
-              answered_or_asked: bool, latest: bool) -> None:
+              answered_or_asked: bool, latest: bool, hidden: frozenset[int] = frozenset()) -> None:
         """Hand a message's acts to the ingest (replacing any it had); `latest`: it is new, not an edit."""
         author = message.author.id
         channel_id = message.channel.id
@@ -104,7 +107,8 @@ class Acts:
         guild_id = message.guild.id if message.guild is not None else 0
         self._ingest.acts(message.id, [
             Act(message_id=message.id, kind=kind, target_user_id=target, guild_id=guild_id, channel_id=channel_id,
-                user_id=author, session_id=session_id, occurred_at=at) for kind, target in acts_of(said)])
+                user_id=author, session_id=session_id, occurred_at=at) for kind, target in acts_of(said)
+            if target not in hidden])
         self._remember(message.id, author, answered_or_asked)
         if latest:
             self._note_latest(channel_id, author, at, answered_or_asked)
@@ -146,6 +150,8 @@ class Acts:
             return
         author = payload.message_author_id
         if author is None or author == payload.user_id:
+            return
+        if {author, payload.user_id} & await self._withheld(payload.guild_id):
             return
         self._ingest.reacted(key, Reaction(
             message_id=payload.message_id, user_id=payload.user_id, emoji=str(payload.emoji),

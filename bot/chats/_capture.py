@@ -14,6 +14,7 @@ from bot.chats._ingest import Ingest, Saved
 from bot.clock import Clock
 from bot.domain.acts import asks_something
 from bot.domain.answers import resolve_answer
+from bot.domain.privacy import unnamed
 from bot.memo import Memo, Seen
 from bot.storage import ChatSession, Storage, StoredMessage
 
@@ -51,14 +52,15 @@ class Capture:
     """
 
     def __init__(self, storage: Storage, clock: Clock, ingest: Ingest, *,
-                 notify: Callable[[], Awaitable[None]]) -> None:
+                 notify: Callable[[], Awaitable[None]], withheld: Callable[[int], Awaitable[frozenset[int]]]) -> None:
         self._storage = storage
         self._clock = clock
         self._ingest = ingest
         self._notify = notify
+        self._withheld = withheld  # members who opted out: nothing of theirs, or about them, is recorded
         self._views: Memo[ChatView] = Memo(lambda: storage.generation, VIEWS_KEPT)
         self._deleted = Seen(1000)
-        self.acts = Acts(storage, clock, ingest)
+        self.acts = Acts(storage, clock, ingest, withheld)
 
     async def record(self, message: discord.Message, *, latest: bool = True) -> bool:
         """Record a member's message in a live chat (the transcript line and the activity it counts as); True if so.
@@ -67,6 +69,9 @@ class Capture:
         judged too. Recording a message again (read back, or edited) rewrites its one row and its ledger rows.
         """
         if message.author.bot or message.guild is None or message.id in self._deleted:
+            return False
+        hidden = await self._withheld(message.guild.id)
+        if message.author.id in hidden:
             return False
         view = await self.view(message.channel)
         places = await self.acts.places(message.guild.id)
@@ -79,9 +84,13 @@ class Capture:
                                 thread_question=view.thread_question)
         if view.session is not None:
             reply_to_author = replied.author_id or self._first_mention(message)
-            self._ingest.save(view.session.guild_id, self._stored(message, view.session, reply_to_author, number))
+            if reply_to_author in hidden:
+                reply_to_author = None
+            self._ingest.save(view.session.guild_id,
+                              self._stored(message, view.session, reply_to_author, number, hidden))
         self.acts.judge(message, places, replied, session_id=view.session.id if view.session else None,
-                        answered_or_asked=number is not None or asks_something(message.content), latest=latest)
+                        answered_or_asked=number is not None or asks_something(message.content), latest=latest,
+                        hidden=hidden)
         return view.session is not None
 
     async def view(self, channel: discord.abc.Messageable) -> ChatView:
@@ -143,11 +152,11 @@ class Capture:
         return mentioned[0].id if mentioned else None
 
     def _stored(self, message: discord.Message, session: ChatSession, reply_to_author: int | None,
-                number: int | None) -> StoredMessage:
-        """The ledger's row for a message, in bot time."""
+                number: int | None, hidden: frozenset[int]) -> StoredMessage:
+        """The ledger's row for a message, in bot time (mentions of members who opted out do not name them)."""
         return StoredMessage(
             message_id=message.id, session_id=session.id, author_id=message.author.id,
-            author_name=message.author.display_name, content=message.content,
+            author_name=message.author.display_name, content=unnamed(message.content, hidden),
             created_at=self._clock.from_real(message.created_at),
             edited_at=self._clock.from_real(message.edited_at) if message.edited_at else None, deleted=False,
             reply_to_author_id=reply_to_author, question_number=number,
@@ -156,6 +165,9 @@ class Capture:
     async def recapture(self, message: discord.Message) -> None:
         """An edited message is judged again (it may have become, or stopped being, an answer, help or thanks)."""
         if message.author.bot or message.guild is None or message.id in self._deleted:
+            return
+        hidden = await self._withheld(message.guild.id)
+        if message.author.id in hidden:
             return
         stored = self._ingest.pending(message.id) or await self._storage.messages.get(message.id)
         view = await self.view(message.channel)
@@ -172,7 +184,7 @@ class Capture:
         replied = await self._replied(message, view)
         answered = (stored.question_number is not None if stored else False) or asks_something(message.content)
         self.acts.judge(message, places, replied, session_id=stored.session_id if stored else None,
-                        answered_or_asked=answered, latest=False)
+                        answered_or_asked=answered, latest=False, hidden=hidden)
 
     def forget(self, message_id: int) -> None:
         """A deleted chat message leaves the transcript and the activity ledger."""
@@ -192,6 +204,9 @@ class Capture:
             return "This button belongs to another server's chat."
         if session is None or session.status != "running":
             return "This chat has ended; the next one is in `/chat list`. Thanks for coming by!"
+        if user.id in await self._withheld(session.guild_id):
+            return (f"Welcome to #{session.hashtag}! You opted out of being recorded here, so your check-in is not "
+                    "kept; `/privacy optin` to be counted again.")
         fresh = await self._storage.activity.record_checkin(session.guild_id, session_id, user.id, self._clock())
         await self._notify()
         if not fresh:

@@ -71,6 +71,7 @@ class Importer:
         self._first: datetime | None = None
         self._slots: dict[int, list[Slot]] = {}
         self._places = Places(frozenset(), (), ())
+        self.hidden: frozenset[int] = frozenset()
 
     @classmethod
     async def start(cls, storage: Storage, guild_id: int, *, default_zone: str) -> Importer:
@@ -86,6 +87,7 @@ class Importer:
             self._slots.setdefault(one.channel_id, []).append(Slot(
                 one.id, one.name, one.hashtag, WeeklySlot(one.weekday, one.local_time, one.timezone),
                 timedelta(seconds=one.duration_seconds)))
+        self.hidden = await storage.privacy.opted_out(guild_id)  # members who asked not to be recorded
         t = (await storage.progression.config(guild_id)).thresholds
         self._places = Places(frozenset(await counted_channels(storage, guild_id)), t.thanks_words, t.thanks_emoji)
 
@@ -199,6 +201,8 @@ class ChannelImport:
     async def add(self, messages: Iterable[PastMessage]) -> None:
         """Feed the next messages (oldest first); chats that ended are written now."""
         for message in messages:
+            if message.author_id in self._importer.hidden:
+                continue  # opted out: nothing they said is recorded, past or present
             self._importer._saw(message)
             self.newest = message.message_id
             if message.author_is_bot:
@@ -305,12 +309,12 @@ class ChannelImport:
                     mass=mass, recent=recent, extra_words=places.thanks_words, thanks_emoji=places.thanks_emoji)
         acts = [Act(message_id=message.message_id, kind=kind, target_user_id=target, guild_id=importer.guild_id,
                     channel_id=self.channel_id, user_id=author, session_id=session_id, occurred_at=at)
-                for kind, target in acts_of(said)]
+                for kind, target in acts_of(said) if target not in importer.hidden]
         if acts:
             self._acts[message.message_id] = acts
         for emoji, users in message.reactions:
             for user in users:
-                if user != author and user not in self._bots:
+                if user != author and user not in self._bots and user not in importer.hidden:
                     self._reactions.append(Reaction(
                         message_id=message.message_id, user_id=user, emoji=emoji, guild_id=importer.guild_id,
                         channel_id=self.channel_id, author_id=author, reacted_at=at))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain import newcomers as domain
+from bot.domain.privacy import unnamed
 from bot.memo import Memo
 from bot.newcomers._caches import RecentPosts
 from bot.storage import Newcomer
@@ -39,15 +40,18 @@ class Observer:
         """Note a newcomer's first message and flags, and any member greeting a newcomer."""
         if message.author.bot or message.guild is None:
             return
+        hidden = await self.bot.privacy.withheld(message.guild.id)
+        if message.author.id in hidden:  # opted out: nothing they say is noted, first message or greeting
+            return
         at = self.bot.clock.from_real(message.created_at)
         newcomer = await self._newcomer(message.guild.id, message.author.id)
         if newcomer is not None:
-            await self._watch(message, newcomer, at)
+            await self._watch(message, newcomer, at, hidden)
         if mentions_in(message) >= domain.MASS_MENTIONS:
             return  # pinging a crowd is not greeting anyone
         changed = False
         for target in await self._addressed(message):
-            if target != message.author.id:
+            if target != message.author.id and target not in hidden:
                 changed |= await self._greeted(message, target, at)
         if changed:
             await self._notify()
@@ -86,7 +90,8 @@ class Observer:
                                                        message_id=message.id,
                                                        session_id=session.id if session else None)
 
-    async def _watch(self, message: discord.Message, newcomer: Newcomer, at: datetime) -> None:
+    async def _watch(self, message: discord.Message, newcomer: Newcomer, at: datetime,
+                     hidden: frozenset[int]) -> None:
         """Note a newcomer's first message, and flag mass mentions and the same text across channels."""
         assert message.guild is not None
         guild_id, user_id, storage = message.guild.id, message.author.id, self.bot.storage
@@ -97,7 +102,8 @@ class Observer:
         if newcomer.first_message_id is None:
             await storage.newcomers.note_first_message(guild_id, user_id, message_id=message.id,
                                                        channel_id=message.channel.id,
-                                                       at=at, text=domain.first_message_excerpt(text),
+                                                       at=at, text=domain.first_message_excerpt(
+                                                           unnamed(text, hidden)),
                                                        link=domain.has_link(text))
         if mentions_in(message) >= domain.MASS_MENTIONS and not newcomer.mass_mentions:
             await storage.newcomers.flag(guild_id, user_id, "mass_mentions")

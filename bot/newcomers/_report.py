@@ -12,6 +12,7 @@ import discord
 from bot import standing
 from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
+from bot.domain.privacy import FORGOTTEN_MODERATOR, OPTED_OUT
 from bot.domain.series import local_day
 from bot.newcomers._views import card_index, newcomer_embed, report_file, report_page
 from bot.permissions import CHANNEL_NEEDS, missing
@@ -45,7 +46,9 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
     Two reads however many newcomers there are: their rows (reviews and stored names included), then their chats.
     """
     since = now - timedelta(days=days) if days is not None else datetime(1970, 1, 1, tzinfo=UTC)
-    records = await storage.newcomers.for_report(guild_id, since=since, only=only)
+    hidden = await storage.privacy.opted_out(guild_id)  # members who opted out appear in no report
+    records = [record for record in await storage.newcomers.for_report(guild_id, since=since, only=only)
+               if record.member.user_id not in hidden]
     chats = await storage.activity.chats_of_newcomers(guild_id, since=since, only=only)
     # "Stage now" is the progression engine's, as /profile shows it.
     verdicts = await standing.stages(storage, guild_id, [record.member.user_id for record in records], now,
@@ -56,9 +59,11 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
 
     facts = [_facts(guild_id, record, chats.get(record.member.user_id, []), verdicts[record.member.user_id].stage,
                     name=name(record.member.user_id, record.member.display_name),
-                    greeter=name(record.newcomer.greeted_by, record.greeter_name)
+                    greeter=(OPTED_OUT if record.newcomer.greeted_by in hidden
+                             else name(record.newcomer.greeted_by, record.greeter_name))
                     if record.newcomer.greeted_by else None,
-                    reviewer=name(record.review.reviewer_id, record.reviewer_name) if record.review else None)
+                    reviewer=(FORGOTTEN_MODERATOR if record.review.reviewer_id == 0
+                              else name(record.review.reviewer_id, record.reviewer_name)) if record.review else None)
              for record in records]
     return domain.report_order(facts)
 

@@ -38,6 +38,7 @@ from bot.storage.months import MonthClose, MonthQueries
 from bot.storage.newcomers import Newcomer, NewcomerQueries, NewcomerRecord, NewcomerReview
 from bot.storage.posts import PostQueries, ScheduledPost
 from bot.storage.prior_posters import PriorPosterQueries
+from bot.storage.privacy import PrivacyQueries
 from bot.storage.progression import ProgressionConfig, ProgressionQueries
 from bot.storage.series import DuplicateName, Series, SeriesQueries
 from bot.storage.sessions import ChannelBusy, ChatSession, SessionQueries
@@ -104,6 +105,7 @@ class Storage:
         self.prior_posters = PriorPosterQueries(db)
         self.history = HistoryQueries(db, self.prior_posters)
         self.imports = ImportStateQueries(db)
+        self.privacy = PrivacyQueries(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | None = None,

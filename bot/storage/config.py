@@ -42,11 +42,13 @@ class GuildConfig:
     timezone: str | None = None
     updated_at: datetime | None = None
     updated_by: int | None = None
+    retention_days: int | None = None  # how long message text is kept; None: the default (bot/domain/privacy.py)
 
     @classmethod
     def _from_row(cls, row: aiosqlite.Row) -> GuildConfig:
         """Build a GuildConfig from a guild_config row."""
-        values: dict[str, Any] = {name: row[name] for name in ("guild_id", *cls.SETTABLE, "updated_by")}
+        values: dict[str, Any] = {name: row[name] for name in ("guild_id", *cls.SETTABLE, "updated_by",
+                                                               "retention_days")}
         return cls(**values, updated_at=from_text(row["updated_at"]))
 
 
@@ -105,6 +107,19 @@ class ConfigQueries(Queries):
             await conn.execute(sql, parameters)
             config = await self.get(guild_id)
         log.info("Guild %s config changed by %s: %s", guild_id, updated_by, ", ".join(columns))
+        return config
+
+
+    async def set_retention(self, guild_id: int, days: int | None, *, updated_by: int, now: datetime) -> GuildConfig:
+        """Keep a server's message text `days` days (None: the default); validated by the caller."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_config (guild_id, retention_days, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET retention_days = excluded.retention_days, "
+                "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                (guild_id, days, to_text(now, "now"), updated_by))
+            config = await self.get(guild_id)
+        log.info("Guild %s keeps message text %s days (set by %s)", guild_id, days or "the default", updated_by)
         return config
 
 
