@@ -20,6 +20,7 @@ from bot.jobs import Jobs
 from bot.newcomers import Newcomers, ReportPage, Review
 from bot.posting import alert_hosts
 from bot.progression import Progression, Recognition
+from bot.reporting import ProgressionPage
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -128,7 +129,7 @@ class Heartbeat(commands.Bot):
                                         default_zone=self.settings.defaults.timezone, flush=self._chats.ingest.flush,
                                         moved=Recognition(self._storage, self).moved)
         self.jobs.start()
-        self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage)
+        self.add_dynamic_items(CheckIn, NotifyMe, Review, ReportPage, ProgressionPage)
         for name in COGS:
             await self.load_extension(name)
         await self.sync_commands()

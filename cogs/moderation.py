@@ -1,7 +1,9 @@
-"""`/report joins` and `/report newcomers`: moderators see who joined, and work through each newcomer."""
+"""`/report joins`, `/report newcomers` and `/report progression`: moderators see who joined, work through each
+newcomer, and see how members moved between stages month by month."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Literal
 
@@ -13,7 +15,9 @@ from bot.access import check_moderator
 from bot.client import Heartbeat
 from bot.domain.errors import UserError
 from bot.domain.newcomers import NEWCOMER_DAYS, REPORT_DAYS, join_flags
+from bot.domain.progression_report import DEFAULT_REPORT_MONTHS, check_months
 from bot.newcomers import report_file, report_page
+from bot.reporting import discord_files, progression_page, progression_report
 
 Status = Literal["all", "unreviewed", "reviewed", "follow_up", "watch"]
 
@@ -70,6 +74,20 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
         content, embeds, view = report_page(interaction.guild_id, rows, days, status, 0)
         files = [report_file(rows, f"newcomers-{days}d")] if rows else []
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True, files=files)
+
+    @app_commands.command(name="progression", description="How members moved between stages, month by month")
+    @app_commands.describe(months=f"How many months, ending with the latest recorded (1-36, default "
+                                  f"{DEFAULT_REPORT_MONTHS})")
+    async def progression(self, interaction: discord.Interaction, months: int = DEFAULT_REPORT_MONTHS) -> None:
+        assert interaction.guild_id is not None
+        check_months(months)  # before the defer, so a mistake is answered at once
+        await interaction.response.defer(ephemeral=True)  # months of rows to read, two charts to draw, four files
+        report = await progression_report(self.bot.storage, interaction.guild_id, months=months)
+        content, embed, view = progression_page(report, months, 0)
+        # Drawing takes a moment of CPU: off the event loop, so the gateway and the chats keep going meanwhile.
+        files, left_out = await asyncio.to_thread(discord_files, report)
+        await interaction.followup.send("\n".join(line for line in (content, left_out) if line), embed=embed,
+                                        files=files, view=view, ephemeral=True)
 
 
 async def setup(bot: Heartbeat) -> None:

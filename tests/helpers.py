@@ -16,10 +16,12 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock
+from bot.domain.progression import Thresholds
 from bot.domain.running import post_key
 from bot.standin import StandIn
 from bot.standin.model import Message
 from bot.standin.sample import SampleServer
+from bot.storage import MonthClose
 
 # Tuesday 10 March 2026, 20:58 in New York (EDT since the 8th): two minutes before the chat.
 BEFORE = datetime(2026, 3, 11, 0, 58, tzinfo=UTC)
@@ -197,3 +199,11 @@ def counted_reads() -> Iterator[list[str]]:
 
     with statements_sent(note):
         yield reads
+
+
+async def record_months(storage, guild_id: int, months, *, timezone: str = "UTC") -> None:
+    """Write planned months (MonthInput) as the month closes would: each closed, or provisional if marked so."""
+    for month in months:
+        close = MonthClose(guild_id, month.month, month.provisional, timezone, Thresholds(),
+                           datetime(2026, 7, 1, tzinfo=UTC))
+        assert await storage.months.write(close, list(month.rows))

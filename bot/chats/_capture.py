@@ -1,4 +1,5 @@
-"""Capture: members' messages, edits, deletes, reactions and check-ins in a live chat, recorded in the ledger."""
+"""Capture: members' messages, edits, deletes, reactions and check-ins in a live chat, recorded in the ledger; and,
+through `Acts`, the helpful acts and thanks in every message where they count."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import datetime
 
 import discord
 
+from bot.chats._acts import Acts, Replied
 from bot.chats._ingest import Ingest, Saved
 from bot.clock import Clock
+from bot.domain.acts import asks_something
 from bot.domain.answers import resolve_answer
 from bot.memo import Memo, Seen
 from bot.storage import ChatSession, Storage, StoredMessage
@@ -55,22 +58,31 @@ class Capture:
         self._notify = notify
         self._views: Memo[ChatView] = Memo(lambda: storage.generation, VIEWS_KEPT)
         self._deleted = Seen(1000)
+        self.acts = Acts(storage, clock, ingest)
 
-    async def record(self, message: discord.Message) -> bool:
+    async def record(self, message: discord.Message, *, latest: bool = True) -> bool:
         """Record a member's message in a live chat (the transcript line and the activity it counts as); True if so.
 
-        Recording a message again (read back, or edited) rewrites its one row and its ledger rows.
+        Wherever acts count (chat channels, opted-in channels), running chat or not, its helpful acts and thanks are
+        judged too. Recording a message again (read back, or edited) rewrites its one row and its ledger rows.
         """
         if message.author.bot or message.guild is None or message.id in self._deleted:
             return False
         view = await self.view(message.channel)
-        if view.session is None:
+        places = await self.acts.places(message.guild.id)
+        counts = view.session is not None or places.count(message.channel.id, getattr(message.channel, "parent_id",
+                                                                                       None))
+        if not counts:
             return False
-        reply_to_question, reply_to_author = await self._replied_to(message, view.questions)
-        number = resolve_answer(message.content, reply_to_question, view.questions.values(),
+        replied = await self._replied(message, view)
+        number = resolve_answer(message.content, replied.question, view.questions.values(),
                                 thread_question=view.thread_question)
-        self._ingest.save(view.session.guild_id, self._stored(message, view.session, reply_to_author, number))
-        return True
+        if view.session is not None:
+            reply_to_author = replied.author_id or self._first_mention(message)
+            self._ingest.save(view.session.guild_id, self._stored(message, view.session, reply_to_author, number))
+        self.acts.judge(message, places, replied, session_id=view.session.id if view.session else None,
+                        answered_or_asked=number is not None or asks_something(message.content), latest=latest)
+        return view.session is not None
 
     async def view(self, channel: discord.abc.Messageable) -> ChatView:
         """The chat taking messages in a channel or question thread, from memory while nothing has changed."""
@@ -93,24 +105,42 @@ class Capture:
                      and p.message_id is not None and p.question_number is not None}
         return ChatView(session, questions, thread_question)
 
-    async def _replied_to(self, message: discord.Message, questions: dict[int, int]) -> tuple[int | None, int | None]:
-        """The question a message replies to, else the member it answers (by reply, else by first mention)."""
-        reply_to_question, reply_to_author = None, None
+    async def _replied(self, message: discord.Message, view: ChatView) -> Replied:
+        """The question a message replies to, else the member's message it replies to."""
         reference = message.reference
-        if reference is not None and reference.message_id is not None:
-            reply_to_question = questions.get(reference.message_id)
-            if reply_to_question is None:
-                # Discord sends the message replied to along with the reply; the database is asked only if not.
-                if isinstance(reference.resolved, discord.Message):
-                    replied = reference.resolved
-                    reply_to_author = None if replied.author.bot else replied.author.id
-                elif stored := (self._ingest.pending(reference.message_id)
-                                or await self._storage.messages.get(reference.message_id)):
-                    reply_to_author = stored.author_id
-        if reply_to_author is None:
-            mentioned = [user for user in message.mentions if not user.bot and user.id != message.author.id]
-            reply_to_author = mentioned[0].id if mentioned else None
-        return reply_to_question, reply_to_author
+        if reference is None or reference.message_id is None:
+            return Replied()
+        question = view.questions.get(reference.message_id)
+        if question is not None:
+            return Replied(question=question)
+        # Discord sends the message replied to along with the reply; the database is asked only if not.
+        if isinstance(reference.resolved, discord.Message):
+            replied = reference.resolved
+            if replied.author.bot:
+                return Replied()
+            return Replied(author_id=replied.author.id, answered_or_asked=self._answered_or_asked(replied, view))
+        if (remembered := self.acts.remembered(reference.message_id)) is not None:
+            return remembered
+        if stored := (self._ingest.pending(reference.message_id)
+                      or await self._storage.messages.get(reference.message_id)):
+            return Replied(author_id=stored.author_id,
+                           answered_or_asked=stored.question_number is not None or asks_something(stored.content))
+        return Replied()
+
+    @staticmethod
+    def _answered_or_asked(message: discord.Message, view: ChatView) -> bool:
+        """Whether a message (in the same channel) answered a posted question or asked something."""
+        reference = message.reference
+        replied_question = view.questions.get(reference.message_id) \
+            if reference is not None and reference.message_id is not None else None
+        return resolve_answer(message.content, replied_question, view.questions.values(),
+                              thread_question=view.thread_question) is not None or asks_something(message.content)
+
+    @staticmethod
+    def _first_mention(message: discord.Message) -> int | None:
+        """The first member a message mentions, other than its author (the activity ledger's reply without one)."""
+        mentioned = [user for user in message.mentions if not user.bot and user.id != message.author.id]
+        return mentioned[0].id if mentioned else None
 
     def _stored(self, message: discord.Message, session: ChatSession, reply_to_author: int | None,
                 number: int | None) -> StoredMessage:
@@ -124,19 +154,31 @@ class Capture:
             reactions=sum(reaction.count for reaction in message.reactions))
 
     async def recapture(self, message: discord.Message) -> None:
-        """An edited chat message is judged again (it may have become, or stopped being, an answer)."""
-        stored = self._ingest.pending(message.id) or await self._storage.messages.get(message.id)
-        if stored is None:
+        """An edited message is judged again (it may have become, or stopped being, an answer, help or thanks)."""
+        if message.author.bot or message.guild is None or message.id in self._deleted:
             return
-        live = (await self.view(message.channel)).session
-        # An old message edited during a later chat stays with the chat it was said in.
-        if live is not None and live.id == stored.session_id:
-            await self.record(message)
+        stored = self._ingest.pending(message.id) or await self._storage.messages.get(message.id)
+        view = await self.view(message.channel)
+        if stored is not None and view.session is not None and view.session.id == stored.session_id:
+            await self.record(message, latest=False)
+            return
+        # Outside the chat it was said in (an old message edited during a later chat stays with its own chat, and
+        # one said with no chat running stays outside any), only its acts are judged again.
+        places = await self.acts.places(message.guild.id)
+        if stored is None and not places.count(message.channel.id, getattr(message.channel, "parent_id", None)):
+            return
+        if stored is None and view.session is not None:
+            view = ChatView(None, view.questions, view.thread_question)
+        replied = await self._replied(message, view)
+        answered = (stored.question_number is not None if stored else False) or asks_something(message.content)
+        self.acts.judge(message, places, replied, session_id=stored.session_id if stored else None,
+                        answered_or_asked=answered, latest=False)
 
     def forget(self, message_id: int) -> None:
         """A deleted chat message leaves the transcript and the activity ledger."""
         # Remembered briefly, so a delete that overtakes the message's own recording still wins.
         self._deleted.add(message_id)
+        self.acts.forget(message_id)
         self._ingest.delete(message_id)
 
     def react(self, message_id: int, delta: int) -> None:

@@ -1,4 +1,4 @@
-"""Ingest: chat messages, deletes, reactions and listening checkpoints, written in group commits.
+"""Ingest: chat messages, their acts, deletes, reactions and listening checkpoints, written in group commits.
 
 A busy chat brings thousands of messages a second; one transaction (and one fsync) each would make the database
 the limit. Capture classifies each message in memory and hands the row here; a single writer task commits
@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot import errors
-from bot.storage import Storage, StoredMessage
+from bot.storage import Act, Reaction, ReactionKey, Storage, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ class _Batch:
     """Writes gathered for one transaction; later writes to the same row replace or add to earlier ones."""
 
     saves: dict[int, tuple[int, StoredMessage]] = field(default_factory=dict)  # message id → (guild id, row)
+    acts: dict[int, list[Act]] = field(default_factory=dict)  # message id → all its acts (the latest judgement)
+    reacted: dict[ReactionKey, Reaction | None] = field(default_factory=dict)  # the latest add (or None: removal)
     deletes: dict[int, None] = field(default_factory=dict)  # message ids, in order
     reactions: dict[int, int] = field(default_factory=dict)  # message id → net change
     checkpoints: dict[int, int] = field(default_factory=dict)  # channel id → newest message id
@@ -56,6 +58,10 @@ class _Batch:
     def absorb(self, later: _Batch) -> None:
         """Add the writes of a batch that arrived after this one."""
         self.saves.update(later.saves)
+        self.acts.update(later.acts)
+        for key, reaction in later.reacted.items():
+            self.reacted.pop(key, None)  # keeps the order in which they last changed
+            self.reacted[key] = reaction
         self.deletes.update(later.deletes)
         for message_id, delta in later.reactions.items():
             self.reactions[message_id] = self.reactions.get(message_id, 0) + delta
@@ -94,8 +100,20 @@ class Ingest:
         self._gathering.saves[message.message_id] = (guild_id, message)
         self._handed_in()
 
+    def acts(self, message_id: int, acts: list[Act]) -> None:
+        """Store what a message does for others (helpful acts, thanks), replacing what was handed in for it before."""
+        self._gathering.acts[message_id] = acts
+        self._handed_in()
+
+    def reacted(self, key: ReactionKey, reaction: Reaction | None) -> None:
+        """A reaction giver → receiver added (a Reaction) or taken off (None), after those handed in before."""
+        reacted = self._gathering.reacted
+        reacted.pop(key, None)
+        reacted[key] = reaction
+        self._handed_in()
+
     def delete(self, message_id: int) -> None:
-        """Mark a chat message deleted and take it out of the ledger."""
+        """Mark a message deleted and take it out of the ledger, its acts and the reactions on it too."""
         self._gathering.deletes[message_id] = None
         self._handed_in()
 
@@ -202,10 +220,12 @@ class Ingest:
         await self._finished(batch)
 
     async def _commit(self, batch: _Batch) -> None:
-        """One transaction: saves, then deletes, then reactions, then the checkpoints they make safe to move."""
+        """One transaction: saves and acts, reactions, deletes, counts, then the checkpoints they make safe to move."""
         storage = self._storage
         async with storage.transaction(ledger_only=True):
             await storage.messages.save_all(list(batch.saves.values()))
+            await storage.acts.replace(batch.acts)
+            await storage.acts.react_all(list(batch.reacted.items()))
             await storage.messages.delete_all(list(batch.deletes))
             await storage.messages.add_reactions(batch.reactions)
             await storage.checkpoints.advance_all(batch.checkpoints)
@@ -215,6 +235,8 @@ class Ingest:
         log.warning("A batch of %d chat write(s) failed (%s); writing them one at a time", batch.rows, error)
         saves = list(batch.saves.items())
         singles = [_Batch(saves=dict([save])) for save in saves] + [
+            _Batch(acts=dict([acts])) for acts in batch.acts.items()] + [
+            _Batch(reacted=dict([reacted])) for reacted in batch.reacted.items()] + [
             _Batch(deletes={message_id: None}) for message_id in batch.deletes] + [
             _Batch(reactions={message_id: delta}) for message_id, delta in batch.reactions.items()]
         # The checkpoints go last and only if every write went in: a checkpoint moves only past stored messages.
@@ -250,7 +272,8 @@ class Ingest:
         self._failures += 1
         async with self._progress:
             self._progress.notify_all()
-        guild_id = next(iter(batch.saves.values()))[0] if batch.saves else None
+        guild_id = next(iter(batch.saves.values()))[0] if batch.saves else next(
+            (acts[0].guild_id for acts in batch.acts.values() if acts), None)
         await self._trouble(guild_id, cause)
 
     async def _finished(self, batch: _Batch) -> None:

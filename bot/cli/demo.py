@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 from bot.client import Heartbeat, use_discord_at
 from bot.clock import Clock
 from bot.domain.newcomers import NEWCOMER_DAYS, NewcomerRow, report_csv, report_markdown
+from bot.domain.progression import STAGES
 from bot.domain.running import post_key
+from bot.reporting import progression_report, report_uploads
 from bot.settings import Settings
 from bot.standin import InteractionRecord, Message, StandIn, User
 from bot.standin.sample import SampleServer, build_sample
@@ -349,6 +351,66 @@ async def play_chat(standin: StandIn, sample: SampleServer, scene: SceneLog, bot
     await _slash(scene, standin, sample.moderator, "general", "report newcomers", status="unreviewed")
 
 
+# The weeks after the first chat, compressed: who answers each Tuesday, and in April Priya starts helping.
+WEEKS = [CHAT_START + timedelta(weeks=n) for n in range(1, 8)]  # 17 March to 28 April
+MONTH_ENDS = {datetime(2026, 4, 1, tzinfo=ZONE): "March", datetime(2026, 5, 1, tzinfo=ZONE): "April"}
+
+
+async def play_weeks(standin: StandIn, sample: SampleServer, scene: SceneLog, bot: Heartbeat, clock: Clock) -> None:
+    """Seven more weekly chats across two month ends, so members' journeys show: Priya answers every week and
+    starts helping in April, a moderator names Tomás a leader, and each month closes at midnight New York time."""
+    script = ChatScript(standin, sample, scene, bot, clock)
+    script.spoken = {user.id for user in standin.users.values()}  # only first-timers wait for a greeting
+    script.last_post = max(message.id for message in standin.bot_messages())
+    priya, marcus, lena, tomas, aisha, jonah, mei = sample.members[:7]
+    kai = next(user for user in standin.users.values() if user.name == "Kai")
+    for start in WEEKS:
+        for month_end, month in MONTH_ENDS.items():
+            if script.clock.now() < month_end <= start:
+                await close_month(script, month_end, month)
+        if start.month == 4 and start.day <= 7:
+            await _slash(scene, standin, sample.moderator, "general", "progression name", member=tomas)
+        await _slash(scene, standin, sample.host, "general", "chat questions add",
+                     text=f"What was the best part of your week ({start:%d %B})?")
+        await script.move_clock(start, "the weekly chat starts")
+        await script.bot_posts("**Welcome to #GetRealChat!**")
+        await script.question(1)
+        answers = {user.name: await script.says(user, f"A1: {user.name}'s week of {start:%d %b}")
+                   for user in (priya, marcus, *((lena,) if start == WEEKS[0] else ()),
+                                *((kai,) if start == WEEKS[1] else ()), *((aisha, jonah, mei) if start.month == 4
+                                                                         else ()))}
+        if start.month == 4 and start.day <= 21:  # Priya helps three people, and two of them thank her
+            for name in {7: ("Aisha", "Jonah"), 14: ("Mei", "Aisha"), 21: ("Jonah",)}[start.day]:
+                helped = await script.says(priya, f"Same for me, {name}. Try the Sunday market!",
+                                           reply_to=answers[name], to=name)
+                if (name, start.day) == ("Aisha", 7):
+                    await script.says(aisha, "thanks Priya, I will!", reply_to=helped, to="Priya")
+                if (name, start.day) == ("Mei", 14):
+                    await script.reacts(mei, helped, "🙏")
+        recap_due = await script.when_due("recap")
+        await script.move_clock(await script.when_due("closing"), "the chat's hour is up")
+        await script.bot_posts("**That's a wrap for #GetRealChat!**")
+        await script.move_clock(recap_due, "the recap is due")
+        await script.bot_posts("**#GetRealChat recap**")
+    await close_month(script, datetime(2026, 5, 1, tzinfo=ZONE), "April")
+    await _slash(scene, standin, priya, "general", "profile")
+    await _slash(scene, standin, sample.moderator, "general", "report progression", months=3)
+
+
+async def close_month(script: ChatScript, end: datetime, month: str) -> None:
+    """Move to a month's end (midnight, New York) and wait for the bot to close it."""
+    await script.move_clock(end, f"{month} ends: Heartbeat closes the month for every member")
+    label = f"{end.year}-{end.month - 1:02d}"
+
+    async def closed() -> bool:
+        return any(c.month == label and not c.provisional
+                   for c in await script.bot.storage.months.closes(script.sample.guild.id))
+    await script.bot.progression.wait_for(closed)
+    rows = await script.bot.storage.months.rows(script.sample.guild.id, label, label)
+    counts = {stage: sum(row.stage == stage for row in rows) for stage in STAGES}
+    script.scene.add("Heartbeat", f"closes {month}: " + ", ".join(f"{n} {stage}" for stage, n in counts.items()))
+
+
 def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare the subcommand and its options."""
     demo = modes.add_parser("demo", help="rehearse a scene offline against a local Discord stand-in")
@@ -375,7 +437,7 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
                             identify_delay=0, guild_ready_timeout=0.05, clock=clock)
             runner = asyncio.create_task(bot.start(standin.token))
             try:
-                async with asyncio.timeout(50):
+                async with asyncio.timeout(120):
                     ready = asyncio.create_task(bot.connected.wait())
                     done, _ = await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
                     if runner in done:
@@ -386,11 +448,16 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
                     await play_newcomers(standin, sample, scene, bot, clock)
                     await play_chat(standin, sample, scene, bot, clock)
                     newcomers = await bot.newcomers.report(sample.guild.id, NEWCOMER_DAYS)
+                    await play_weeks(standin, sample, scene, bot, clock)
+                    progression = await progression_report(bot.storage, sample.guild.id, months=3,
+                                                           server=sample.guild.name)
             finally:
                 await bot.close()
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
             _write_output(output, scene, standin, database, newcomers)
+            for upload in report_uploads(progression, ("md", "csv", "png")):
+                (output / upload.filename).write_bytes(upload.data)
     print(f"Demo finished: {len(scene.lines)} steps; output in {output}/")
     return 0
 
@@ -398,7 +465,8 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
 def _write_output(output: Path, scene: SceneLog, standin: StandIn, database: Path,
                   newcomers: list[NewcomerRow]) -> None:
     """scene.md (the readable log), posts.json (every bot post), heartbeat.db (the database it left),
-    transcript.md and transcript.html (the transcripts the recap carried), newcomers.md and newcomers.csv."""
+    transcript.md and transcript.html (the transcripts the first recap carried), newcomers.md and newcomers.csv
+    (the progression report's files are written beside them)."""
     output.mkdir(parents=True, exist_ok=True)
     title = f"Newcomers in the demo server, last {NEWCOMER_DAYS} days"
     (output / "newcomers.md").write_text(report_markdown(newcomers, title=title), encoding="utf-8")
@@ -413,8 +481,8 @@ def _write_output(output: Path, scene: SceneLog, standin: StandIn, database: Pat
              for m in bot_posts]
     (output / "posts.json").write_text(json.dumps(posts, indent=2, ensure_ascii=False), encoding="utf-8")
     shutil.copyfile(database, output / "heartbeat.db")
-    for message in bot_posts:
-        for attachment in message.attachments:
-            suffix = Path(attachment["filename"]).suffix
-            if suffix in (".md", ".html"):
-                (output / f"transcript{suffix}").write_bytes(standin.attachments[int(attachment["id"])])
+    first_recap = next(m for m in bot_posts if m.content.startswith("**#GetRealChat recap**"))
+    for attachment in first_recap.attachments:
+        suffix = Path(attachment["filename"]).suffix
+        if suffix in (".md", ".html"):
+            (output / f"transcript{suffix}").write_bytes(standin.attachments[int(attachment["id"])])

@@ -410,6 +410,16 @@ class StandIn:
                 data["member"] = guild.members[user.id].payload()
         await self._dispatch("MESSAGE_REACTION_ADD", data, INTENT_GUILD_MESSAGE_REACTIONS)
 
+    async def unreact(self, user: User, message: Message, emoji: str) -> None:
+        """A member takes their unicode emoji reaction off: MESSAGE_REACTION_REMOVE (like Discord, no author)."""
+        message.reactions.get(emoji, set()).discard(user.id)
+        data: dict[str, Any] = {"user_id": str(user.id), "channel_id": str(message.channel_id),
+                                "message_id": str(message.id), "emoji": {"id": None, "name": emoji},
+                                "burst": False, "type": 0}
+        if message.guild_id:
+            data["guild_id"] = str(message.guild_id)
+        await self._dispatch("MESSAGE_REACTION_REMOVE", data, INTENT_GUILD_MESSAGE_REACTIONS)
+
     async def set_event_status(self, guild: Guild, event_id: int, status: int) -> None:
         """Someone in Discord's UI moves a scheduled event (2 active, 3 completed, 4 canceled), where Discord allows."""
         event = guild.scheduled_events[event_id]

@@ -26,6 +26,7 @@ from bot.storage._migrate import (
     open_read_only,
 )
 from bot.storage.activity import ActivityQueries, NewcomerChat
+from bot.storage.acts import Act, ActQueries, Reaction, ReactionKey
 from bot.storage.checkpoints import CheckpointQueries
 from bot.storage.config import ConfigQueries, GuildConfig, MetaQueries
 from bot.storage.figures import FigureQueries, Tally
@@ -42,6 +43,9 @@ from bot.storage.transcripts import Transcript, TranscriptForm, TranscriptQuerie
 from bot.storage.welcomes import WelcomeConfig, WelcomeQueries
 
 __all__ = [
+    "Act",
+    "Reaction",
+    "ReactionKey",
     "ChannelBusy",
     "ChatSession",
     "ScheduledPost",
@@ -82,7 +86,8 @@ class Storage:
         self.series = SeriesQueries(db)
         self.posts = PostQueries(db)
         self.sessions = SessionQueries(db, self.posts)
-        self.messages = MessageQueries(db)
+        self.acts = ActQueries(db)
+        self.messages = MessageQueries(db, self.acts)
         self.checkpoints = CheckpointQueries(db)
         self.activity = ActivityQueries(db)
         self.transcripts = TranscriptQueries(db)

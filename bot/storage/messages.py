@@ -7,7 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage._database import Queries, from_text, required, to_text
+from bot.storage._database import Database, Queries, from_text, required, to_text
+from bot.storage.acts import ActQueries
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class StoredMessage:
 
 class MessageQueries(Queries):
     """Chat messages, their edits, deletions and reactions: storage.messages."""
+
+    def __init__(self, db: Database, acts: ActQueries) -> None:
+        """Query `db`; a deleted message's acts and reactions go through `acts`."""
+        super().__init__(db)
+        self._acts = acts
 
     async def save(self, guild_id: int, message: StoredMessage) -> None:
         """Store or re-store (after an edit) one chat message (see save_all)."""
@@ -83,7 +89,8 @@ class MessageQueries(Queries):
         return await self.delete_all([message_id]) == 1
 
     async def delete_all(self, message_ids: list[int]) -> int:
-        """Mark chat messages deleted and take them out of the activity ledger; how many were stored."""
+        """Mark messages deleted and take them out of the activity ledger, with their acts and the reactions on them
+        (a message outside a chat has acts only); how many chat messages were stored."""
         if not message_ids:
             return 0
         async with self._db.transaction() as conn:
@@ -91,6 +98,7 @@ class MessageQueries(Queries):
                                             [(message_id,) for message_id in message_ids])
             found = cursor.rowcount
             await self._forget_counted(conn, message_ids)
+            await self._acts.forget(message_ids)
         return found
 
     async def add_reaction(self, message_id: int, delta: int) -> None:
