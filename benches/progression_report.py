@@ -10,8 +10,8 @@ each in a fresh process (time of the operation itself, and the process's peak me
 
 - close: `Progression.close_due` at the instant the 12th month ends, with that month left to close;
 - profile: `bot.standing.standing()` (what /profile shows) for the most active member and a typical answerer;
-- report: the progression report over 6 months: the stored months' rows (`storage.months.rows`) and the members
-  per stage per month;
+- report: the progression report over the last 6 months, gathered (`bot.reporting.progression_report`) and
+  rendered: its first page as /report progression shows it, and every file (Markdown, CSV, JSON, both charts);
 
 at N = 2.5M and 5M raw rows, against a baseline of the same members, chats and months with no raw rows at all.
 Nothing is asserted; it prints numbers and ratios. Targets: each under 1 s and 300 MB, flat in raw rows.
@@ -52,7 +52,7 @@ CHATS = 52
 QUESTIONS = 12
 FIRST_MONTH = "2025-01"
 LAST_MONTH = "2025-12"
-REPORT_MONTHS = ("2025-07", "2025-12")  # the report's six months: five closed and the running one
+REPORT_MONTHS = 6  # the report's months: the last six recorded, five closed and the running one
 FIRST_CHAT = datetime(2025, 1, 7, 21, 0, tzinfo=NEW_YORK)  # Tuesdays, 21:00 in New York
 BUILD_CLOSE_AT = datetime(2025, 12, 2, 12, 0, tzinfo=NEW_YORK)  # closes January to November
 PROFILE_AT = datetime(2025, 12, 31, 12, 0, tzinfo=NEW_YORK)  # the last day of the 12th month
@@ -217,6 +217,8 @@ async def operate(database: str, operation: str, members: int) -> dict[str, obje
     async def nothing() -> None:
         return None
 
+    if operation == "report":  # imported before the clock starts, as in the running bot (discord, matplotlib)
+        from bot.reporting import progression_page, progression_report, report_uploads
     storage = await Storage.open(database)
     try:
         found: dict[str, object] = {}
@@ -234,10 +236,13 @@ async def operate(database: str, operation: str, members: int) -> dict[str, obje
             found["stage"] = result.verdict.stage
             found["answers_in_window"] = result.figures.answers
         else:
-            rows = await storage.months.rows(GUILD, *REPORT_MONTHS)
-            per_stage = Counter((row.month, row.stage) for row in rows)
-            found["rows"] = len(rows)
-            found["leaders_last_month"] = per_stage[(REPORT_MONTHS[1], "leader")]
+            report = await progression_report(storage, GUILD, months=REPORT_MONTHS, server="the server")
+            found["gather_s"] = time.perf_counter() - started
+            # What /report progression shows (the first page) and every file it and the command line make.
+            progression_page(report, REPORT_MONTHS, 0)
+            files = report_uploads(report)
+            found["months"] = [month.month for month in report.months]
+            found["file_kb"] = {upload.filename: len(upload.data) // 1024 for upload in files}
         seconds = time.perf_counter() - started
     finally:
         await storage.close()
@@ -277,7 +282,8 @@ def measure(size: int, members: int, scratch: Path) -> dict[str, object]:
     os.sync()  # nothing of the build is still being written out while we measure
     closing = run(path, "build-close", members)
     os.sync()
-    results = {operation: run(path, operation, members) for operation in OPERATIONS}  # close last: it writes
+    # The close last: it writes (the 12th month closed, the 13th begun), and the others read the 11 months closed.
+    results = {operation: run(path, operation, members) for operation in (*OPERATIONS[1:], OPERATIONS[0])}
     result = {"size": size, "written": written, "build_s": built, "build_close": closing, "results": results,
               "file_mb": path.stat().st_size / 2**20}
     for suffix in ("", "-wal", "-shm"):
@@ -309,16 +315,27 @@ def show(runs: list[dict[str, object]], members: int) -> None:
                   + (f"{m['seconds'] / h['seconds']:>9.2f}{m['peak_mb'] / h['peak_mb']:>10.2f}" if h
                      else f"{'–':>9}{'–':>10}")
                   + f"  {'yes' if ok else 'NO'}")
+        if operation == "report":
+            for part in ("gathering", "rendering"):
+                for size, r in by_size.items():
+                    m = r["results"][operation]  # type: ignore[index]
+                    seconds = m["gather_s"] if part == "gathering" else m["seconds"] - m["gather_s"]
+                    print(f"{'  of which ' + part:<32}{size:>11,}{seconds:>9.3f}")
     print("\nseconds: the operation itself in a fresh process (the database already open, as in the running bot); "
           "peak MB: that process's VmHWM.\n×base: against the same members, chats and months with no raw rows; "
-          "×half: against half the raw rows.\nreport: storage.months.rows for 6 months (bot/reporting.py does "
-          "not exist yet) and the members per stage per month.")
+          "×half: against half the raw rows.\nreport: bot.reporting.progression_report for the last 6 months "
+          "(gathering), then its first page and every file: Markdown, CSV, JSON and both charts (rendering).")
     for size, r in by_size.items():
         c = r["build_close"]  # type: ignore[index]
         written = ", ".join(f"{k} {v:,}" for k, v in r["written"].items()) or "none"  # type: ignore[union-attr]
         print(f"{size:>11,} raw rows ({written}): built in {r['build_s']:.0f} s, file {r['file_mb']:.0f} MB; "
               f"closing months 1–11 took {c['seconds']:.1f} s, {c['peak_mb']:.0f} MB "
               f"(process {c['wall']:.1f} s)")
+    largest = by_size[max(by_size)]["results"]  # type: ignore[index]
+    print(f"At {max(by_size):,} raw rows the most active member has {largest['profile-top']['answers_in_window']:,} "
+          f"answers in the window, the typical answerer {largest['profile-typical']['answers_in_window']:,}; the "
+          f"report covers {', '.join(largest['report']['months'])} and its files are "
+          + ", ".join(f"{name} {kb / 1024:,.1f} MB" for name, kb in largest["report"]["file_kb"].items()) + ".")
     walls = ", ".join(f"{op} {by_size[max(by_size)]['results'][op]['wall']:.2f} s"  # type: ignore[index]
                       for op in OPERATIONS)
     print(f"Whole processes at the largest size (start, imports, open, operation): {walls}.")
