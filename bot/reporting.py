@@ -93,14 +93,22 @@ def report_uploads(report: ProgressionReport, formats: tuple[str, ...] = ("md", 
     return made
 
 
+# Past this many member-months the CSV and JSON outgrow Discord's upload limit (and take gigabytes to build for a
+# server of 100,000 members), so they are not built for Discord at all: the command line writes them.
+ATTACHED_ROWS_AT_MOST = 40_000
+
+
 def discord_files(report: ProgressionReport) -> tuple[list[discord.File], str]:
     """The two charts, the CSV and the JSON as attachments within Discord's upload limits, and a line naming any
     left out ("" if none)."""
-    fitted = fit_uploads(report_uploads(report, ("png", "csv", "json")))
+    rows = sum(len(month.members) for month in report.months)
+    formats = ("png", "csv", "json") if rows <= ATTACHED_ROWS_AT_MOST else ("png",)
+    fitted = fit_uploads(report_uploads(report, formats))
     files = [discord.File(io.BytesIO(u.data), filename=u.filename) for u in fitted.uploads]
-    if not fitted.left_out:
+    left_out = [*fitted.left_out, *(FILE_NAMES[kind][0] for kind in ("csv", "json") if kind not in formats)]
+    if not left_out:
         return files, ""
-    return files, (f"-# {', '.join(fitted.left_out)}: too big to attach; whoever runs Heartbeat can write them "
+    return files, (f"-# {', '.join(left_out)}: too big to attach; whoever runs Heartbeat can write them "
                    "with `python -m bot report progression --out DIR`.")
 
 

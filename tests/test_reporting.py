@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import reporting
 from bot.domain.errors import UserError
 from bot.domain.progression import Thresholds
-from bot.reporting import FILE_NAMES, progression_report, report_uploads
+from bot.reporting import FILE_NAMES, discord_files, progression_report, report_uploads
 from bot.storage import MonthClose, Storage
 from tests.domain.progression_plan import GUILD, inputs
 from tests.helpers import record_months
@@ -82,3 +83,15 @@ async def test_the_files_have_the_names_the_cli_and_discord_use(storage):
     uploads = report_uploads(report)
     assert [u.filename for u in uploads] == [name for kind in ("md", "csv", "json", "png") for name in FILE_NAMES[kind]]
     assert all(u.data for u in uploads)
+
+
+async def test_a_report_too_big_for_discord_attaches_its_charts_and_says_where_the_rest_is(storage, monkeypatch):
+    report = await progression_report(storage, GUILD, months=6)
+    files, note = discord_files(report)
+    assert sorted(f.filename for f in files) == sorted([*FILE_NAMES["png"], *FILE_NAMES["csv"], *FILE_NAMES["json"]])
+    assert note == ""
+    monkeypatch.setattr(reporting, "ATTACHED_ROWS_AT_MOST", 10)  # a server of a hundred thousand, in miniature
+    files, note = discord_files(report)
+    assert sorted(f.filename for f in files) == sorted(FILE_NAMES["png"])
+    assert note.startswith("-# progression.csv, progression.json: too big to attach")
+    assert "python -m bot report progression --out DIR" in note

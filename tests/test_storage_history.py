@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.history import PastMessage
 from bot.domain.progression import MonthRow, Thresholds
+from bot.history import Importer
 from bot.storage import ImportedChat, ListedMember, MonthClose, Poster, Storage, StoredMessage
 
 T0 = datetime(2025, 11, 4, 2, 0, tzinfo=UTC)
@@ -117,3 +119,30 @@ async def test_only_an_import_rewrites_a_closed_month(storage: Storage) -> None:
     closes = await storage.months.closes(GUILD)
     assert [(c.month, c.provisional, c.thresholds, c.closed_at) for c in closes] == [
         ("2025-11", False, strict, T0 + MINUTE)]
+
+
+async def test_an_import_records_nothing_of_a_member_who_opted_out(storage: Storage) -> None:
+    await storage.privacy.opt_out(GUILD, MEI, at=T0)
+    importer = await Importer.start(storage, GUILD, default_zone="UTC")
+    feed = importer.channel(CHANNEL)
+    host = 999999999999999999
+
+    def said(message_id: int, author: int, text: str, minutes: int, **more: object) -> PastMessage:
+        return PastMessage(message_id=message_id, channel_id=CHANNEL, parent_id=None, author_id=author,
+                           author_name=str(author), author_is_bot=author == host, content=text,
+                           created_at=T0 + minutes * MINUTE, **more)  # type: ignore[arg-type]
+
+    await feed.add([said(1, host, "**Q1:** What moved you?", 0), said(2, KAI, "A1: work", 1),
+                    said(3, MEI, "A1: love", 2), said(4, KAI, f"thanks <@{MEI}>!", 3, reply_to=3, mentions=(MEI,)),
+                    said(5, MEI, f"thanks <@{KAI}>!", 4, reply_to=2, mentions=(KAI,))])
+    await feed.end()
+    await importer.finish(T0 + timedelta(days=40))
+    async with storage.transaction() as conn:
+        found = [(table, (await (await conn.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE {' OR '.join(f'{c} = ?' for c in columns)}",
+            (MEI,) * len(columns))).fetchone())[0]) for table, columns in (
+            ("chat_message", ("author_id", "reply_to_author_id")), ("activity", ("user_id", "target_user_id")),
+            ("act", ("user_id", "target_user_id")), ("prior_poster", ("user_id",)),
+            ("progression_month", ("user_id",)))]
+    assert found == [(table, 0) for table, _ in found]
+    assert [m.author_id for m in await storage.messages.of_session(1)] == [KAI, KAI]  # Kai's are kept

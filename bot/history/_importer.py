@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from bot.domain import progression as domain
 from bot.domain.acts import Said, acts_of, asks_something, is_mass_mention
 from bot.domain.answers import resolve_answer
 from bot.domain.history import PastMessage
+from bot.domain.privacy import unnamed
 from bot.domain.schedule import WeeklySlot
 from bot.history._finding import ChatFinder, Found, FoundChat, Outside, Slot
 from bot.progression import judge_month
@@ -200,9 +201,13 @@ class ChannelImport:
 
     async def add(self, messages: Iterable[PastMessage]) -> None:
         """Feed the next messages (oldest first); chats that ended are written now."""
+        hidden = self._importer.hidden
         for message in messages:
-            if message.author_id in self._importer.hidden:
+            if message.author_id in hidden:
                 continue  # opted out: nothing they said is recorded, past or present
+            if hidden:  # nor anything about them: no mention of theirs, no reply to them
+                message = replace(message, content=unnamed(message.content, hidden),
+                                  mentions=tuple(m for m in message.mentions if m not in hidden))
             self._importer._saw(message)
             self.newest = message.message_id
             if message.author_is_bot:
