@@ -49,6 +49,7 @@ async def test_an_import_of_20000_messages_shows_progress_obeys_429s_and_survive
     halfway = await record.nth_reply(60, timeout=30)  # the 60th edit: about 6,000 messages in
     assert "messages read" in halfway.text and "%" in halfway.text and "`█" in halfway.text
     await run.crash()  # killed mid-import: what was written stays, the rest is read again
+    await run.bot.history.close()  # the import's own task dies with the process too
 
     second = (await start_bot(clock=clock)).bot
     await second.history.wait(sample.guild.id)
