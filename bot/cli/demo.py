@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cli import _screenshots
 from bot.cli._output import refuse
 from bot.client import Heartbeat, use_discord_at
 from bot.clock import Clock
@@ -417,6 +418,7 @@ def add_parser(modes: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     demo = modes.add_parser("demo", help="rehearse a scene offline against a local Discord stand-in")
     demo.add_argument("--output", type=Path, default=Path("demo-output"), help="folder for what the demo produced")
     demo.add_argument("--quiet", action="store_true", help="print only the summary line")
+    _screenshots.add_option(demo)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -428,10 +430,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as error:
         return refuse(f"the demo cannot write its output to {args.output} ({error.strerror or error}): "
                       "pass --output with a folder you can write, such as --output demo-output.")
-    return asyncio.run(run_demo(settings, args.output, quiet=args.quiet))
+    return asyncio.run(run_demo(settings, args.output, quiet=args.quiet, screenshots=args.screenshots))
 
 
-async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> int:
+async def run_demo(settings: Settings, output: Path, *, quiet: bool = False, screenshots: str | None = None) -> int:
     """Run the scene with a throwaway database; write the log, the bot's posts and the database to `output`."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     with tempfile.TemporaryDirectory(prefix="heartbeat-demo-") as scratch:
@@ -464,6 +466,8 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False) -> 
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
             _write_output(output, scene, standin, database, newcomers)
+            if failed := await _screenshots.capture(output, standin, database, ZONE, screenshots):
+                return failed
             for upload in report_uploads(progression, ("md", "csv", "png")):
                 (output / upload.filename).write_bytes(upload.data)
     print(f"Demo finished: {len(scene.lines)} steps; output in {output}/")
