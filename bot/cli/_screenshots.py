@@ -98,6 +98,8 @@ def write_pictures(output: Path, pages: dict[str, str], copy_to: Path | None) ->
         copy_to.mkdir(parents=True, exist_ok=True)
         for shot in shots:
             shutil.copyfile(target / shot.name, copy_to / shot.name)
+        for chart in sorted(output.glob("progression-*.png")):  # the README shows the report's charts too
+            shutil.copyfile(chart, copy_to / chart.name)
     where = f"{target}/" + (f" and {copy_to}/" if copy_to is not None else "")
     print(f"Screenshots: {', '.join(shot.name for shot in shots)} in {where}")
     return 0

@@ -466,10 +466,10 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False, scr
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
             _write_output(output, scene, standin, database, newcomers)
-            if failed := await _screenshots.capture(output, standin, database, ZONE, screenshots):
-                return failed
             for upload in report_uploads(progression, ("md", "csv", "png")):
                 (output / upload.filename).write_bytes(upload.data)
+            if failed := await _screenshots.capture(output, standin, database, ZONE, screenshots):
+                return failed
     print(f"Demo finished: {len(scene.lines)} steps; output in {output}/")
     return 0
 
