@@ -193,8 +193,17 @@ async def test_the_recap_and_transcript_are_right_for_a_scripted_chat(standin, s
     assert re.search(r"## Q1: What made you move\?\n\n_2 answers_\n\n- \*\*" + ana.name + r"\*\* \(21:0\d\): A1: work",
                      markdown), markdown
     assert "A2: the bagels" in markdown.split("## Q2")[1]
+    # Cy's Discord reply to Ana's answer sits under that answer, in both forms.
+    assert re.search(r"\): A1: work\n  - \*\*" + cy.name + r"\*\* \(21:0\d\): Welcome Ana!\n- \*\*" + ben.name,
+                     markdown), markdown
+    assert "## Other conversation" not in markdown
     html = next(standin.attachments[int(a["id"])] for a in recap.attachments if a["filename"].endswith(".html"))
     assert b"<!DOCTYPE html>" in html[:100] and b"the bagels" in html
+    assert re.search(rb"A1: work</span>\n<ol class=\"messages\">\n<li>.*Welcome Ana!</span></li>\n</ol></li>", html)
+    # The Markdown carries the same summary as the HTML.
+    assert "## Summary\n\n- **Attendees:** 4\n- **Participants:** 3\n- **Checked in:** 1\n" in markdown
+    assert f"- **Most answers:** {ana.name} (2)" in markdown
+    assert f"<dt>Most answers</dt><dd>{ana.name} (2)" in html.decode()
 
     # Anyone can fetch it again later, by date.
     again = await slash(standin, sample.members[5], "chat transcript", date="2026-03-10")
