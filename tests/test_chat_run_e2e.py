@@ -211,6 +211,33 @@ async def test_the_recap_and_transcript_are_right_for_a_scripted_chat(standin, s
         "GetRealChat-2026-03-10.html", "GetRealChat-2026-03-10.md"]
 
 
+async def test_chat_transcript_right_after_chat_end_says_it_is_being_prepared_and_when_to_ask_again(
+        standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+    chat = sample.channels["chat"]
+    await standin.say(sample.members[0], chat, "A1: the sea")
+    await stored(bot, await session_id(bot), 1)
+    ended_at = clock.now()
+    await slash(standin, sample.host, "chat end", where=chat)
+    await bot_post(standin, sample, "**That's a wrap")
+
+    early = await slash(standin, sample.members[5], "chat transcript")
+    # The recap comes 30 s after the closing post; asking again a few seconds after that finds it.
+    again_at = int((ended_at + timedelta(seconds=40)).timestamp())
+    assert early.ephemeral and early.text == ("The transcript of #GetRealChat is being prepared now that the chat "
+                                              f"has ended: try again <t:{again_at}:R>.")
+    assert not early.message.attachments
+    by_date = await slash(standin, sample.members[5], "chat transcript", date="2026-03-10")
+    assert by_date.text == early.text
+
+    move_to(clock, ended_at + timedelta(seconds=30))
+    await bot_post(standin, sample, "**#GetRealChat recap**")
+    ready = await slash(standin, sample.members[5], "chat transcript")
+    assert sorted(a["filename"] for a in ready.message.attachments) == [
+        "GetRealChat-2026-03-10.html", "GetRealChat-2026-03-10.md"]
+
+
 async def test_stopped_after_q2_and_restarted_posts_q3_onwards_exactly_once(standin, sample, start_bot, clock):
     first = (await start_bot(clock=clock)).bot
     await create_series(standin, sample)

@@ -261,7 +261,8 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     async def transcript(self, interaction: discord.Interaction, date: str | None = None,
                          series: str | None = None) -> None:
         assert interaction.guild_id is not None
-        session, kept = await past_chat(self.bot.storage, interaction.guild_id, date=date, series=series)
+        session, kept = await past_chat(self.bot.storage, self.bot.clock, interaction.guild_id, date=date,
+                                        series=series)
         await interaction.response.defer(ephemeral=True)  # two files to upload: answer Discord's 3 s first
         day = discord.utils.format_dt(session.started_at or session.starts_at, "D")
         content, files = transcript_post(session, kept, f"#{session.hashtag}, {day}:")
