@@ -209,6 +209,11 @@ async def test_the_recap_and_transcript_are_right_for_a_scripted_chat(standin, s
     again = await slash(standin, sample.members[5], "chat transcript", date="2026-03-10")
     assert again.ephemeral and sorted(a["filename"] for a in again.message.attachments) == [
         "GetRealChat-2026-03-10.html", "GetRealChat-2026-03-10.md"]
+    started = int(START.timestamp())
+    assert again.text == f"#GetRealChat, <t:{started}:F> (<t:{started}:R>):"
+    # Named and dated by the chat's own day (21:00 in New York is 01:00 UTC the next day), never in UTC.
+    assert "- **When:** Tuesday 10 March 2026, 21:00–21:0" in markdown
+    assert "UTC" not in markdown and "11 March" not in markdown and "UTC" not in html.decode()
 
 
 async def test_chat_transcript_right_after_chat_end_says_it_is_being_prepared_and_when_to_ask_again(

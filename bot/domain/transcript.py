@@ -1,7 +1,8 @@
 """Turn a finished hashtag chat into the transcripts its hosts keep: Markdown and HTML, grouped by question.
 
 Everything here is pure: the caller gathers the chat into a `ChatRecord` (`bot.domain.chat_record`) and
-stores what comes back. Nothing reads the clock; times are shown in the series' zone and in UTC.
+stores what comes back. Nothing reads the clock; dates and times are the chat's own, in the series' zone (the date
+is the one the transcript's file is named by), never UTC.
 
 Safety rules: names, topic, guest and messages are user-supplied. The Markdown transcript escapes names
 and raw HTML; the HTML transcript escapes every user string and loads nothing from outside the page.
@@ -73,10 +74,9 @@ def _span(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> str:
     return f"{first} {start_zone} – {last} {end_zone}".rstrip()
 
 
-def _when(record: ChatRecord) -> tuple[str, str]:
-    """Return the chat's time in the series' zone (with the zone's name) and in UTC."""
-    local = f"{_span(record.starts_at, record.ended_at, _zone(record))} ({record.zone})"
-    return local, _span(record.starts_at, record.ended_at, dt.UTC)
+def _when(record: ChatRecord) -> str:
+    """Return the chat's date and hours in the series' zone, with the zone's name."""
+    return f"{_span(record.starts_at, record.ended_at, _zone(record))} ({record.zone})"
 
 
 def _clock(moment: dt.datetime, tz: dt.tzinfo) -> str:
@@ -240,13 +240,13 @@ def transcript_markdown(record: ChatRecord, *, most_answers: bool = True) -> str
     names = display_names(record)
     replies = _replies(record)
     tz = _zone(record)
-    local, utc = _when(record)
+    local = _when(record)
     lines = [f"# {_md_inline(display_hashtag(record))} transcript", ""]
     if record.topic and record.topic.strip():
         lines.append(f"- **Topic:** {_md_inline(record.topic)}")
     if record.guest and record.guest.strip():
         lines.append(f"- **Guest:** {_md_inline(record.guest)}")
-    lines += [f"- **When:** {local}", f"- **UTC:** {utc}", "", "## Summary", ""]
+    lines += [f"- **When:** {local}", "", "## Summary", ""]
     lines += [f"- **{label}:** {value}" for label, value in _summary(record, recap_stats(record), most_answers,
                                                                       _md_inline)]
 
@@ -301,7 +301,8 @@ def _html_summary(record: ChatRecord, stats: RecapStats, most_answers: bool) -> 
 
 def _html_time(message: ChatMessage, tz: dt.tzinfo) -> str:
     """Render a message's time, linking to the message in Discord when a safe link is known."""
-    iso = message.created_at.astimezone(dt.UTC).isoformat()
+    # The machine-readable time carries the series' offset, so it names the same day as the text shown.
+    iso = message.created_at.astimezone(tz).isoformat()
     stamp = f'<time datetime="{_e(iso)}">{_clock(message.created_at, tz)}</time>'
     # Only https links: a javascript: or data: URL from a bad record must never become clickable.
     if message.jump_url and message.jump_url.startswith("https://"):
@@ -333,7 +334,7 @@ def transcript_html(record: ChatRecord, *, most_answers: bool = True) -> str:
     replies = _replies(record)
     stats = recap_stats(record)
     tz = _zone(record)
-    local, utc = _when(record)
+    local = _when(record)
     title = f"{display_hashtag(record)} transcript"
     if record.topic and record.topic.strip():
         title += " — " + " ".join(record.topic.split())
@@ -358,7 +359,6 @@ def transcript_html(record: ChatRecord, *, most_answers: bool = True) -> str:
         out.append(f'<p class="meta"><strong>Guest:</strong> {_e(" ".join(record.guest.split()))}</p>')
     out += [
         f'<p class="meta"><strong>When:</strong> {_e(local)}</p>',
-        f'<p class="meta"><strong>UTC:</strong> {_e(utc)}</p>',
         "</header>",
         *_html_summary(record, stats, most_answers),
         "<main>",

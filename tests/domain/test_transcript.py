@@ -21,7 +21,6 @@ EXPECTED_MARKDOWN = """\
 - **Topic:** Tea & \\<b\\>comfort\\</b\\>
 - **Guest:** Dr. Leaf
 - **When:** Tuesday 3 March 2026, 21:00–22:00 EST (America/New_York)
-- **UTC:** Wednesday 4 March 2026, 02:00–03:00 UTC
 
 ## Summary
 
@@ -147,7 +146,7 @@ def test_transcript_times_cross_midnight_and_daylight_saving_in_the_series_zone(
     )
     text = transcript_markdown(record)
     assert "**When:** Sunday 8 March 2026, 01:30 EST – 03:30 EDT (America/New_York)" in text
-    assert "**UTC:** Sunday 8 March 2026, 06:30–07:30 UTC" in text
+    assert "UTC" not in text
     assert "(03:05): after the change" in text
 
     late = dataclasses.replace(
@@ -159,6 +158,13 @@ def test_transcript_times_cross_midnight_and_daylight_saving_in_the_series_zone(
     assert "**When:** Tuesday 6 January 2026, 23:30 GMT – Wednesday 7 January 2026, 00:30 GMT" in (
         transcript_markdown(late)
     )
+
+
+def test_transcripts_are_dated_by_the_chats_own_day_never_in_utc():
+    # 21:00 in New York on Tuesday 3 March is 02:00 UTC on Wednesday 4 March: the transcript says Tuesday.
+    for text in (transcript_markdown(RECORD), transcript_html(RECORD)):
+        assert "Tuesday 3 March 2026, 21:00–22:00 EST (America/New_York)" in text
+        assert "UTC" not in text and "4 March" not in text
 
 
 def test_markdown_transcript_keeps_html_in_messages_as_text_except_in_code():
@@ -294,6 +300,6 @@ def test_html_transcript_is_self_contained_and_links_only_https_messages():
 
 def test_html_transcript_keeps_line_breaks_and_times():
     page = transcript_html(RECORD)
-    assert '<time datetime="2026-03-04T02:08:00+00:00">21:08</time>' in page
+    assert '<time datetime="2026-03-03T21:08:00-05:00">21:08</time>' in page
     assert "A1: rooibos\nwith honey" in page
     assert "When:</strong> Tuesday 3 March 2026, 21:00–22:00 EST (America/New_York)" in page
