@@ -193,12 +193,53 @@ async def test_the_recap_and_transcript_are_right_for_a_scripted_chat(standin, s
     assert re.search(r"## Q1: What made you move\?\n\n_2 answers_\n\n- \*\*" + ana.name + r"\*\* \(21:0\d\): A1: work",
                      markdown), markdown
     assert "A2: the bagels" in markdown.split("## Q2")[1]
+    # Cy's Discord reply to Ana's answer sits under that answer, in both forms.
+    assert re.search(r"\): A1: work\n  - \*\*" + cy.name + r"\*\* \(21:0\d\): Welcome Ana!\n- \*\*" + ben.name,
+                     markdown), markdown
+    assert "## Other conversation" not in markdown
     html = next(standin.attachments[int(a["id"])] for a in recap.attachments if a["filename"].endswith(".html"))
     assert b"<!DOCTYPE html>" in html[:100] and b"the bagels" in html
+    assert re.search(rb"A1: work</span>\n<ol class=\"messages\">\n<li>.*Welcome Ana!</span></li>\n</ol></li>", html)
+    # The Markdown carries the same summary as the HTML.
+    assert "## Summary\n\n- **Attendees:** 4\n- **Participants:** 3\n- **Checked in:** 1\n" in markdown
+    assert f"- **Most answers:** {ana.name} (2)" in markdown
+    assert f"<dt>Most answers</dt><dd>{ana.name} (2)" in html.decode()
 
     # Anyone can fetch it again later, by date.
     again = await slash(standin, sample.members[5], "chat transcript", date="2026-03-10")
     assert again.ephemeral and sorted(a["filename"] for a in again.message.attachments) == [
+        "GetRealChat-2026-03-10.html", "GetRealChat-2026-03-10.md"]
+    started = int(START.timestamp())
+    assert again.text == f"#GetRealChat, <t:{started}:F> (<t:{started}:R>):"
+    # Named and dated by the chat's own day (21:00 in New York is 01:00 UTC the next day), never in UTC.
+    assert "- **When:** Tuesday 10 March 2026, 21:00–21:0" in markdown
+    assert "UTC" not in markdown and "11 March" not in markdown and "UTC" not in html.decode()
+
+
+async def test_chat_transcript_right_after_chat_end_says_it_is_being_prepared_and_when_to_ask_again(
+        standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await play_until_question(standin, sample, clock, 1)
+    chat = sample.channels["chat"]
+    await standin.say(sample.members[0], chat, "A1: the sea")
+    await stored(bot, await session_id(bot), 1)
+    ended_at = clock.now()
+    await slash(standin, sample.host, "chat end", where=chat)
+    await bot_post(standin, sample, "**That's a wrap")
+
+    early = await slash(standin, sample.members[5], "chat transcript")
+    # The recap comes 30 s after the closing post; asking again a few seconds after that finds it.
+    again_at = int((ended_at + timedelta(seconds=40)).timestamp())
+    assert early.ephemeral and early.text == ("The transcript of #GetRealChat is being prepared now that the chat "
+                                              f"has ended: try again <t:{again_at}:R>.")
+    assert not early.message.attachments
+    by_date = await slash(standin, sample.members[5], "chat transcript", date="2026-03-10")
+    assert by_date.text == early.text
+
+    move_to(clock, ended_at + timedelta(seconds=30))
+    await bot_post(standin, sample, "**#GetRealChat recap**")
+    ready = await slash(standin, sample.members[5], "chat transcript")
+    assert sorted(a["filename"] for a in ready.message.attachments) == [
         "GetRealChat-2026-03-10.html", "GetRealChat-2026-03-10.md"]
 
 

@@ -59,6 +59,8 @@ async def test_zone_defaults_to_the_servers(standin, sample, bot):
 
 @pytest.mark.parametrize(("options", "expected"), [
     ({"zone": "Mars/Olympus"}, "Unknown time zone 'Mars/Olympus'"),
+    ({"zone": "EST"}, "use the IANA zone America/New_York"),
+    ({"zone": "PDT"}, "use the IANA zone America/Los_Angeles"),
     ({"time": "25:00"}, "25:00"),
     ({"spacing": "0m"}, "spacing"),
     ({"hashtag": "#1up"}, "not a usable hashtag"),

@@ -100,6 +100,11 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
         "heartbeat.db", "newcomers.csv", "newcomers.md", "posts.json", "progression-cohorts.png",
         "progression-stages.png", "progression.csv", "progression.md", "scene.md", "transcript.html", "transcript.md"]
     scene = (out / "scene.md").read_text(encoding="utf-8")
+    # The header says in which zone every time is shown, and Discord timestamps are shown in it too.
+    assert scene.startswith("# Heartbeat demo\n\nEvery time below is New York time (America/New_York), as a reader "
+                            "there sees it.")
+    assert not re.search(r"[0-9]:[0-9]{2} UTC", scene)
+    assert "Created **GetRealChat**" in scene and "• Tue 10 Mar 2026 21:00 EDT (in 10 minutes)" in scene
     assert "Ana: /config channel kind:chat" in scene
     assert "Only hosts can do that" in scene
     assert "posts in #getreal-chat (pings nobody): @everyone #GetRealChat" in scene
@@ -145,7 +150,8 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     # The transcript groups each scripted answer under its question, in every form it was given.
     markdown = (out / "transcript.md").read_text(encoding="utf-8")
     sections = {part.split("\n")[0].split(":")[0]: part for part in markdown.split("\n## ")[1:]}
-    assert list(sections) == ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Other conversation"]
+    assert list(sections) == ["Summary", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]
+    assert "- **Checked in:** 3" in sections["Summary"] and "- **Answers:** 12" in sections["Summary"]
     assert "_4 answers_" in sections["Q1"]
     for said in ("A1: A job offer in Toronto", "a1) love, honestly", "A 1: cheaper rent",
                  "**Tomás** (21:07): My sister lived here"):  # the last one a Discord reply to Q1
@@ -155,7 +161,8 @@ def test_demo_runs_the_scene_and_leaves_its_output(tmp_path):
     assert "A3: a Sunday run club" in sections["Q3"] and "A3: the library" in sections["Q3"]
     assert "A4: jollof" in sections["Q4"] and "A5: that the first winter" in sections["Q5"]
     assert "A6: say yes" in sections["Q6"]
-    assert "**Aisha** (21:08): Same here Priya" in sections["Other conversation"]  # a reply to a member
+    # A Discord reply to a member's answer sits under that answer.
+    assert "A1: A job offer in Toronto I couldn't turn down\n  - **Aisha** (21:08): Same here Priya" in sections["Q1"]
     html = (out / "transcript.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "4:30pm!" in html and "Same here Priya" in html
 

@@ -107,6 +107,19 @@ async def test_timezone_autocomplete_offers_matching_zones(standin, sample, hear
     assert len(choices) <= 25
 
 
+async def test_timezone_autocomplete_offers_places_that_follow_daylight_saving_not_abbreviations(
+        standin, sample, heartbeat):
+    general = sample.channels["general"]
+    for typed in ("EST", "PST", "EST5"):
+        choices = await standin.autocomplete(sample.admin, general, "config timezone", "zone", typed)
+        assert all("/" in choice["value"] for choice in choices), choices
+    reply = await (await standin.slash(sample.admin, general, "config timezone", zone="EST")).reply()
+    assert reply.ephemeral
+    assert reply.text == ("'EST' is an abbreviation that keeps one offset all year: use the IANA zone "
+                          "America/New_York, which follows daylight saving where the place does.")
+    assert (await heartbeat.bot.storage.config.get(sample.guild.id)).timezone is None
+
+
 async def test_bad_input_gets_a_clear_ephemeral_error_and_stores_nothing(standin, sample, heartbeat):
     general = sample.channels["general"]
     reply = await (await standin.slash(sample.admin, general, "config timezone", zone="Mars/Olympus")).reply()

@@ -86,8 +86,11 @@ class Capture:
             reply_to_author = replied.author_id or self._first_mention(message)
             if reply_to_author in hidden:
                 reply_to_author = None
+            # A Discord reply to a member's message (not to a question or the bot) is shown under it in the transcript.
+            reply_to_message = message.reference.message_id \
+                if replied.author_id is not None and message.reference is not None else None
             self._ingest.save(view.session.guild_id,
-                              self._stored(message, view.session, reply_to_author, number, hidden))
+                              self._stored(message, view.session, reply_to_author, number, hidden, reply_to_message))
         self.acts.judge(message, places, replied, session_id=view.session.id if view.session else None,
                         answered_or_asked=number is not None or asks_something(message.content), latest=latest,
                         hidden=hidden)
@@ -152,7 +155,7 @@ class Capture:
         return mentioned[0].id if mentioned else None
 
     def _stored(self, message: discord.Message, session: ChatSession, reply_to_author: int | None,
-                number: int | None, hidden: frozenset[int]) -> StoredMessage:
+                number: int | None, hidden: frozenset[int], reply_to_message: int | None = None) -> StoredMessage:
         """The ledger's row for a message, in bot time (mentions of members who opted out do not name them)."""
         return StoredMessage(
             message_id=message.id, session_id=session.id, author_id=message.author.id,
@@ -160,7 +163,7 @@ class Capture:
             created_at=self._clock.from_real(message.created_at),
             edited_at=self._clock.from_real(message.edited_at) if message.edited_at else None, deleted=False,
             reply_to_author_id=reply_to_author, question_number=number,
-            reactions=sum(reaction.count for reaction in message.reactions))
+            reactions=sum(reaction.count for reaction in message.reactions), reply_to_message_id=reply_to_message)
 
     async def recapture(self, message: discord.Message) -> None:
         """An edited message is judged again (it may have become, or stopped being, an answer, help or thanks)."""

@@ -63,7 +63,8 @@ class Transcripts:
                                 content="" if m.author_id in hidden else m.content, created_at=m.created_at,
                                 question_number=m.question_number, reply_to_author_id=m.reply_to_author_id,
                                 reactions=m.reactions, jump_url=jump_url(session.guild_id, session.channel_id,
-                                                                         m.message_id))
+                                                                         m.message_id),
+                                reply_to_message_id=m.reply_to_message_id)
                     for m in await self._storage.messages.of_session(session.id)]
         checked_in = await self._storage.activity.checked_in(session.id)
         record = ChatRecord(series_name=session.series_name, hashtag=session.hashtag, topic=session.topic,
@@ -77,7 +78,7 @@ class Transcripts:
         most_answers = series.most_answers if series is not None else True
         transcript = Transcript(session_id=session.id,
                                 recap=recap_text(record, recap_stats(record), most_answers=most_answers),
-                                markdown=transcript_markdown(record),
+                                markdown=transcript_markdown(record, most_answers=most_answers),
                                 html=transcript_html(record, most_answers=most_answers), created_at=self._clock())
         await self._storage.transcripts.save(transcript)
         return transcript

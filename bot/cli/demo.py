@@ -99,10 +99,11 @@ class SceneLog:
 
 
 def _timestamp(match: re.Match[str], now: datetime) -> str:
-    """A Discord timestamp as a reader in UTC would see it; relative ones ("R") as "in 3 days" from `now`."""
+    """A Discord timestamp as a reader in New York (the scene's server's zone) sees it, the zone named; relative ones
+    ("R") as "in 3 days" from `now`."""
     instant = datetime.fromtimestamp(int(match[1]), UTC)
     if match[2] != "R":
-        return instant.strftime("%a %d %b %Y %H:%M UTC")
+        return f"{instant.astimezone(ZONE):%a %d %b %Y %H:%M %Z}"
     seconds = (instant - now).total_seconds()
     if abs(seconds) < 1:
         return "just now"
@@ -484,9 +485,11 @@ def _write_output(output: Path, scene: SceneLog, standin: StandIn, database: Pat
     (output / "newcomers.md").write_text(report_markdown(newcomers, title=title), encoding="utf-8")
     (output / "newcomers.csv").write_text(report_csv(newcomers), encoding="utf-8")
     (output / "scene.md").write_text(
-        "# Heartbeat demo\n\nEach line starts with the real seconds since the start and the bot's clock in the "
-        f"server's time zone ({ZONE.key}), which the scene moves from {SCENE_START:%a %d %b %Y %H:%M %Z} "
-        "through the chat.\n\n```\n" + "\n".join(scene.lines) + "\n```\n", encoding="utf-8")
+        f"# Heartbeat demo\n\nEvery time below is New York time ({ZONE.key}), as a reader there sees it."
+        " Each line starts with the real seconds since the start and the bot's clock, which the scene "
+        f"moves from {SCENE_START:%a %d %b %Y %H:%M %Z} through the chat; the times in posts and replies are Discord "
+        "timestamps, which every reader sees in their own zone, shown here as a New York reader sees them.\n\n```\n"
+        + "\n".join(scene.lines) + "\n```\n", encoding="utf-8")
     bot_posts = [m for m in standin.messages.values() if m.author is standin.bot_user]
     posts = [{"channel": standin.channels[m.channel_id].name, "content": m.content, "embeds": m.embeds,
               "attachments": [a["filename"] for a in m.attachments], "ephemeral": bool(m.flags & 64)}

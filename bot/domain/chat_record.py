@@ -44,6 +44,8 @@ class ChatMessage:
     reactions: int = 0
     is_bot: bool = False
     jump_url: str | None = None
+    # The message it is a Discord reply to (a member's), for showing a reply under what it answers.
+    reply_to_message_id: int | None = None
 
     def __post_init__(self) -> None:
         require_aware("created_at", self.created_at)

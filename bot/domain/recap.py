@@ -23,6 +23,7 @@ from bot.domain.chat_record import (
     name_of,
     plural,
 )
+from bot.domain.questions import MAX_GUEST_LENGTH
 
 # Discord refuses messages longer than this.
 MAX_POST_LENGTH = 2000
@@ -164,7 +165,9 @@ def recap_text(record: ChatRecord, stats: RecapStats, *, most_answers: bool = Tr
         title += " — " + _plain(record.topic, MAX_TOPIC_LENGTH)
     # <t:…:F> shows every reader the chat's time in their own zone.
     when = f"<t:{int(record.starts_at.timestamp())}:F>"
-    subtitle = f"With guest {_plain(record.guest)} · {when}" if record.guest and record.guest.strip() else when
+    # A guest is named in full: hosts may give up to MAX_GUEST_LENGTH characters (a name and a title).
+    guest = record.guest and record.guest.strip()
+    subtitle = f"With guest {_plain(record.guest or '', MAX_GUEST_LENGTH)} · {when}" if guest else when
     figures = (
         f"👥 {plural(stats.attendees, 'attendee')} · {plural(stats.participants, 'participant')} · "
         f"{stats.checked_in} checked in\n"

@@ -43,10 +43,43 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 MAX_DURATION = dt.timedelta(days=30)
 
 
+# What people write for a zone that is not one a chat can keep its local time in: abbreviations (most are not in
+# the tz database at all, and "EST" is there only as a fixed UTC-5) and the database's own fixed-offset and POSIX-rule
+# entries. A Tuesday 21:00 "EST" chat runs at 22:00 New York time all summer; each maps to the place's zone.
+ABBREVIATIONS: dict[str, str] = {
+    **dict.fromkeys(("EST", "EDT", "ET", "EST5EDT"), "America/New_York"),
+    **dict.fromkeys(("CST", "CDT", "CT", "CST6CDT"), "America/Chicago"),
+    **dict.fromkeys(("MST", "MDT", "MT", "MST7MDT"), "America/Denver"),
+    **dict.fromkeys(("PST", "PDT", "PT", "PST8PDT"), "America/Los_Angeles"),
+    **dict.fromkeys(("AKST", "AKDT"), "America/Anchorage"),
+    **dict.fromkeys(("HST", "HDT"), "Pacific/Honolulu"),
+    **dict.fromkeys(("GMT", "GMT0", "GMT+0", "GMT-0", "BST", "Greenwich"), "Europe/London"),
+    **dict.fromkeys(("WET", "WEST"), "Europe/Lisbon"),
+    **dict.fromkeys(("CET", "CEST", "MET", "MEST"), "Europe/Paris"),
+    **dict.fromkeys(("EET", "EEST"), "Europe/Athens"),
+    "IST": "Asia/Kolkata",
+    "JST": "Asia/Tokyo",
+    **dict.fromkeys(("AEST", "AEDT"), "Australia/Sydney"),
+    **dict.fromkeys(("ACST", "ACDT"), "Australia/Adelaide"),
+    "AWST": "Australia/Perth",
+    **dict.fromkeys(("NZST", "NZDT"), "Pacific/Auckland"),
+}
+_ABBREVIATIONS_FOLDED = {name.casefold(): zone for name, zone in ABBREVIATIONS.items()}
+# Etc/GMT+5 and the like: one offset all year (and with the sign reversed, POSIX-style).
+_FIXED_OFFSET = re.compile(r"Etc/GMT[+-][0-9]+", re.IGNORECASE)
+
+
+@functools.cache
+def _known_names() -> dict[str, str]:
+    """Every tz database entry that is a zone (abbreviations included), case-folded, to its canonical spelling."""
+    return {name.casefold(): name for name in zoneinfo.available_timezones() if name not in _NOT_PLACES}
+
+
 @functools.cache
 def _zone_names() -> tuple[str, ...]:
-    """All usable IANA zone names, sorted, computed once."""
-    return tuple(sorted(name for name in zoneinfo.available_timezones() if name not in _NOT_PLACES))
+    """The IANA zone names a host may choose, sorted, computed once: places, and UTC, never an abbreviation."""
+    return tuple(sorted(name for name in _known_names().values()
+                        if name.casefold() not in _ABBREVIATIONS_FOLDED and not _FIXED_OFFSET.fullmatch(name)))
 
 
 @functools.cache
@@ -60,15 +93,33 @@ def zone_names() -> list[str]:
     return list(_zone_names())
 
 
+def known_zone(name: str) -> zoneinfo.ZoneInfo:
+    """Return the ZoneInfo for a zone already stored (any tz database entry, an abbreviation kept from before too)."""
+    canonical = _known_names().get(name.strip().casefold())
+    if canonical is None:
+        raise UserError(f"Unknown time zone '{excerpt(name)}': use an IANA name such as America/New_York.")
+    return zoneinfo.ZoneInfo(canonical)
+
+
 def parse_zone(name: str) -> zoneinfo.ZoneInfo:
-    """Return the ZoneInfo for an IANA zone name, accepting any letter case and spaces for underscores."""
+    """Return the ZoneInfo for an IANA zone name a host typed, accepting any letter case and spaces for underscores.
+
+    Abbreviations (EST, PDT, CET…) and fixed offsets are refused with the place's zone to use instead.
+    """
     cleaned = name.strip()
     if not cleaned:
         raise UserError("Give a time zone: use an IANA name such as America/New_York.")
+    folded = cleaned.replace(" ", "_").casefold()
+    if (place := _ABBREVIATIONS_FOLDED.get(cleaned.casefold())) is not None:
+        raise UserError(f"'{excerpt(cleaned)}' is an abbreviation that keeps one offset all year: use the IANA zone "
+                        f"{place}, which follows daylight saving where the place does.")
+    if _FIXED_OFFSET.fullmatch(folded):
+        raise UserError(f"'{excerpt(cleaned)}' keeps one offset all year: use the IANA zone of a place, "
+                        "such as America/New_York.")
     # Only names from the known list reach ZoneInfo(), so paths like "../x" or "/etc/localtime"
     # can never be opened as files.
-    folded = _zones_by_folded_name()
-    canonical = folded.get(cleaned.casefold()) or folded.get(cleaned.replace(" ", "_").casefold())
+    zones = _zones_by_folded_name()
+    canonical = zones.get(cleaned.casefold()) or zones.get(folded)
     if canonical is None:
         raise UserError(f"Unknown time zone '{excerpt(cleaned)}': use an IANA name such as America/New_York.")
     return zoneinfo.ZoneInfo(canonical)
@@ -224,7 +275,8 @@ class WeeklySlot:
         if self.local_time.tzinfo is not None:
             raise UserError("Give the local time without a time zone: the slot's zone says where it is.")
         # Canonical spelling keeps equal slots equal and lets ZoneInfo find the file on any system.
-        object.__setattr__(self, "zone", parse_zone(self.zone).key)
+        # A slot read back from storage may hold a zone chosen before abbreviations were refused; it keeps running.
+        object.__setattr__(self, "zone", known_zone(self.zone).key)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -13,6 +13,7 @@ from bot.domain.questions import MAX_TOPIC_LENGTH
 from bot.domain.running import parse_reminders
 from bot.domain.schedule import (
     WeeklySlot,
+    known_zone,
     local_start,
     occurrences,
     parse_duration,
@@ -89,7 +90,7 @@ def clean_topic(text: str) -> str:
 
 def local_day(moment: datetime, zone: str) -> date:
     """The calendar date of an instant in a zone: the date hosts and members call a session by."""
-    return moment.astimezone(parse_zone(zone)).date()
+    return moment.astimezone(known_zone(zone)).date()
 
 
 def parse_date(text: str) -> date:

@@ -1,7 +1,8 @@
 """Turn a finished hashtag chat into the transcripts its hosts keep: Markdown and HTML, grouped by question.
 
 Everything here is pure: the caller gathers the chat into a `ChatRecord` (`bot.domain.chat_record`) and
-stores what comes back. Nothing reads the clock; times are shown in the series' zone and in UTC.
+stores what comes back. Nothing reads the clock; dates and times are the chat's own, in the series' zone (the date
+is the one the transcript's file is named by), never UTC.
 
 Safety rules: names, topic, guest and messages are user-supplied. The Markdown transcript escapes names
 and raw HTML; the HTML transcript escapes every user string and loads nothing from outside the page.
@@ -73,10 +74,9 @@ def _span(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> str:
     return f"{first} {start_zone} – {last} {end_zone}".rstrip()
 
 
-def _when(record: ChatRecord) -> tuple[str, str]:
-    """Return the chat's time in the series' zone (with the zone's name) and in UTC."""
-    local = f"{_span(record.starts_at, record.ended_at, _zone(record))} ({record.zone})"
-    return local, _span(record.starts_at, record.ended_at, dt.UTC)
+def _when(record: ChatRecord) -> str:
+    """Return the chat's date and hours in the series' zone, with the zone's name."""
+    return f"{_span(record.starts_at, record.ended_at, _zone(record))} ({record.zone})"
 
 
 def _clock(moment: dt.datetime, tz: dt.tzinfo) -> str:
@@ -90,7 +90,10 @@ def _clock(moment: dt.datetime, tz: dt.tzinfo) -> str:
 
 @dataclass(frozen=True)
 class _Section:
-    """One block of the transcript: the conversation before Q1, one question and its answers, or the rest."""
+    """One block of the transcript: the conversation before Q1, one question and its answers, or the rest.
+
+    `messages` are the block's own; each one's replies are shown under it (see `_replies`), not here.
+    """
 
     title: str
     anchor: str
@@ -110,9 +113,37 @@ def _question_body(number: int, text: str) -> str:
     return flat
 
 
-def _sections(record: ChatRecord) -> list[_Section]:
-    """Group the members' messages: before Q1, each question's answers (late ones included), the rest."""
+def _replies(record: ChatRecord) -> dict[int, list[ChatMessage]]:
+    """Members' Discord replies that are not answers themselves, in order, under the message they reply to.
+
+    A reply to an answer belongs with that answer (and a reply to that reply under it), wherever the answer is.
+    """
     people = [m for m in in_order(record.messages) if not m.is_bot]
+    shown = {m.message_id for m in people}
+    under: dict[int, list[ChatMessage]] = {}
+    for message in people:
+        parent = message.reply_to_message_id
+        # A reply comes after what it replies to (Discord ids grow with time), so no chain can loop.
+        if message.question_number is None and parent in shown and parent < message.message_id:
+            under.setdefault(parent, []).append(message)
+    return under
+
+
+def _threaded(messages: list[ChatMessage], replies: Mapping[int, list[ChatMessage]],
+              depth: int = 0) -> Iterable[tuple[int, ChatMessage]]:
+    """Each message (with its depth) followed by its replies, theirs under them in turn."""
+    for message in messages:
+        yield depth, message
+        yield from _threaded(replies.get(message.message_id, []), replies, depth + 1)
+
+
+def _sections(record: ChatRecord) -> list[_Section]:
+    """Group the members' messages: before Q1, each question's answers (late ones included), the rest.
+
+    Replies shown under the message they reply to (`_replies`) are left out of the blocks' own messages.
+    """
+    nested = {m.message_id for under in _replies(record).values() for m in under}
+    people = [m for m in in_order(record.messages) if not m.is_bot and m.message_id not in nested]
     texts = {q.number: q.text for q in record.questions}
     posted = [q.posted_at for q in record.questions if q.posted_at is not None]
     first_question = min(posted) if posted else None
@@ -148,6 +179,35 @@ def _answer_count(section: _Section) -> str:
     return plural(len(section.messages), "answer") if section.messages else "No answers."
 
 
+def _summary(record: ChatRecord, stats: RecapStats, most_answers: bool,
+             name: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The chat's figures as (label, value) rows, the same in both forms; `name` renders a member's name safely."""
+    def people(pairs: Iterable[tuple[str, int]]) -> str:
+        return " · ".join(f"{name(who)} ({count})" for who, count in pairs)
+
+    rows = [
+        ("Attendees", str(stats.attendees)),
+        ("Participants", str(stats.participants)),
+        ("Checked in", str(stats.checked_in)),
+        ("Messages", str(stats.messages)),
+        ("Answers", str(stats.answers)),
+    ]
+    numbers = shown_questions(record, stats)
+    if numbers:
+        rows.append(("Per question", " · ".join(
+            f"Q{n}: {plural(stats.answers_per_question[n], 'answer')}" for n in numbers)))
+    if stats.first_timers:
+        rows.append(("First-timers", ", ".join(name(who) for who in stats.first_timers)))
+    if most_answers and stats.top_answerers:
+        rows.append(("Most answers", people(stats.top_answerers)))
+    if stats.top_repliers:
+        rows.append(("Most replies to others", people(stats.top_repliers)))
+    if stats.most_reacted:
+        rows.append(("Most-reacted answers", " · ".join(
+            f"A{q} by {name(who)} ({plural(count, 'reaction')})" for q, who, count in stats.most_reacted)))
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------------
 # Markdown transcript
 
@@ -171,17 +231,24 @@ def _md_content(content: str) -> str:
     return "\n".join([lines[0], *("  " + line if line.strip() else "" for line in lines[1:])])
 
 
-def transcript_markdown(record: ChatRecord) -> str:
-    """Return a Markdown transcript of the chat, grouped by question, times in the series' zone."""
+def transcript_markdown(record: ChatRecord, *, most_answers: bool = True) -> str:
+    """Return a Markdown transcript of the chat: its figures, then the chat grouped by question, times in the
+    series' zone, each reply under the message it replies to.
+
+    `most_answers` False leaves out who answered most, as the recap does for a series that turned it off.
+    """
     names = display_names(record)
+    replies = _replies(record)
     tz = _zone(record)
-    local, utc = _when(record)
+    local = _when(record)
     lines = [f"# {_md_inline(display_hashtag(record))} transcript", ""]
     if record.topic and record.topic.strip():
         lines.append(f"- **Topic:** {_md_inline(record.topic)}")
     if record.guest and record.guest.strip():
         lines.append(f"- **Guest:** {_md_inline(record.guest)}")
-    lines += [f"- **When:** {local}", f"- **UTC:** {utc}"]
+    lines += [f"- **When:** {local}", "", "## Summary", ""]
+    lines += [f"- **{label}:** {value}" for label, value in _summary(record, recap_stats(record), most_answers,
+                                                                      _md_inline)]
 
     for section in _sections(record):
         lines += ["", f"## {_md_inline(section.title)}", ""]
@@ -189,10 +256,12 @@ def transcript_markdown(record: ChatRecord) -> str:
             lines.append(f"_{_answer_count(section)}_")
             if section.messages:
                 lines.append("")
-        for message in section.messages:
+        for depth, message in _threaded(section.messages, replies):
             name = _md_inline(name_of(names, message.author_id))
-            content = _md_content(_readable(message.content, names, _md_inline))
-            lines.append(f"- **{name}** ({_clock(message.created_at, tz)}): {content}".rstrip())
+            indent = "  " * depth
+            content = "\n".join(indent + line if line else line for line in
+                                _md_content(_readable(message.content, names, _md_inline)).split("\n")).lstrip()
+            lines.append(f"{indent}- **{name}** ({_clock(message.created_at, tz)}): {content}".rstrip())
     return "\n".join(lines) + "\n"
 
 
@@ -207,6 +276,8 @@ h1{font-size:1.7rem;margin:0 0 .5rem}h2{font-size:1.2rem;margin:2rem 0 .5rem;bor
 .summary dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
 .summary dt{font-weight:600}.summary dd{margin:0}.count{color:#59636e;font-style:italic;margin:.2rem 0}
 ol.messages{list-style:none;padding:0;margin:0}ol.messages li{padding:.35rem 0;border-bottom:1px solid #eee}
+ol.messages ol.messages{margin:.35rem 0 0 1.5rem;border-left:2px solid #d0d7de;padding-left:.6rem}
+ol.messages ol.messages li:last-child{border-bottom:0}
 .name{font-weight:600}time{color:#59636e;font-size:.9em}.content{white-space:pre-wrap;overflow-wrap:anywhere}
 a{color:inherit}
 """.strip()
@@ -220,48 +291,38 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _html_people(pairs: Iterable[tuple[str, int]]) -> str:
-    """Render a (name, count) ranking as escaped HTML."""
-    return " · ".join(f"{_e(name)} ({count})" for name, count in pairs)
-
-
 def _html_summary(record: ChatRecord, stats: RecapStats, most_answers: bool) -> list[str]:
     """Render the chat's figures as a definition list."""
-    rows = [
-        ("Attendees", str(stats.attendees)),
-        ("Participants", str(stats.participants)),
-        ("Checked in", str(stats.checked_in)),
-        ("Messages", str(stats.messages)),
-        ("Answers", str(stats.answers)),
-    ]
-    numbers = shown_questions(record, stats)
-    if numbers:
-        rows.append(("Per question", " · ".join(
-            f"Q{n}: {plural(stats.answers_per_question[n], 'answer')}" for n in numbers)))
-    escaped = [(_e(label), _e(value)) for label, value in rows]
-    if stats.first_timers:
-        escaped.append(("First-timers", ", ".join(_e(name) for name in stats.first_timers)))
-    if most_answers and stats.top_answerers:
-        escaped.append(("Most answers", _html_people(stats.top_answerers)))
-    if stats.top_repliers:
-        escaped.append(("Most replies to others", _html_people(stats.top_repliers)))
-    if stats.most_reacted:
-        escaped.append(("Most-reacted answers", " · ".join(
-            f"A{q} by {_e(name)} ({_e(plural(count, 'reaction'))})" for q, name, count in stats.most_reacted)))
     out = ['<section class="summary" aria-label="Summary"><dl>']
-    out += [f"<dt>{label}</dt><dd>{value}</dd>" for label, value in escaped]
+    out += [f"<dt>{_e(label)}</dt><dd>{value}</dd>" for label, value in _summary(record, stats, most_answers, _e)]
     out.append("</dl></section>")
     return out
 
 
 def _html_time(message: ChatMessage, tz: dt.tzinfo) -> str:
     """Render a message's time, linking to the message in Discord when a safe link is known."""
-    iso = message.created_at.astimezone(dt.UTC).isoformat()
+    # The machine-readable time carries the series' offset, so it names the same day as the text shown.
+    iso = message.created_at.astimezone(tz).isoformat()
     stamp = f'<time datetime="{_e(iso)}">{_clock(message.created_at, tz)}</time>'
     # Only https links: a javascript: or data: URL from a bad record must never become clickable.
     if message.jump_url and message.jump_url.startswith("https://"):
         return f'<a href="{_e(message.jump_url)}">{stamp}</a>'
     return stamp
+
+
+def _html_messages(messages: list[ChatMessage], replies: Mapping[int, list[ChatMessage]],
+                   names: Mapping[int, str], tz: dt.tzinfo) -> list[str]:
+    """Render messages as a list, each one's replies in a list of their own inside its item."""
+    out = ['<ol class="messages">']
+    for message in messages:
+        out.append(f'<li><span class="name">{_e(name_of(names, message.author_id))}</span> '
+                   f"({_html_time(message, tz)}): "
+                   f'<span class="content">{_e(_readable(message.content, names).strip())}</span>')
+        if under := replies.get(message.message_id):
+            out += _html_messages(under, replies, names, tz)
+        out[-1] += "</li>"
+    out.append("</ol>")
+    return out
 
 
 def transcript_html(record: ChatRecord, *, most_answers: bool = True) -> str:
@@ -270,9 +331,10 @@ def transcript_html(record: ChatRecord, *, most_answers: bool = True) -> str:
     `most_answers` False leaves out who answered most, as the recap does for a series that turned it off.
     """
     names = display_names(record)
+    replies = _replies(record)
     stats = recap_stats(record)
     tz = _zone(record)
-    local, utc = _when(record)
+    local = _when(record)
     title = f"{display_hashtag(record)} transcript"
     if record.topic and record.topic.strip():
         title += " — " + " ".join(record.topic.split())
@@ -297,7 +359,6 @@ def transcript_html(record: ChatRecord, *, most_answers: bool = True) -> str:
         out.append(f'<p class="meta"><strong>Guest:</strong> {_e(" ".join(record.guest.split()))}</p>')
     out += [
         f'<p class="meta"><strong>When:</strong> {_e(local)}</p>',
-        f'<p class="meta"><strong>UTC:</strong> {_e(utc)}</p>',
         "</header>",
         *_html_summary(record, stats, most_answers),
         "<main>",
@@ -308,14 +369,7 @@ def transcript_html(record: ChatRecord, *, most_answers: bool = True) -> str:
         if section.question is not None:
             out.append(f'<p class="count">{_e(_answer_count(section))}</p>')
         if section.messages:
-            out.append('<ol class="messages">')
-            for message in section.messages:
-                out.append(
-                    f'<li><span class="name">{_e(name_of(names, message.author_id))}</span> '
-                    f"({_html_time(message, tz)}): "
-                    f'<span class="content">{_e(_readable(message.content, names).strip())}</span></li>'
-                )
-            out.append("</ol>")
+            out += _html_messages(section.messages, replies, names, tz)
         out.append("</section>")
     out += ["</main>", "</body>", "</html>"]
     return "\n".join(out) + "\n"

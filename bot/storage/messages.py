@@ -26,6 +26,8 @@ class StoredMessage:
     reply_to_author_id: int | None
     question_number: int | None
     reactions: int
+    # The member's message it is a Discord reply to (None: not a reply, or a reply to a question or the bot).
+    reply_to_message_id: int | None = None
 
     @classmethod
     def _from_row(cls, row: aiosqlite.Row) -> StoredMessage:
@@ -34,7 +36,8 @@ class StoredMessage:
                    author_name=row["author_name"], content=row["content"],
                    created_at=required(from_text(row["created_at"])), edited_at=from_text(row["edited_at"]),
                    deleted=bool(row["deleted"]), reply_to_author_id=row["reply_to_author_id"],
-                   question_number=row["question_number"], reactions=row["reactions"])
+                   question_number=row["question_number"], reactions=row["reactions"],
+                   reply_to_message_id=row["reply_to_message_id"])
 
 
 class MessageQueries(Queries):
@@ -56,14 +59,16 @@ class MessageQueries(Queries):
         async with self._db.transaction() as conn:
             await conn.executemany(
                 "INSERT INTO chat_message (message_id, session_id, author_id, author_name, content, created_at, "
-                "edited_at, deleted, reply_to_author_id, question_number, reactions) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET "
+                "edited_at, deleted, reply_to_author_id, question_number, reactions, reply_to_message_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET "
                 "author_name = excluded.author_name, content = excluded.content, edited_at = excluded.edited_at, "
-                "reply_to_author_id = excluded.reply_to_author_id, question_number = excluded.question_number",
+                "reply_to_author_id = excluded.reply_to_author_id, question_number = excluded.question_number, "
+                "reply_to_message_id = excluded.reply_to_message_id",
                 [(m.message_id, m.session_id, m.author_id, m.author_name, m.content,
                   to_text(m.created_at, "created_at"),
                   None if m.edited_at is None else to_text(m.edited_at, "edited_at"),
-                  m.reply_to_author_id, m.question_number, m.reactions) for _, m in messages])
+                  m.reply_to_author_id, m.question_number, m.reactions, m.reply_to_message_id)
+                 for _, m in messages])
             await self._forget_counted(conn, [m.message_id for _, m in messages])
             await conn.executemany(
                 "INSERT INTO activity (guild_id, user_id, kind, session_id, question_number, message_id, "

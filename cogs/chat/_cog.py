@@ -37,6 +37,7 @@ from cogs.chat._replies import (
     question_embeds,
     questions_ready,
     series_listing,
+    transcript_heading,
     when,
 )
 from cogs.chat._views import ConfirmDelete
@@ -261,10 +262,10 @@ class Chat(commands.GroupCog, group_name="chat", group_description="Weekly hasht
     async def transcript(self, interaction: discord.Interaction, date: str | None = None,
                          series: str | None = None) -> None:
         assert interaction.guild_id is not None
-        session, kept = await past_chat(self.bot.storage, interaction.guild_id, date=date, series=series)
+        session, kept = await past_chat(self.bot.storage, self.bot.clock, interaction.guild_id, date=date,
+                                        series=series)
         await interaction.response.defer(ephemeral=True)  # two files to upload: answer Discord's 3 s first
-        day = discord.utils.format_dt(session.started_at or session.starts_at, "D")
-        content, files = transcript_post(session, kept, f"#{session.hashtag}, {day}:")
+        content, files = transcript_post(session, kept, transcript_heading(session))
         await interaction.followup.send(content, files=files, ephemeral=True)
 
     # -- questions -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import discord
 
@@ -67,17 +67,43 @@ async def running_chats(chats: Chats, interaction: discord.Interaction) -> list[
     return await chats.live.running_here(interaction.guild_id, interaction.channel_id)
 
 
-async def past_chat(storage: Storage, guild_id: int, *, date: str | None,
+# A transcript being built when asked for is ready moments after its recap's due time.
+BUILD_MARGIN = timedelta(seconds=10)
+
+
+async def past_chat(storage: Storage, clock: Clock, guild_id: int, *, date: str | None,
                     series: str | None) -> tuple[ChatSession, Transcript]:
-    """The latest chat with a transcript, and the transcript; of the named series and on the date when given."""
-    past = past_chats(await storage.transcripts.sessions(guild_id), series=series,
-                      day=parse_date(date) if date else None)
+    """The latest chat with a transcript, and the transcript; of the named series and on the date when given.
+
+    A chat that has ended but whose recap (and so its transcript) is still to come is newer than any kept one: the
+    member is told it is being prepared, and when to ask again.
+    """
+    day = parse_date(date) if date else None
+    with_transcripts = await storage.transcripts.sessions(guild_id)
+    await _not_being_prepared(storage, clock, guild_id, {s.id for s in with_transcripts}, series=series, day=day)
+    past = past_chats(with_transcripts, series=series, day=day)
     if not past:
         raise UserError("No finished chat matches that" + (f" on {date}" if date else "") +
                         ": transcripts appear here once a chat has ended.")
     kept = await storage.transcripts.get(past[0].id)
     assert kept is not None  # listed because it has one
     return past[0], kept
+
+
+async def _not_being_prepared(storage: Storage, clock: Clock, guild_id: int, kept: set[int], *, series: str | None,
+                              day: date | None) -> None:
+    """Refuse, saying when to try again, if a matching chat has ended and its transcript (built as its recap goes out)
+    is not kept yet."""
+    recaps = {post.session_id: post for post in await storage.posts.pending()
+              if post.kind == "recap" and post.session_id is not None and post.session_id not in kept}
+    ended = [session for session_id in recaps
+             if (session := await storage.sessions.get(session_id)) is not None
+             and session.guild_id == guild_id and session.ended_at is not None]
+    waiting = past_chats(ended, series=series, day=day)
+    if waiting:
+        again = max(recaps[waiting[0].id].due_at, clock()) + BUILD_MARGIN
+        raise UserError(f"The transcript of #{waiting[0].hashtag} is being prepared now that the chat has ended: "
+                        f"try again {discord.utils.format_dt(again, 'R')}.")
 
 
 async def server_zone(storage: Storage, guild_id: int, default: str) -> str:

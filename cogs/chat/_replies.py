@@ -20,6 +20,12 @@ def when(instant: datetime) -> str:
     return f"{discord.utils.format_dt(instant, 'F')} ({discord.utils.format_dt(instant, 'R')})"
 
 
+def transcript_heading(session: ChatSession) -> str:
+    """What `/chat transcript` says above a chat's files: when it was, as a Discord timestamp (each reader's own zone,
+    and how long ago)."""
+    return f"#{session.hashtag}, {when(session.started_at or session.starts_at)}:"
+
+
 def describe(series: Series, next_starts: list[datetime]) -> str:
     """One series for `/chat list`: when it runs, where, and its next sessions."""
     head = (f"**{series.name}** · #{series.hashtag} · {WEEKDAY_NAMES[series.weekday]}s "

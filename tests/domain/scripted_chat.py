@@ -31,6 +31,7 @@ def msg(
     *,
     is_bot: bool = False,
     jump_url: str | None = None,
+    reply_to_message: ChatMessage | None = None,
 ) -> ChatMessage:
     return ChatMessage(
         message_id=next(_ids),
@@ -43,6 +44,7 @@ def msg(
         reactions=reactions,
         is_bot=is_bot,
         jump_url=jump_url,
+        reply_to_message_id=reply_to_message.message_id if reply_to_message else None,
     )
 
 
@@ -52,19 +54,22 @@ QUESTIONS = [
     ChatQuestion(3, "Who taught you to make it?", at(21, 25), 503),
 ]
 
+CY_HELLO = msg(CY, "Cy", "First time here!", at(21, 2))
+ANN_A1 = msg(ANN, "Ann", "A1: green tea", at(21, 6), 1, reactions=4, jump_url="https://discord.com/channels/1/2/3")
+
 # Listed out of order on purpose: the recap must sort by time itself.
 MESSAGES = [
     msg(ANN, "Ann", "A3: my gran", at(21, 26), 3),
     msg(BOT, "Heartbeat", "Welcome to #GetRealChat! Tonight: tea.", at(21, 0), is_bot=True),
     msg(ANN, "Ann", "Hi all, Ann from Ohio", at(21, 1)),
-    msg(CY, "Cy", "First time here!", at(21, 2)),
+    CY_HELLO,
     msg(BOT, "Heartbeat", "Q1: What's your favourite tea?", at(21, 5), is_bot=True),
-    msg(ANN, "Ann", "A1: green tea", at(21, 6), 1, reactions=4,
-        jump_url="https://discord.com/channels/1/2/3"),
+    ANN_A1,
     msg(BOB, "Bob", "A1: chai <script>alert(1)</script>", at(21, 7), 1, reactions=2),
     msg(CY, "Cy", "A1: rooibos\nwith honey", at(21, 8), 1),
     # A reply between members counts; a reply to oneself and a reply to the bot do not.
-    msg(BOB, "Bob", "Ann, green tea is the best", at(21, 9), reply_to=ANN),
+    # Discord replies: each is shown under the message it replies to in the transcripts.
+    msg(BOB, "Bob", "Ann, green tea is the best", at(21, 9), reply_to=ANN, reply_to_message=ANN_A1),
     msg(ANN, "Ann", "also oolong", at(21, 10), reply_to=ANN),
     msg(EVERYONE, "@everyone", "A1: coffee, sorry <@1>", at(21, 11), 1, reactions=1),
     msg(EVE, "Eve", "thanks bot", at(21, 12), reply_to=BOT),
@@ -75,7 +80,7 @@ MESSAGES = [
     msg(EVE, "Eve", "A1: late, but mint", at(21, 18), 1),
     msg(CY, "Cy", "A2: same as Bob", at(21, 19), 2, reply_to=BOB),
     msg(BOT, "Heartbeat", "Q3: Who taught you to make it?", at(21, 25), is_bot=True),
-    msg(BOB, "Bob", "Welcome Cy, glad you came", at(21, 30), reply_to=CY),
+    msg(BOB, "Bob", "Welcome Cy, glad you came", at(21, 30), reply_to=CY, reply_to_message=CY_HELLO),
 ]
 
 RECORD = ChatRecord(

@@ -250,3 +250,17 @@ def test_long_welcome_lists_are_summarised():
     text = recap_text(record, recap_stats(record))
     assert "Newcomer 08, Newcomer 09 and 3 other newcomers!" in text
     assert "Newcomer 10" not in text
+
+
+def test_the_guest_is_named_in_full_up_to_the_hundred_characters_a_host_may_give():
+    guest = "Dr. Maria-Fernanda Castellanos-Whitaker, clinical psychologist and author of Starting Over"
+    assert 32 < len(guest) <= 100
+    record = dataclasses.replace(RECORD, guest=guest)
+    subtitle = recap_text(record, recap_stats(record)).splitlines()[1]
+    assert subtitle == f"With guest {guest} · <t:{int(at(21, 0).timestamp())}:F>"
+
+
+def test_a_guest_longer_than_a_host_may_give_is_cut_at_a_hundred_characters():
+    record = dataclasses.replace(RECORD, guest="g" * 150)
+    subtitle = recap_text(record, recap_stats(record)).splitlines()[1]
+    assert subtitle.startswith("With guest " + "g" * 99 + "… · ")

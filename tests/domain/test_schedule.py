@@ -18,6 +18,7 @@ from bot.domain.schedule import (
     MAX_DURATION,
     WeeklySlot,
     describe_dst_adjustment,
+    known_zone,
     local_start,
     next_occurrence,
     occurrences,
@@ -165,7 +166,6 @@ def test_parse_zone_accepts_iana_names(text: str, key: str) -> None:
         "posix/America/New_York",
         "right/UTC",
         "Eastern",
-        "EDT",
         "UTC+5",
         "America",
     ],
@@ -937,3 +937,43 @@ def test_domain_code_never_reads_the_clock() -> None:
         source = Path(schedule.__file__).with_name(module).read_text(encoding="utf-8")
         for call in (".now(", ".utcnow(", ".today(", "time.time(", "monotonic("):
             assert call not in source, (module, call)
+
+
+# Written by hand: the place whose clock each abbreviation names, so that the chat follows its daylight saving.
+@pytest.mark.parametrize(("text", "place"), [
+    ("EST", "America/New_York"), ("edt", "America/New_York"), (" EST5EDT ", "America/New_York"),
+    ("CST", "America/Chicago"), ("MST", "America/Denver"), ("PST", "America/Los_Angeles"),
+    ("PDT", "America/Los_Angeles"), ("PST8PDT", "America/Los_Angeles"), ("HST", "Pacific/Honolulu"),
+    ("CET", "Europe/Paris"), ("EET", "Europe/Athens"), ("WET", "Europe/Lisbon"), ("BST", "Europe/London"),
+    ("GMT", "Europe/London"), ("AEST", "Australia/Sydney"),
+])
+def test_an_abbreviation_is_refused_in_one_sentence_naming_the_zone_to_use(text: str, place: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_zone(text)
+    message = str(caught.value)
+    assert f"use the IANA zone {place}," in message
+    assert message.count(".") == 1 and message.endswith(".")
+
+
+@pytest.mark.parametrize("text", ["Etc/GMT+5", "etc/gmt-10"])
+def test_a_fixed_offset_is_refused_for_a_place(text: str) -> None:
+    with pytest.raises(UserError, match="keeps one offset all year: use the IANA zone of a place"):
+        parse_zone(text)
+
+
+@pytest.mark.parametrize("query", ["EST", "ED", "PST", "pst8", "MST", "CET", "EET", "HST", "GMT+", "Etc/GMT"])
+def test_autocomplete_never_offers_an_abbreviation_or_a_fixed_offset(query: str) -> None:
+    for name in suggest_zones(query, limit=1000):
+        assert "/" in name and not name.startswith("Etc/GMT+") and not name.startswith("Etc/GMT-"), name
+
+
+def test_autocomplete_offers_the_places_that_follow_daylight_saving() -> None:
+    assert "America/New_York" in suggest_zones("new")
+    assert "America/Los_Angeles" in suggest_zones("los")
+    assert {"EST", "EST5EDT", "PST8PDT", "CET", "MST", "HST", "Etc/GMT+5"}.isdisjoint(zone_names())
+    assert "UTC" in zone_names()
+
+
+def test_a_zone_stored_before_abbreviations_were_refused_still_reads_back() -> None:
+    assert known_zone("EST").key == "EST"
+    assert WeeklySlot(1, dt.time(21), "EST").zone == "EST"

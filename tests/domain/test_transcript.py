@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import html.parser
+import re
 
 from bot.domain.transcript import transcript_html, transcript_markdown
-from tests.domain.scripted_chat import ANN, BOB, QUESTIONS, RECORD, UTC, at, msg
+from tests.domain.scripted_chat import ANN, BOB, CY, QUESTIONS, RECORD, UTC, at, msg
 
 # ---------------------------------------------------------------------------------------------------
 # Markdown transcript
@@ -19,18 +21,32 @@ EXPECTED_MARKDOWN = """\
 - **Topic:** Tea & \\<b\\>comfort\\</b\\>
 - **Guest:** Dr. Leaf
 - **When:** Tuesday 3 March 2026, 21:00–22:00 EST (America/New_York)
-- **UTC:** Wednesday 4 March 2026, 02:00–03:00 UTC
+
+## Summary
+
+- **Attendees:** 6
+- **Participants:** 5
+- **Checked in:** 3
+- **Messages:** 15
+- **Answers:** 9
+- **Per question:** Q1: 5 answers · Q2: 3 answers · Q3: 1 answer
+- **First-timers:** Cy, Dee
+- **Most answers:** Ann (3) · Bob (2) · Cy (2) · @everyone (1) · Eve (1)
+- **Most replies to others:** Bob (2) · Cy (1)
+- **Most-reacted answers:** A2 by Ann (6 reactions) · A1 by Ann (4 reactions) · A1 by Bob (2 reactions)
 
 ## Before Q1
 
 - **Ann** (21:01): Hi all, Ann from Ohio
 - **Cy** (21:02): First time here!
+  - **Bob** (21:30): Welcome Cy, glad you came
 
 ## Q1: What's your favourite tea?
 
 _5 answers_
 
 - **Ann** (21:06): A1: green tea
+  - **Bob** (21:09): Ann, green tea is the best
 - **Bob** (21:07): A1: chai \\<script>alert(1)\\</script>
 - **Cy** (21:08): A1: rooibos
   with honey
@@ -53,15 +69,45 @@ _1 answer_
 
 ## Other conversation
 
-- **Bob** (21:09): Ann, green tea is the best
 - **Ann** (21:10): also oolong
 - **Eve** (21:12): thanks bot
-- **Bob** (21:30): Welcome Cy, glad you came
 """
 
 
 def test_transcript_markdown_of_the_scripted_chat():
     assert transcript_markdown(RECORD) == EXPECTED_MARKDOWN
+
+
+def test_markdown_transcript_carries_the_same_summary_as_the_html_one():
+    for most_answers in (True, False):
+        markdown = transcript_markdown(RECORD, most_answers=most_answers)
+        page = transcript_html(RECORD, most_answers=most_answers)
+        md_rows = re.findall(r"^- \*\*([^*:]+):\*\* (.*)$", markdown.split("## Summary")[1].split("\n## ")[0], re.M)
+        html_rows = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", page)
+        assert md_rows == [(label, html.unescape(value)) for label, value in html_rows]
+        assert ("Most answers" in dict(md_rows)) is most_answers
+
+
+def test_a_reply_and_a_reply_to_it_sit_under_the_answer_in_both_forms():
+    answer = msg(ANN, "Ann", "A1: green tea", at(21, 6), 1)
+    reply = msg(BOB, "Bob", "same!", at(21, 9), reply_to=ANN, reply_to_message=answer)
+    again = msg(ANN, "Ann", "glad to hear it\nreally", at(21, 12), reply_to=BOB, reply_to_message=reply)
+    other = msg(CY, "Cy", "A1: rooibos", at(21, 8), 1)
+    # A reply that is itself an answer stays an answer of its own question.
+    answering = msg(CY, "Cy", "A2: after dinner, like Ann", at(21, 16), 2, reply_to=ANN, reply_to_message=answer)
+    record = dataclasses.replace(RECORD, messages=[again, reply, other, answer, answering])
+    markdown = transcript_markdown(record)
+    assert ("_2 answers_\n\n- **Ann** (21:06): A1: green tea\n  - **Bob** (21:09): same!\n"
+            "    - **Ann** (21:12): glad to hear it\n      really\n- **Cy** (21:08): A1: rooibos\n") in markdown
+    assert "## Q2: When do you drink it?\n\n_1 answer_\n\n- **Cy** (21:16): A2: after dinner" in markdown
+    assert "Other conversation" not in markdown
+
+    page = transcript_html(record)
+    q1 = page[page.index('id="q1"'):page.index('id="q2"')]
+    assert re.search(r"A1: green tea</span>\n<ol class=\"messages\">\n<li>.*same!</span>\n"
+                     r"<ol class=\"messages\">\n<li>.*glad to hear it\nreally</span></li>\n</ol></li>\n</ol></li>\n"
+                     r"<li>.*A1: rooibos", q1), q1
+    assert "Other conversation" not in page
 
 
 def test_markdown_transcript_leaves_out_bot_messages():
@@ -100,7 +146,7 @@ def test_transcript_times_cross_midnight_and_daylight_saving_in_the_series_zone(
     )
     text = transcript_markdown(record)
     assert "**When:** Sunday 8 March 2026, 01:30 EST – 03:30 EDT (America/New_York)" in text
-    assert "**UTC:** Sunday 8 March 2026, 06:30–07:30 UTC" in text
+    assert "UTC" not in text
     assert "(03:05): after the change" in text
 
     late = dataclasses.replace(
@@ -112,6 +158,13 @@ def test_transcript_times_cross_midnight_and_daylight_saving_in_the_series_zone(
     assert "**When:** Tuesday 6 January 2026, 23:30 GMT – Wednesday 7 January 2026, 00:30 GMT" in (
         transcript_markdown(late)
     )
+
+
+def test_transcripts_are_dated_by_the_chats_own_day_never_in_utc():
+    # 21:00 in New York on Tuesday 3 March is 02:00 UTC on Wednesday 4 March: the transcript says Tuesday.
+    for text in (transcript_markdown(RECORD), transcript_html(RECORD)):
+        assert "Tuesday 3 March 2026, 21:00–22:00 EST (America/New_York)" in text
+        assert "UTC" not in text and "4 March" not in text
 
 
 def test_markdown_transcript_keeps_html_in_messages_as_text_except_in_code():
@@ -247,6 +300,6 @@ def test_html_transcript_is_self_contained_and_links_only_https_messages():
 
 def test_html_transcript_keeps_line_breaks_and_times():
     page = transcript_html(RECORD)
-    assert '<time datetime="2026-03-04T02:08:00+00:00">21:08</time>' in page
+    assert '<time datetime="2026-03-03T21:08:00-05:00">21:08</time>' in page
     assert "A1: rooibos\nwith honey" in page
     assert "When:</strong> Tuesday 3 March 2026, 21:00–22:00 EST (America/New_York)" in page
