@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import re
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,13 +23,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import _screenshots
+from bot.cli._demo_output import write_output
 from bot.cli._output import refuse
 from bot.client import Heartbeat, use_discord_at
 from bot.clock import Clock
-from bot.domain.newcomers import NEWCOMER_DAYS, NewcomerRow, report_csv, report_markdown
+from bot.domain.newcomers import NEWCOMER_DAYS
 from bot.domain.progression import STAGES
 from bot.domain.running import post_key
-from bot.reporting import progression_report, report_uploads
+from bot.reporting import progression_report
 from bot.settings import Settings, config_file
 from bot.standin import InteractionRecord, Message, StandIn, User
 from bot.standin.sample import SampleServer, build_sample
@@ -466,38 +465,9 @@ async def run_demo(settings: Settings, output: Path, *, quiet: bool = False, scr
                 await bot.close()
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
-            _write_output(output, scene, standin, database, newcomers)
-            for upload in report_uploads(progression, ("md", "csv", "png")):
-                (output / upload.filename).write_bytes(upload.data)
+            write_output(output, scene.lines, standin, database, newcomers, progression, zone=ZONE,
+                         scene_start=SCENE_START)
             if failed := await _screenshots.capture(output, standin, database, ZONE, screenshots):
                 return failed
     print(f"Demo finished: {len(scene.lines)} steps; output in {output}/")
     return 0
-
-
-def _write_output(output: Path, scene: SceneLog, standin: StandIn, database: Path,
-                  newcomers: list[NewcomerRow]) -> None:
-    """scene.md (the readable log), posts.json (every bot post), heartbeat.db (the database it left),
-    transcript.md and transcript.html (the transcripts the first recap carried), newcomers.md and newcomers.csv
-    (the progression report's files are written beside them)."""
-    output.mkdir(parents=True, exist_ok=True)
-    title = f"Newcomers in the demo server, last {NEWCOMER_DAYS} days"
-    (output / "newcomers.md").write_text(report_markdown(newcomers, title=title), encoding="utf-8")
-    (output / "newcomers.csv").write_text(report_csv(newcomers), encoding="utf-8")
-    (output / "scene.md").write_text(
-        f"# Heartbeat demo\n\nEvery time below is New York time ({ZONE.key}), as a reader there sees it."
-        " Each line starts with the real seconds since the start and the bot's clock, which the scene "
-        f"moves from {SCENE_START:%a %d %b %Y %H:%M %Z} through the chat; the times in posts and replies are Discord "
-        "timestamps, which every reader sees in their own zone, shown here as a New York reader sees them.\n\n```\n"
-        + "\n".join(scene.lines) + "\n```\n", encoding="utf-8")
-    bot_posts = [m for m in standin.messages.values() if m.author is standin.bot_user]
-    posts = [{"channel": standin.channels[m.channel_id].name, "content": m.content, "embeds": m.embeds,
-              "attachments": [a["filename"] for a in m.attachments], "ephemeral": bool(m.flags & 64)}
-             for m in bot_posts]
-    (output / "posts.json").write_text(json.dumps(posts, indent=2, ensure_ascii=False), encoding="utf-8")
-    shutil.copyfile(database, output / "heartbeat.db")
-    first_recap = next(m for m in bot_posts if m.content.startswith("**#GetRealChat recap**"))
-    for attachment in first_recap.attachments:
-        suffix = Path(attachment["filename"]).suffix
-        if suffix in (".md", ".html"):
-            (output / f"transcript{suffix}").write_bytes(standin.attachments[int(attachment["id"])])
