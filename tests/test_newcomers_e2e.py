@@ -239,6 +239,26 @@ async def test_first_time_chatters_a_minute_apart_share_one_greeting_and_are_gre
     assert len([m for m in standin.bot_messages(chat) if m.content.startswith("👋")]) == 1
 
 
+async def test_the_helper_role_is_pinged_once_per_chat_and_later_batches_name_only_the_newcomers(
+        standin, sample, bot, clock):
+    await create_series(standin, sample)
+    await slash(standin, sample.admin, "config role", kind="helper", role=sample.roles["helpers"])
+    move_to(clock, START)
+    await bot_post(standin, sample, "**Welcome")
+    chat, helpers = sample.channels["chat"], sample.roles["helpers"].id
+    greetings = []
+    for batch, member in enumerate(sample.members[:3]):
+        move_to(clock, START + (1 + 3 * batch) * MINUTE)
+        await standin.say(member, chat, "hello, first time here!")
+        await bot.newcomers.wait_for(lambda: _queued(bot, 1))
+        move_to(clock, START + (3 + 3 * batch) * MINUTE)
+        greeting = await bot_post(standin, sample, "👋", after=greetings[-1].id if greetings else 0)
+        assert f"<@{member.id}>" in greeting.content and greeting.pinged_users == {member.id}
+        greetings.append(greeting)
+    assert greetings[0].pinged_roles == {helpers} and f"<@&{helpers}>" in greetings[0].content
+    assert all(not g.pinged_roles and f"<@&{helpers}>" not in g.content for g in greetings[1:])
+
+
 async def test_a_crowd_of_first_timers_gets_one_greeting_naming_twenty_and_new_accounts_are_not_pinged(
         standin, sample, bot, clock):
     await set_channels(standin, sample)
