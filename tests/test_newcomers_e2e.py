@@ -61,6 +61,19 @@ async def test_a_join_gets_a_welcome_naming_the_next_chat_as_a_timestamp(standin
     assert welcome.pinged_users == {kai.id} and not welcome.pinged_roles and not welcome.pinged_everyone
 
 
+async def test_a_welcome_while_a_chat_is_running_invites_to_the_chat_happening_now(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    await create_series(standin, sample)
+    move_to(clock, START)
+    await bot_post(standin, sample, "**Welcome")
+    move_to(clock, START + 5 * MINUTE)
+    kai = await join(standin, sample, bot, "Kai")
+    move_to(clock, START + 5 * MINUTE + 10 * SECOND)
+    welcome = await standin.wait_for_message(lambda m: m.channel_id == sample.channels["welcome"].id)
+    assert f"#GetRealChat is on right now in <#{sample.channels['chat'].id}>" in welcome.content
+    assert f"<@{kai.id}>" in welcome.content and "<t:" not in welcome.content  # not next week's
+
+
 async def test_a_member_who_leaves_and_rejoins_within_a_day_is_not_welcomed_twice(standin, sample, bot, clock):
     await set_channels(standin, sample)
     kai = await join(standin, sample, bot, "Kai")

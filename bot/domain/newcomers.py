@@ -20,6 +20,11 @@ WELCOME_MAX_LENGTH = 500
 PLACEHOLDERS = ("member", "server", "next_chat", "hashtag", "channel")
 DEFAULT_WELCOME = ("Welcome {member}! 👋 Our next chat, #{hashtag}, is {next_chat} in {channel}. "
                    "Drop in, say hi, and answer the questions with A1:, A2: …")
+# The built-in welcome while a chat is running: the chat happening now, not next week's.
+DEFAULT_LIVE_WELCOME = ("Welcome {member}! 👋 #{hashtag} is {next_chat} in {channel}. "
+                        "Drop in, say hi, and answer the questions with A1:, A2: …")
+# What {next_chat} becomes while a chat is running.
+LIVE_NOW = "on right now"
 
 # A welcome waits this long, so that people who join together get one post, not one each.
 WELCOME_SETTLE = timedelta(seconds=10)
@@ -105,12 +110,15 @@ def check_template(text: str) -> str:
     return template
 
 
-def render_welcome(template: str, *, member: str, server: str, next_chat: datetime | None, hashtag: str | None,
-                   channel_id: int | None) -> str:
-    """Fill a checked template: the next chat becomes a Discord timestamp each reader sees in their own zone."""
+def render_welcome(template: str | None, *, member: str, server: str, next_chat: datetime | None,
+                   hashtag: str | None, channel_id: int | None, live: bool = False) -> str:
+    """Fill a checked template (None: the built-in one): the next chat becomes a Discord timestamp each reader sees
+    in their own zone, or, when `live` (that chat is running now), "on right now"."""
+    if template is None:
+        template = DEFAULT_LIVE_WELCOME if live else DEFAULT_WELCOME
     stamp = int(next_chat.timestamp()) if next_chat else None
-    return template.format(member=member, server=_no_pings(server),
-                           next_chat=f"<t:{stamp}:F> (<t:{stamp}:R>)" if stamp else "coming soon",
+    when = LIVE_NOW if live else f"<t:{stamp}:F> (<t:{stamp}:R>)" if stamp else "coming soon"
+    return template.format(member=member, server=_no_pings(server), next_chat=when,
                            hashtag=hashtag or "our chat",
                            channel=f"<#{channel_id}>" if channel_id else "the chat channel")
 

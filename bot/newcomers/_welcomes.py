@@ -224,12 +224,16 @@ class Welcomes:
                 log.info("Could not DM a welcome to %s: %s", member, exc)
 
     async def welcome_text(self, guild_id: int, template: str | None, member: str) -> str:
-        """A welcome filled in for this server and its next chat."""
+        """A welcome filled in for this server and its chat running now, else its next chat."""
         guild = self.bot.get_guild(guild_id)
+        running = [s for s in await self.bot.storage.sessions.with_status("running") if s.guild_id == guild_id]
+        if running:
+            return domain.render_welcome(template, member=member, server=guild.name if guild else "the server",
+                                         next_chat=running[0].starts_at, hashtag=running[0].hashtag,
+                                         channel_id=running[0].channel_id, live=True)
         start, hashtag, channel_id = await self.next_chat(guild_id)
-        return domain.render_welcome(template or domain.DEFAULT_WELCOME, member=member,
-                                     server=guild.name if guild else "the server", next_chat=start, hashtag=hashtag,
-                                     channel_id=channel_id)
+        return domain.render_welcome(template, member=member, server=guild.name if guild else "the server",
+                                     next_chat=start, hashtag=hashtag, channel_id=channel_id)
 
     async def next_chat(self, guild_id: int) -> tuple[datetime | None, str | None, int | None]:
         """The server's next planned chat: when, its hashtag and channel (Nones if nothing is planned)."""
