@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.errors import UserError
+from bot.domain.progression_render import spreadsheet_id
 from bot.domain.text import excerpt, require_visible
 
 WELCOME_MAX_LENGTH = 500
@@ -410,15 +411,17 @@ CSV_COLUMNS = ("user_id", "name", "joined_at", "account_age_days", "first_messag
 
 
 def report_csv(rows: list[NewcomerRow]) -> str:
-    """The report as CSV, one newcomer per line, flags joined with '; '."""
+    """The report as CSV, one newcomer per line, flags joined with '; ', ids as ="123…" (a spreadsheet reading an
+    18-digit id as a number rounds its last digits away)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        values = asdict(row)
-        values["flags"] = "; ".join(row.flags)
+        values = {column: _inert(value) for column, value in asdict(row).items()}
+        values["user_id"] = spreadsheet_id(row.user_id)
+        values["flags"] = _inert("; ".join(row.flags))
         values["came_back"] = "yes" if row.came_back else "no"
-        writer.writerow([_inert(values[column]) for column in CSV_COLUMNS])
+        writer.writerow([values[column] for column in CSV_COLUMNS])
     return out.getvalue()
 
 
@@ -428,8 +431,8 @@ def _inert(value: object) -> object:
 
 
 def report_json(rows: list[NewcomerRow]) -> str:
-    """The report as a JSON list."""
-    return json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2)
+    """The report as a JSON list, ids as strings (JavaScript and many JSON readers round integers past 2**53)."""
+    return json.dumps([{**asdict(row), "user_id": str(row.user_id)} for row in rows], ensure_ascii=False, indent=2)
 
 
 def report_markdown(rows: list[NewcomerRow], *, title: str) -> str:

@@ -619,7 +619,7 @@ def test_report_csv_round_trips() -> None:
     assert parsed[0] == list(CSV_COLUMNS)
     assert len(parsed) == 3
     busy = dict(zip(CSV_COLUMNS, parsed[1], strict=True))
-    assert busy["user_id"] == "7"
+    assert busy["user_id"] == '="7"'  # text to a spreadsheet: no digit rounded away
     assert busy["name"] == "Bob, \"the\" builder"
     assert busy["joined_at"] == "2026-03-01T09:30:00+00:00"
     assert busy["account_age_days"] == "2"
@@ -654,7 +654,7 @@ def test_report_json_round_trips() -> None:
     parsed = json.loads(text)
     assert len(parsed) == 2
     assert set(parsed[0]) == set(CSV_COLUMNS)
-    assert parsed[0]["user_id"] == 7
+    assert parsed[0]["user_id"] == "7"
     assert parsed[0]["came_back"] is True
     assert parsed[0]["flags"] == ["account under 7 days old", "link or invite in first message", "left and rejoined"]
     assert parsed[0]["first_message"] == "line one, with comma\nline two"
