@@ -102,6 +102,9 @@ async def _status(bot, guild_id: int, user_id: int, status: str) -> bool:
 
 async def test_twenty_joins_in_ten_seconds_get_one_combined_welcome_and_one_alert(standin, sample, bot, clock):
     await set_channels(standin, sample)
+    sample.roles["moderators"].mentionable = sample.roles["hosts"].mentionable = True  # either could be pinged
+    for kind in ("host", "moderator"):
+        await slash(standin, sample.admin, "config role", kind=kind, role=sample.roles[f"{kind}s"])
     raiders = []
     for n in range(20):
         move_to(clock, BEFORE + n * SECOND / 2)
@@ -118,8 +121,14 @@ async def test_twenty_joins_in_ten_seconds_get_one_combined_welcome_and_one_aler
     assert combined.startswith(f"Welcome <@{raiders[0].id}>, <@{raiders[1].id}> and 14 others!")
     assert all(f"<@{user_id}>" not in combined for user_id in young)
     assert posts[0].pinged_users == {raiders[0].id, raiders[1].id}  # the 14 others are not pinged either
-    # Raised at the sixth join, when it became a burst; one of those six was too new to welcome publicly.
-    assert "6 members joined within 60 s (1 with accounts too new" in alerts(standin, sample)[0].text
+    # Raised at the sixth join, when it became a burst, and edited at each join after: it counts all twenty, and
+    # the four too new to welcome publicly. It calls the moderators, whose job a raid is, not the hosts.
+    (alert,) = alerts(standin, sample)
+    stamp = int(BEFORE.timestamp())
+    assert f"Join burst: 20 members joined since <t:{stamp}:f> (<t:{stamp}:R>) (4 accounts too new" in alert.content
+    assert alert.edited_at is not None
+    assert alert.pinged_roles == {sample.roles["moderators"].id}
+    assert alert.content.startswith(f"<@&{sample.roles['moderators'].id}> ")
 
 
 async def _none_waiting(bot, guild_id: int) -> bool:

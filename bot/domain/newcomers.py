@@ -174,11 +174,19 @@ def welcome_due(now: datetime, *, bursting: bool, last_welcome_at: datetime | No
     return due
 
 
-def burst_alert_text(joins: int, window: timedelta, held: int) -> str:
-    """The one moderator alert a join burst raises."""
-    held_note = f" ({held} with accounts too new to welcome publicly)" if held else ""
-    return (f"⚠️ Join burst: {joins} members joined within {int(window.total_seconds())} s{held_note}. "
-            "Welcomes are combined, one a minute, until it calms down; `/report newcomers` lists who joined.")
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """"1 newcomer", "8 newcomers": a count with its noun in words."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def burst_alert_text(joins: int, held: int, *, since: datetime, window: timedelta, threshold: int) -> str:
+    """The one moderator alert a join burst raises, counting every join of the burst since its first (it is edited
+    as the burst goes on): `joins` in all, `held` of them too new to welcome publicly."""
+    stamp = int(since.timestamp())
+    held_note = f" ({plural(held, 'account')} too new to welcome publicly)" if held else ""
+    return (f"⚠️ Join burst: {plural(joins, 'member')} joined since <t:{stamp}:f> (<t:{stamp}:R>){held_note}; "
+            f"more than {threshold} within {int(window.total_seconds())} s is a burst. Welcomes are combined, one a "
+            "minute, until it calms down; `/report newcomers` lists who joined.")
 
 
 # -- joins and leaves missed while the bot was away ---------------------------------------------------------
@@ -236,8 +244,8 @@ def away_burst_alert(arrivals: list[tuple[datetime, str]], join_times: list[date
     if most <= joins:
         return None
     held = sum(1 for at, welcome in recent if welcome == "held" and peak - window < at <= peak)
-    held_note = f" ({held} with accounts too new to welcome publicly)" if held else ""
-    return (f"⚠️ Join burst while I was offline: {most} members joined within {int(window.total_seconds())} s"
+    held_note = f" ({plural(held, 'account')} too new to welcome publicly)" if held else ""
+    return (f"⚠️ Join burst while I was offline: {plural(most, 'member')} joined within {int(window.total_seconds())} s"
             f"{held_note}. Any welcome still due goes out as one combined post, with no direct messages; "
             "`/report newcomers` lists who joined.")
 

@@ -12,7 +12,6 @@ import discord
 from bot.domain import newcomers as domain
 from bot.newcomers._readback import ReadBack
 from bot.newcomers._welcomes import Welcomes
-from bot.posting import alert_hosts
 from bot.storage import ListedMember
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ class Roster:
             log.info("Server %d: %d member(s) recorded as there before me, %d joined and %d left while I was away",
                      guild.id, added, len(changes.late), departed)
         if alert is not None:
-            await alert_hosts(storage, self.bot, guild.id, alert)
+            await self._welcomes.burst_alert(guild.id, alert)
 
     async def _first_seen(self, guild_id: int, now: datetime) -> datetime:
         """When the bot first saw the server (see `domain.first_seen`), decided and stored at the first comparison."""
