@@ -73,7 +73,8 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
         if days not in REPORT_DAYS:
             raise UserError(f"Choose between {REPORT_DAYS.start} and {REPORT_DAYS.stop - 1} days.")
         rows = await self.bot.newcomers.report(interaction.guild_id, days, status)
-        content, embeds, view = report_page(interaction.guild_id, rows, days, status, 0)
+        counts = await self.bot.newcomers.counts(interaction.guild_id, days)
+        content, embeds, view = report_page(interaction.guild_id, rows, days, status, 0, counts)
         files = [report_file(rows, f"newcomers-{days}d")] if rows else []
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True, files=files)
 

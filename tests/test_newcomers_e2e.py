@@ -424,15 +424,18 @@ async def test_the_report_pages_unreviewed_first_and_review_buttons_work_after_a
         move_to(clock, BEFORE + n * SECOND)
         joined.append(await join(standin, sample, bot, f"New {n}"))
     reply = await slash(standin, sample.moderator, "report newcomers")
-    assert reply.ephemeral and "(6, 6 unreviewed) · page 1 of 2" in reply.text
+    assert reply.ephemeral
+    assert reply.text.startswith("**Newcomers, last 14 days**: 6 newcomers, 6 unreviewed · page 1 of 2")
     page = reply.message
-    assert f"review:{sample.guild.id}:{joined[-1].id}:follow_up" in page.custom_ids()  # newest first
+    assert f"review:{sample.guild.id}:{joined[-1].id}:follow_up:14" in page.custom_ids()  # newest first
 
     await bot.close()
     bot = (await start_bot(clock=clock)).bot
-    clicked = await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{joined[-1].id}:follow_up")
+    clicked = await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{joined[-1].id}:follow_up:14")
     update = await clicked.reply()
     assert update.kind == "update" and "New 5 · Follow up" in update.text and "Follow up by Sam" in update.text
+    # The header's counts follow the press, and the page stays where it was.
+    assert page.content.startswith("**Newcomers, last 14 days**: 6 newcomers, 5 unreviewed · page 1 of 2")
     reviews = await bot.storage.newcomers.latest_reviews(sample.guild.id)
     assert reviews[joined[-1].id].status == "follow_up" and reviews[joined[-1].id].reviewer_id == sample.moderator.id
 
@@ -451,7 +454,7 @@ async def test_a_non_moderator_cannot_see_the_report_or_review(standin, sample, 
     assert "Kai" not in refused.text
 
     page = (await slash(standin, sample.moderator, "report newcomers")).message
-    pressed = await (await standin.click(member, page, f"review:{sample.guild.id}:{kai.id}:reviewed")).reply()
+    pressed = await (await standin.click(member, page, f"review:{sample.guild.id}:{kai.id}:reviewed:14")).reply()
     assert pressed.ephemeral and pressed.text.startswith("Only moderators")
     assert await bot.storage.newcomers.latest_reviews(sample.guild.id) == {}
 
@@ -467,7 +470,7 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
     await bot_post(standin, sample, "**#GetRealChat recap**")
     after_chat = await standin.wait_for_message(
         lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("After #GetRealChat"))
-    assert "1 newcomer(s) to review" in after_chat.content and f"review:{sample.guild.id}:{kai.id}:reviewed" in \
+    assert "1 newcomer to review" in after_chat.content and f"review:{sample.guild.id}:{kai.id}:reviewed:14" in \
         after_chat.custom_ids()
     assert after_chat.attachments[0]["filename"] == "newcomers-14d.csv"
 
@@ -476,7 +479,7 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
         lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("Weekly newcomer report"))
     assert "Kai" in weekly.text  # still unreviewed, and still in their first 14 days
 
-    await standin.click(sample.moderator, weekly, f"review:{sample.guild.id}:{kai.id}:reviewed")
+    await standin.click(sample.moderator, weekly, f"review:{sample.guild.id}:{kai.id}:reviewed:14")
     await bot.newcomers.wait_for(lambda: bot.storage.newcomers.latest_reviews(sample.guild.id))
     move_to(clock, BEFORE + timedelta(days=14, minutes=2))  # nobody left to review: no post
     await bot.newcomers.wait_for(lambda: _reported_at(bot, sample.guild.id, BEFORE + timedelta(days=14)))

@@ -468,6 +468,24 @@ def describe_row(row: NewcomerRow) -> list[str]:
             f"Review: {reviewed}"]
 
 
+_HEADER = re.compile(r"\*\*Newcomers, last [^*\n]+\*\*: [^·\n]*? unreviewed")
+
+
+def report_header(days: int, total: int, unreviewed: int) -> str:
+    """The report's first line: how many newcomers the period holds, and how many of them nobody reviewed yet."""
+    return f"**Newcomers, last {plural(days, 'day')}**: {plural(total, 'newcomer')}, {unreviewed} unreviewed"
+
+
+def with_header(content: str, header: str) -> str:
+    """A report post with its `report_header` line brought up to date (the rest as it was)."""
+    return _HEADER.sub(lambda _: header, content, count=1)
+
+
+def report_counts(rows: list[NewcomerRow]) -> tuple[int, int]:
+    """How many newcomers, and how many unreviewed, for `report_header`."""
+    return len(rows), sum(1 for row in rows if row.review == REVIEW_LABELS[None])
+
+
 def report_refused_text(channel_id: int, lacking: list[str]) -> str:
     """The alert when the moderator channel refuses the newcomer report (its embeds or its CSV)."""
     what = ", ".join(lacking) if lacking else "a permission it needs"

@@ -117,8 +117,13 @@ class Reports:
         return await newcomer_report(self.bot.storage, guild_id, now=self.bot.clock(), days=days, status=status,
                                      name_of=self._name_of(guild_id), only=only)
 
-    async def review(self, interaction: discord.Interaction, guild_id: int, user_id: int, status: str) -> None:
-        """Record a moderator's review and show it on the newcomer's card."""
+    async def counts(self, guild_id: int, days: int) -> tuple[int, int]:
+        """How many newcomers joined in the last `days` days, and how many of them are unreviewed."""
+        return domain.report_counts(await self.report(guild_id, days))
+
+    async def review(self, interaction: discord.Interaction, guild_id: int, user_id: int, status: str,
+                     days: int = domain.NEWCOMER_DAYS) -> None:
+        """Record a moderator's review and show it on the newcomer's card and in the page's header counts."""
         now = self.bot.clock()
         await self.bot.storage.newcomers.review(guild_id, user_id, status, reviewer_id=interaction.user.id, at=now)
         rows = await self.report(guild_id, None, only=user_id)
@@ -126,7 +131,9 @@ class Reports:
         if message is not None and rows:
             card = card_index(message, guild_id, user_id)
             embeds = [newcomer_embed(rows[0]) if index == card else embed for index, embed in enumerate(message.embeds)]
-            await interaction.response.edit_message(embeds=embeds)
+            header = domain.report_header(days, *await self.counts(guild_id, days))
+            content = domain.with_header(message.content, header)
+            await interaction.response.edit_message(content=content, embeds=embeds)
         else:
             await interaction.response.send_message(f"Marked <@{user_id}> {domain.REVIEW_LABELS[status]}.",
                                                     ephemeral=True)
@@ -146,9 +153,9 @@ class Reports:
         waiting = [row for f, row in zip(facts, rows, strict=True) if domain.matches_status(f, "unreviewed")]
         if not waiting:
             return
-        content, embeds, view = report_page(guild_id, waiting, days, "unreviewed", 0)
-        content = f"{why}: {len(waiting)} newcomer(s) to review. The CSV lists everyone who joined in the last " \
-                  f"{days} days; `/report newcomers` pages through them.\n" + content
+        content, embeds, view = report_page(guild_id, waiting, days, "unreviewed", 0, domain.report_counts(rows))
+        content = f"{why}: {domain.plural(len(waiting), 'newcomer')} to review. The CSV lists everyone who joined " \
+                  f"in the last {days} days; `/report newcomers` pages through them.\n" + content
         try:
             await channel.send(content, embeds=embeds, view=view, file=report_file(rows, f"newcomers-{days}d"))
         except discord.Forbidden as exc:
