@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.newcomers import newcomer_report
 from bot.standin import CommandNotShown, StandIn
 from bot.standin.sample import SampleServer
 from tests.helpers import (
@@ -443,6 +444,39 @@ async def test_the_report_pages_unreviewed_first_and_review_buttons_work_after_a
     assert "page 2 of 2" in following.text
     unreviewed = await report_rows(standin, sample, status="unreviewed")
     assert {int(row["user_id"]) for row in unreviewed} == {user.id for user in joined[:-1]}
+
+
+async def test_the_report_without_discord_names_greeters_and_reviewers_from_storage(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    general = sample.channels["general"]
+    kai = await join(standin, sample, bot, "Kai")
+    move_to(clock, BEFORE + MINUTE)
+    await standin.say(sample.helper, general, f"welcome <@{kai.id}>!")
+    await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, kai.id))
+    page = (await slash(standin, sample.moderator, "report newcomers")).message
+    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:reviewed:14")).reply()
+
+    # What `python -m bot report newcomers` reads: the database alone, no server to ask for names.
+    (row,) = await newcomer_report(bot.storage, sample.guild.id, now=clock(), days=14)
+    assert (row.name, row.greeted_by, row.reviewed_by) == ("Kai", "Riley", "Sam")
+
+
+async def test_a_greeter_and_a_reviewer_the_bot_never_saw_join_are_named_in_files_and_renamed(
+        standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    for person in (sample.helper, sample.moderator):  # as if they were never recorded (there long before the bot)
+        await bot.storage.privacy.forget(sample.guild.id, person.id, at=clock(), keep_optout=False)
+    kai = await join(standin, sample, bot, "Kai")
+    move_to(clock, BEFORE + MINUTE)
+    await standin.say(sample.helper, sample.channels["general"], f"welcome <@{kai.id}>!")
+    await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, kai.id))
+    page = (await slash(standin, sample.moderator, "report newcomers")).message
+    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:watch:14")).reply()
+
+    (row,) = await newcomer_report(bot.storage, sample.guild.id, now=clock(), days=14)
+    assert (row.greeted_by, row.reviewed_by) == ("Riley", "Sam")
+    assert not row.greeted_by.startswith("member ") and (await bot.storage.members.get(
+        sample.guild.id, sample.moderator.id)).join_count == 0  # named, not counted as a join
 
 
 async def test_a_non_moderator_cannot_see_the_report_or_review(standin, sample, bot):

@@ -14,6 +14,7 @@ from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.privacy import FORGOTTEN_MODERATOR, OPTED_OUT
 from bot.domain.series import local_day
+from bot.newcomers._observe import listed
 from bot.newcomers._views import card_index, newcomer_embed, report_file, report_page
 from bot.permissions import CHANNEL_NEEDS, missing
 from bot.posting import alert_hosts, jump_url
@@ -126,6 +127,10 @@ class Reports:
         """Record a moderator's review and show it on the newcomer's card and in the page's header counts."""
         now = self.bot.clock()
         await self.bot.storage.newcomers.review(guild_id, user_id, status, reviewer_id=interaction.user.id, at=now)
+        hidden = await self.bot.privacy.withheld(guild_id)
+        if isinstance(interaction.user, discord.Member) and interaction.user.id not in hidden:
+            # Kept for the report made without Discord (the CLI, files), which names the reviewer from storage.
+            await self.bot.storage.members.remember_name(guild_id, listed(self.bot, interaction.user))
         rows = await self.report(guild_id, None, only=user_id)
         message = interaction.message
         if message is not None and rows:
