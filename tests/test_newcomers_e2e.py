@@ -479,6 +479,36 @@ async def test_a_greeter_and_a_reviewer_the_bot_never_saw_join_are_named_in_file
         sample.guild.id, sample.moderator.id)).join_count == 0  # named, not counted as a join
 
 
+async def test_report_cards_show_discord_timestamps_and_files_the_servers_local_day(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    await create_series(standin, sample)  # Tuesdays 21:00 New York: Wednesday in UTC
+    kai = await join(standin, sample, bot, "Kai")  # at 20:58 New York, 00:58 UTC the next day
+    await play_until_question(standin, sample, clock, 1)
+    await standin.say(kai, sample.channels["chat"], "A1: hello, first time here")
+    await bot.newcomers.wait_for(lambda: _queued(bot, 1))
+    await play_until_question(standin, sample, clock, 3)
+    move_to(clock, START + 30 * MINUTE)
+    await bot_post(standin, sample, "**That")
+    move_to(clock, START + 30 * MINUTE + 30 * SECOND)
+    await bot_post(standin, sample, "**#GetRealChat recap**")  # the chat is over and its ledger written
+    page = (await slash(standin, sample.moderator, "report newcomers")).message
+    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:reviewed:14")).reply()
+
+    (card,) = page.embeds
+    joined = int(BEFORE.timestamp())
+    assert f"Joined: <t:{joined}:f> (<t:{joined}:R>), account " in card["description"]
+    assert f"First chat: \\#GetRealChat, <t:{int(START.timestamp())}:f>" in card["description"]  # "#" escaped
+    assert "Reviewed by Sam at <t:" in card["description"] and ":R>)" in card["description"]
+    assert "2026-03-1" not in card["description"] and "+00:00" not in card["description"]  # no ISO, no UTC
+
+    reply = await slash(standin, sample.moderator, "report newcomers")
+    assert reply.message.attachments[0]["filename"] == "newcomers-2026-03-10-14d.csv"  # the day in New York
+    (row,) = await report_rows(standin, sample)
+    assert row["joined_at"] == "2026-03-10T20:58:00-04:00"
+    assert row["first_chat"] == "#GetRealChat on 2026-03-10"  # the same evening as the join
+    assert row["reviewed_at"].startswith("2026-03-10T21:") and row["reviewed_at"].endswith("-04:00")
+
+
 async def test_a_non_moderator_cannot_see_the_report_or_review(standin, sample, bot):
     await set_channels(standin, sample)
     kai = await join(standin, sample, bot, "Kai")
@@ -506,7 +536,7 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
         lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("After #GetRealChat"))
     assert "1 newcomer to review" in after_chat.content and f"review:{sample.guild.id}:{kai.id}:reviewed:14" in \
         after_chat.custom_ids()
-    assert after_chat.attachments[0]["filename"] == "newcomers-14d.csv"
+    assert after_chat.attachments[0]["filename"] == "newcomers-2026-03-10-14d.csv"  # New York's day, not UTC's
 
     move_to(clock, BEFORE + timedelta(days=7, minutes=1))
     weekly = await standin.wait_for_message(

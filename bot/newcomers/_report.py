@@ -13,7 +13,6 @@ from bot import standing
 from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.privacy import FORGOTTEN_MODERATOR, OPTED_OUT
-from bot.domain.series import local_day
 from bot.newcomers._observe import listed
 from bot.newcomers._views import card_index, newcomer_embed, report_file, report_page
 from bot.permissions import CHANNEL_NEEDS, missing
@@ -52,8 +51,8 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
                if record.member.user_id not in hidden]
     chats = await storage.activity.chats_of_newcomers(guild_id, since=since, only=only)
     # "Stage now" is the progression engine's, as /profile shows it.
-    verdicts = await standing.stages(storage, guild_id, [record.member.user_id for record in records], now,
-                                     await standing.zone_of(storage, guild_id, "UTC"))
+    zone = await standing.zone_of(storage, guild_id, "UTC")  # the server's: its dates in the report's files
+    verdicts = await standing.stages(storage, guild_id, [record.member.user_id for record in records], now, zone)
 
     def name(user_id: int, stored: str | None) -> str:
         return name_of(user_id) or stored or f"member {user_id}"
@@ -64,13 +63,14 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
                              else name(record.newcomer.greeted_by, record.greeter_name))
                     if record.newcomer.greeted_by else None,
                     reviewer=(FORGOTTEN_MODERATOR if record.review.reviewer_id == 0
-                              else name(record.review.reviewer_id, record.reviewer_name)) if record.review else None)
+                              else name(record.review.reviewer_id, record.reviewer_name)) if record.review else None,
+                    zone=zone.key)
              for record in records]
     return domain.report_order(facts)
 
 
 def _facts(guild_id: int, record: NewcomerRecord, chats: list[NewcomerChat], stage: str, *, name: str,
-           greeter: str | None, reviewer: str | None) -> NewcomerFacts:
+           greeter: str | None, reviewer: str | None, zone: str) -> NewcomerFacts:
     """One newcomer's stored rows as the facts the report is made from."""
     member, newcomer, review = record.member, record.newcomer, record.review
     first = chats[0] if chats else None
@@ -82,7 +82,8 @@ def _facts(guild_id: int, record: NewcomerRecord, chats: list[NewcomerChat], sta
         if newcomer.first_message_id and newcomer.first_channel_id else None,
         link_in_first=newcomer.link_in_first, mass_mentions=newcomer.mass_mentions,
         repeated_text=newcomer.repeated_text,
-        first_chat=f"#{first.hashtag} on {local_day(first.started_at, first.timezone).isoformat()}" if first else None,
+        first_chat=f"#{first.hashtag}" if first else None, first_chat_at=first.started_at if first else None,
+        zone=zone,
         chats_attended=len(chats), greeter_id=newcomer.greeted_by, greeter_name=greeter,
         greeted_at=newcomer.greeted_at,
         stage=stage,
@@ -117,6 +118,11 @@ class Reports:
         """The newcomer report with names as the server shows them now."""
         return await newcomer_report(self.bot.storage, guild_id, now=self.bot.clock(), days=days, status=status,
                                      name_of=self._name_of(guild_id), only=only)
+
+    async def file_stem(self, guild_id: int, days: int) -> str:
+        """The report file's name, dated by the server's local day: "newcomers-2026-03-10-14d"."""
+        today = self.bot.clock().astimezone(await standing.zone_of(self.bot.storage, guild_id, "UTC")).date()
+        return f"newcomers-{today.isoformat()}-{days}d"
 
     async def counts(self, guild_id: int, days: int) -> tuple[int, int]:
         """How many newcomers joined in the last `days` days, and how many of them are unreviewed."""
@@ -162,7 +168,8 @@ class Reports:
         content = f"{why}: {domain.plural(len(waiting), 'newcomer')} to review. The CSV lists everyone who joined " \
                   f"in the last {days} days; `/report newcomers` pages through them.\n" + content
         try:
-            await channel.send(content, embeds=embeds, view=view, file=report_file(rows, f"newcomers-{days}d"))
+            await channel.send(content, embeds=embeds, view=view,
+                               file=report_file(rows, await self.file_stem(guild_id, days)))
         except discord.Forbidden as exc:
             # Missing Embed Links or Attach Files: the plain-text alert still gets through, so say what to grant.
             log.warning("The moderator channel of server %d refused the newcomer report: %s", guild_id, exc)

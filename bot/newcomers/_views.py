@@ -94,8 +94,9 @@ def newcomer_embed(row: NewcomerRow) -> discord.Embed:
     escape = discord.utils.escape_markdown
     shown = replace(row, name=escape(row.name), first_message=escape(row.first_message),
                     greeted_by=escape(row.greeted_by), reviewed_by=escape(row.reviewed_by),
-                    first_chat=escape(row.first_chat))
-    embed = discord.Embed(title=f"{shown.name} · {row.review}", description="\n".join(domain.describe_row(shown)))
+                    first_chat=escape(row.first_chat), first_chat_name=escape(row.first_chat_name))
+    embed = discord.Embed(title=f"{shown.name} · {row.review}",
+                          description="\n".join(domain.describe_row(shown, in_discord=True)))
     embed.set_footer(text=f"user {row.user_id}")
     return embed
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain import newcomers as domain
+from bot.domain import newcomers_away as away
 from bot.domain.series import upcoming_sessions
 from bot.locks import Locks
 from bot.plans import slot_of
@@ -76,9 +77,9 @@ class Welcomes:
         if config.burst_since is not None:
             return None
         joins = await self.bot.storage.members.join_times(guild_id, since=min(at for at, _ in arrivals) - self._window)
-        away = domain.away_burst_alert(arrivals, joins, now, joins=self.bot.settings.defaults.welcome_burst_joins,
+        missed = away.away_burst_alert(arrivals, joins, now, joins=self.bot.settings.defaults.welcome_burst_joins,
                                        window=self._window)
-        return away or (await self.burst_alert_text(guild_id) if bursting else None)
+        return missed or (await self.burst_alert_text(guild_id) if bursting else None)
 
     def joined_at(self, member: discord.Member) -> datetime:
         """When Discord says the member joined, in bot time (now, if Discord does not say)."""
