@@ -428,11 +428,11 @@ async def test_the_report_pages_unreviewed_first_and_review_buttons_work_after_a
     assert reply.ephemeral
     assert reply.text.startswith("**Newcomers, last 14 days**: 6 newcomers, 6 unreviewed · page 1 of 2")
     page = reply.message
-    assert f"review:{sample.guild.id}:{joined[-1].id}:follow_up:14" in page.custom_ids()  # newest first
+    assert f"review:{sample.guild.id}:{joined[-1].id}:follow_up" in page.custom_ids()  # newest first
 
     await bot.close()
     bot = (await start_bot(clock=clock)).bot
-    clicked = await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{joined[-1].id}:follow_up:14")
+    clicked = await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{joined[-1].id}:follow_up")
     update = await clicked.reply()
     assert update.kind == "update" and "New 5 · Follow up" in update.text and "Follow up by Sam" in update.text
     # The header's counts follow the press, and the page stays where it was.
@@ -454,7 +454,7 @@ async def test_the_report_without_discord_names_greeters_and_reviewers_from_stor
     await standin.say(sample.helper, general, f"welcome <@{kai.id}>!")
     await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, kai.id))
     page = (await slash(standin, sample.moderator, "report newcomers")).message
-    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:reviewed:14")).reply()
+    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:reviewed")).reply()
 
     # What `python -m bot report newcomers` reads: the database alone, no server to ask for names.
     (row,) = await newcomer_report(bot.storage, sample.guild.id, now=clock(), days=14)
@@ -471,7 +471,7 @@ async def test_a_greeter_and_a_reviewer_the_bot_never_saw_join_are_named_in_file
     await standin.say(sample.helper, sample.channels["general"], f"welcome <@{kai.id}>!")
     await bot.newcomers.wait_for(lambda: _greeted(bot, sample.guild.id, kai.id))
     page = (await slash(standin, sample.moderator, "report newcomers")).message
-    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:watch:14")).reply()
+    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:watch")).reply()
 
     (row,) = await newcomer_report(bot.storage, sample.guild.id, now=clock(), days=14)
     assert (row.greeted_by, row.reviewed_by) == ("Riley", "Sam")
@@ -492,7 +492,7 @@ async def test_report_cards_show_discord_timestamps_and_files_the_servers_local_
     move_to(clock, START + 30 * MINUTE + 30 * SECOND)
     await bot_post(standin, sample, "**#GetRealChat recap**")  # the chat is over and its ledger written
     page = (await slash(standin, sample.moderator, "report newcomers")).message
-    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:reviewed:14")).reply()
+    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:reviewed")).reply()
 
     (card,) = page.embeds
     joined = int(BEFORE.timestamp())
@@ -509,6 +509,15 @@ async def test_report_cards_show_discord_timestamps_and_files_the_servers_local_
     assert row["reviewed_at"].startswith("2026-03-10T21:") and row["reviewed_at"].endswith("-04:00")
 
 
+async def test_a_review_on_a_report_of_another_period_counts_that_period_in_the_header(standin, sample, bot, clock):
+    await set_channels(standin, sample)
+    kai = await join(standin, sample, bot, "Kai")
+    reply = await slash(standin, sample.moderator, "report newcomers", days=7)
+    assert reply.text.startswith("**Newcomers, last 7 days**: 1 newcomer, 1 unreviewed")
+    await (await standin.click(sample.moderator, reply.message, f"review:{sample.guild.id}:{kai.id}:watch:7")).reply()
+    assert reply.message.content.startswith("**Newcomers, last 7 days**: 1 newcomer, 0 unreviewed")
+
+
 async def test_a_non_moderator_cannot_see_the_report_or_review(standin, sample, bot):
     await set_channels(standin, sample)
     kai = await join(standin, sample, bot, "Kai")
@@ -518,7 +527,7 @@ async def test_a_non_moderator_cannot_see_the_report_or_review(standin, sample, 
     assert "Kai" not in refused.text
 
     page = (await slash(standin, sample.moderator, "report newcomers")).message
-    pressed = await (await standin.click(member, page, f"review:{sample.guild.id}:{kai.id}:reviewed:14")).reply()
+    pressed = await (await standin.click(member, page, f"review:{sample.guild.id}:{kai.id}:reviewed")).reply()
     assert pressed.ephemeral and pressed.text.startswith("Only moderators")
     assert await bot.storage.newcomers.latest_reviews(sample.guild.id) == {}
 
@@ -534,7 +543,7 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
     await bot_post(standin, sample, "**#GetRealChat recap**")
     after_chat = await standin.wait_for_message(
         lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("After #GetRealChat"))
-    assert "1 newcomer to review" in after_chat.content and f"review:{sample.guild.id}:{kai.id}:reviewed:14" in \
+    assert "1 newcomer to review" in after_chat.content and f"review:{sample.guild.id}:{kai.id}:reviewed" in \
         after_chat.custom_ids()
     assert after_chat.attachments[0]["filename"] == "newcomers-2026-03-10-14d.csv"  # New York's day, not UTC's
 
@@ -543,7 +552,7 @@ async def test_the_report_is_posted_to_moderators_after_a_chat_and_every_week(st
         lambda m: m.channel_id == sample.channels["mod-log"].id and m.content.startswith("Weekly newcomer report"))
     assert "Kai" in weekly.text  # still unreviewed, and still in their first 14 days
 
-    await standin.click(sample.moderator, weekly, f"review:{sample.guild.id}:{kai.id}:reviewed:14")
+    await standin.click(sample.moderator, weekly, f"review:{sample.guild.id}:{kai.id}:reviewed")
     await bot.newcomers.wait_for(lambda: bot.storage.newcomers.latest_reviews(sample.guild.id))
     move_to(clock, BEFORE + timedelta(days=14, minutes=2))  # nobody left to review: no post
     await bot.newcomers.wait_for(lambda: _reported_at(bot, sample.guild.id, BEFORE + timedelta(days=14)))

@@ -79,9 +79,9 @@ async def _everything(standin: StandIn, sample: SampleServer, bot, clock):
     await bot_post(standin, sample, "👋")  # Kai greeted as a first-timer
 
     page = (await slash(standin, kai, "report newcomers")).message
-    await (await standin.click(kai, page, f"review:{sample.guild.id}:{lea.id}:reviewed:14")).reply()
+    await (await standin.click(kai, page, f"review:{sample.guild.id}:{lea.id}:reviewed")).reply()
     page = (await slash(standin, sample.moderator, "report newcomers")).message
-    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:watch:14")).reply()
+    await (await standin.click(sample.moderator, page, f"review:{sample.guild.id}:{kai.id}:watch")).reply()
     assert (await slash(standin, sample.moderator, "progression name", member=kai)).ephemeral
     assert (await slash(standin, kai, "progression name", member=priya)).ephemeral
 

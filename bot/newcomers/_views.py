@@ -24,14 +24,16 @@ class Review(discord.ui.DynamicItem[discord.ui.Button[Any]],
              template=r"review:(?P<guild>[0-9]+):(?P<user>[0-9]+):(?P<status>reviewed|follow_up|watch)"
                       r"(?::(?P<days>[0-9]+))?"):
     """Reviewed / Follow up / Watch on a newcomer; the id carries everything (the report's period too, for its
-    header's counts), so it works after a restart. Buttons made before the period was in the id read as 14 days."""
+    header's counts, when it is not the default 14 days), so it works after a restart."""
 
     STYLES = {"reviewed": discord.ButtonStyle.success, "follow_up": discord.ButtonStyle.primary,
               "watch": discord.ButtonStyle.danger}
 
     def __init__(self, guild_id: int, user_id: int, status: str, days: int = domain.NEWCOMER_DAYS) -> None:
+        # The default period is left out of the id, so buttons read the same as before the period was in it.
+        period = "" if days == domain.NEWCOMER_DAYS else f":{days}"
         super().__init__(discord.ui.Button(label=domain.REVIEW_LABELS[status], style=self.STYLES[status],
-                                           custom_id=f"{self.prefix(guild_id, user_id)}{status}:{days}"))
+                                           custom_id=f"{self.prefix(guild_id, user_id)}{status}{period}"))
         self.guild_id, self.user_id, self.status, self.days = guild_id, user_id, status, days
 
     @staticmethod
