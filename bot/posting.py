@@ -46,3 +46,39 @@ async def alert_hosts(storage: Storage, client: discord.Client, guild_id: int, t
         await channel.send(text[:2000], allowed_mentions=mentions)
     except discord.HTTPException as exc:
         log.error("Could not alert the moderator channel of server %d: %s", guild_id, exc)
+
+
+async def alert_moderators(storage: Storage, client: discord.Client, guild_id: int,
+                           text: str) -> discord.Message | None:
+    """Tell the moderators in the moderator channel, pinging the moderator role (not the hosts: a raid is theirs
+    to handle); the post, to edit as things go on, or None if there is no channel or it was refused."""
+    config = await storage.config.get(guild_id)
+    channel = client.get_channel(config.moderator_channel_id) if config.moderator_channel_id else None
+    log.warning("Moderator alert for server %d: %s", guild_id, text)
+    if not isinstance(channel, discord.TextChannel):
+        return None
+    mentions = discord.AllowedMentions.none()
+    if config.moderator_role_id:
+        text = f"<@&{config.moderator_role_id}> {text}"
+        mentions = discord.AllowedMentions(roles=[discord.Object(config.moderator_role_id)])
+    try:
+        return await channel.send(text[:2000], allowed_mentions=mentions)
+    except discord.HTTPException as exc:
+        log.error("Could not alert the moderator channel of server %d: %s", guild_id, exc)
+        return None
+
+
+async def edit_alert(storage: Storage, client: discord.Client, guild_id: int, channel_id: int, message_id: int,
+                     text: str) -> None:
+    """Bring an alert `alert_moderators` posted up to date (the role is not pinged again: edits never ping)."""
+    config = await storage.config.get(guild_id)
+    channel = client.get_channel(channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        return
+    if config.moderator_role_id:
+        text = f"<@&{config.moderator_role_id}> {text}"
+    try:
+        await channel.get_partial_message(message_id).edit(content=text[:2000],
+                                                           allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:
+        log.warning("Could not update the alert %d in server %d: %s", message_id, guild_id, exc)

@@ -73,8 +73,9 @@ class Report(commands.GroupCog, group_name="report", group_description="Reports 
         if days not in REPORT_DAYS:
             raise UserError(f"Choose between {REPORT_DAYS.start} and {REPORT_DAYS.stop - 1} days.")
         rows = await self.bot.newcomers.report(interaction.guild_id, days, status)
-        content, embeds, view = report_page(interaction.guild_id, rows, days, status, 0)
-        files = [report_file(rows, f"newcomers-{days}d")] if rows else []
+        counts = await self.bot.newcomers.counts(interaction.guild_id, days)
+        content, embeds, view = report_page(interaction.guild_id, rows, days, status, 0, counts)
+        files = [report_file(rows, await self.bot.newcomers.file_stem(interaction.guild_id, days))] if rows else []
         await interaction.response.send_message(content, embeds=embeds, view=view, ephemeral=True, files=files)
 
     @app_commands.command(name="progression", description="How members moved between stages, month by month")

@@ -18,6 +18,7 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.domain.progression import Thresholds
+from bot.domain.progression_render import read_spreadsheet_id
 from bot.domain.running import post_key
 from bot.standin import StandIn
 from bot.standin.model import Message
@@ -67,12 +68,16 @@ def alerts(standin: StandIn, sample: SampleServer) -> list[Message]:
 
 
 async def report_rows(standin: StandIn, sample: SampleServer, **options) -> list[dict[str, str]]:
-    """Run /report newcomers as the moderator and read its CSV attachment."""
+    """Run /report newcomers as the moderator and read its CSV attachment (ids written ="123…", read back as "123")."""
     reply = await slash(standin, sample.moderator, "report newcomers", **options)
     assert reply.ephemeral
     attachment = reply.message.attachments[0]
     assert attachment["filename"].endswith(".csv")
-    return list(csv.DictReader(io.StringIO(standin.attachments[int(attachment["id"])].decode())))
+    rows = list(csv.DictReader(io.StringIO(standin.attachments[int(attachment["id"])].decode())))
+    for row in rows:
+        assert row["user_id"].startswith('="'), row["user_id"]
+        row["user_id"] = str(read_spreadsheet_id(row["user_id"]))
+    return rows
 
 
 def move_to(clock: Clock, instant: datetime) -> None:

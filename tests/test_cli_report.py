@@ -20,6 +20,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.domain.newcomers import CSV_COLUMNS, REPORT_STATUSES
+from bot.domain.progression_render import read_spreadsheet_id
 from bot.storage import Storage
 from cogs.moderation import Status
 
@@ -142,8 +143,10 @@ def test_csv_has_the_header_and_one_row_per_newcomer(cli, database):
     rows = list(csv.reader(io.StringIO(out, newline="")))
     assert tuple(rows[0]) == CSV_COLUMNS
     records = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]]
-    assert [r["user_id"] for r in records] == [str(CYD), str(BEX), str(AMARA)]
-    by_id = {int(r["user_id"]): r for r in records}
+    # Written ="…" so that a spreadsheet keeps every digit (an 18-digit number would lose its last ones).
+    assert [r["user_id"] for r in records] == [f'="{CYD}"', f'="{BEX}"', f'="{AMARA}"']
+    assert out.splitlines()[1].startswith(f'"=""{CYD}"""')
+    by_id = {read_spreadsheet_id(r["user_id"]): r for r in records}
     assert by_id[BEX]["flags"] == "account under 7 days old; link or invite in first message; 5+ mentions in a message"
     assert by_id[BEX]["review"] == "Watch" and by_id[BEX]["reviewed_by"] == "Mira"
     assert by_id[AMARA]["name"] == "Amara 🌻" and by_id[AMARA]["greeted_by"] == "Tomás"
@@ -154,23 +157,24 @@ def test_json_has_the_newcomers_of_this_server_only(cli, database):
     code, out, err = cli("--guild", str(GUILD), "--format", "json", database=database)
     assert code == 0, err
     report = json.loads(out)
-    assert [row["user_id"] for row in report] == [CYD, BEX, AMARA]
+    assert [row["user_id"] for row in report] == [str(CYD), str(BEX), str(AMARA)]
     assert report[1]["flags"] == ["account under 7 days old", "link or invite in first message",
                                   "5+ mentions in a message"]
     assert report[2]["first_message"] == "Hi all, glad to be here"
 
     code, out, _ = cli("--guild", str(OTHER_GUILD), "--format", "json", database=database)
-    assert code == 0 and [row["user_id"] for row in json.loads(out)] == [ELSEWHERE]
+    assert code == 0 and [row["user_id"] for row in json.loads(out)] == [str(ELSEWHERE)]
 
 
 def test_days_sets_how_far_back_the_report_looks(cli, database):
     code, out, err = cli("--guild", str(GUILD), "--format", "json", "--days", "30", database=database)
     assert code == 0, err
-    assert [row["user_id"] for row in json.loads(out)] == [CYD, DARA, BEX, AMARA]  # unreviewed first
+    # Unreviewed first; ids as strings, which every JSON reader keeps whole.
+    assert [row["user_id"] for row in json.loads(out)] == [str(CYD), str(DARA), str(BEX), str(AMARA)]
 
     code, out, err = cli("--guild", str(GUILD), "--format", "json", "--days", "3", database=database)
     assert code == 0, err
-    assert [row["user_id"] for row in json.loads(out)] == [CYD, BEX, AMARA]
+    assert [row["user_id"] for row in json.loads(out)] == [str(CYD), str(BEX), str(AMARA)]
 
     code, out, err = cli("--guild", str(GUILD), "--days", "1", database=database)
     assert code == 0, err
@@ -181,7 +185,7 @@ def test_days_sets_how_far_back_the_report_looks(cli, database):
 def test_all_covers_every_join_however_old(cli, database):
     code, out, err = cli("--guild", str(GUILD), "--format", "json", "--all", database=database)
     assert code == 0, err
-    assert [row["user_id"] for row in json.loads(out)] == [CYD, DARA, BEX, AMARA]
+    assert [row["user_id"] for row in json.loads(out)] == [str(CYD), str(DARA), str(BEX), str(AMARA)]
     code, out, err = cli("--guild", str(GUILD), "--all", database=database)
     assert out.startswith(f"# Newcomers in server {GUILD}, all joins\n")
 
@@ -193,7 +197,7 @@ def test_status_keeps_only_newcomers_with_that_review(cli, database):
     assert list(sections(out)) == ["Cyd (Unreviewed)"]
 
     code, out, _ = cli("--guild", str(GUILD), "--status", "watch", "--format", "json", database=database)
-    assert code == 0 and [row["user_id"] for row in json.loads(out)] == [BEX]
+    assert code == 0 and [row["user_id"] for row in json.loads(out)] == [str(BEX)]
     assert typing.get_args(Status) == REPORT_STATUSES  # the same choices as /report newcomers
 
 

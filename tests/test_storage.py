@@ -613,6 +613,18 @@ async def test_members_record_existing_adds_only_the_unrecorded_as_seen_but_not_
     assert rejoined.join_count == 1  # a join seen after all
 
 
+async def test_members_remember_name_refreshes_a_name_or_records_someone_never_seen_joining(storage: Storage) -> None:
+    """remember_name refreshes a recorded member's name only; an unrecorded one is added with join_count 0."""
+    await storage.members.record_join(GUILD, USER, "Ada", T0, T0 + HOUR)
+    await storage.members.remember_name(GUILD, _listed(USER, T0 - HOUR, "Ada Lovelace"))
+    ada = _found(await storage.members.get(GUILD, USER))
+    assert (ada.display_name, ada.join_count, ada.last_joined_at) == ("Ada Lovelace", 1, T0 + HOUR)
+    await storage.members.remember_name(GUILD, _listed(USER + 1, T0 - HOUR, "Mira"))
+    mira = _found(await storage.members.get(GUILD, USER + 1))
+    assert (mira.display_name, mira.join_count) == ("Mira", 0)
+    assert await storage.members.join_times(GUILD, since=T0 - 2 * HOUR) == [T0 + HOUR]  # no join seen for Mira
+
+
 async def test_members_record_leaves_marks_only_present_members_whose_join_is_not_later(storage: Storage) -> None:
     """record_leaves records many leaves at once, skipping the unknown, the gone and those who joined after."""
     await storage.members.record_existing(GUILD, [_listed(USER, T0)])

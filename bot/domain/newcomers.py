@@ -9,17 +9,23 @@ import io
 import json
 import re
 import string
-from bisect import bisect_right
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain.errors import UserError
+from bot.domain.progression_render import spreadsheet_id
 from bot.domain.text import excerpt, require_visible
 
 WELCOME_MAX_LENGTH = 500
 PLACEHOLDERS = ("member", "server", "next_chat", "hashtag", "channel")
 DEFAULT_WELCOME = ("Welcome {member}! 👋 Our next chat, #{hashtag}, is {next_chat} in {channel}. "
                    "Drop in, say hi, and answer the questions with A1:, A2: …")
+# The built-in welcome while a chat is running: the chat happening now, not next week's.
+DEFAULT_LIVE_WELCOME = ("Welcome {member}! 👋 #{hashtag} is {next_chat} in {channel}. "
+                        "Drop in, say hi, and answer the questions with A1:, A2: …")
+# What {next_chat} becomes while a chat is running.
+LIVE_NOW = "on right now"
 
 # A welcome waits this long, so that people who join together get one post, not one each.
 WELCOME_SETTLE = timedelta(seconds=10)
@@ -105,12 +111,15 @@ def check_template(text: str) -> str:
     return template
 
 
-def render_welcome(template: str, *, member: str, server: str, next_chat: datetime | None, hashtag: str | None,
-                   channel_id: int | None) -> str:
-    """Fill a checked template: the next chat becomes a Discord timestamp each reader sees in their own zone."""
+def render_welcome(template: str | None, *, member: str, server: str, next_chat: datetime | None,
+                   hashtag: str | None, channel_id: int | None, live: bool = False) -> str:
+    """Fill a checked template (None: the built-in one): the next chat becomes a Discord timestamp each reader sees
+    in their own zone, or, when `live` (that chat is running now), "on right now"."""
+    if template is None:
+        template = DEFAULT_LIVE_WELCOME if live else DEFAULT_WELCOME
     stamp = int(next_chat.timestamp()) if next_chat else None
-    return template.format(member=member, server=_no_pings(server),
-                           next_chat=f"<t:{stamp}:F> (<t:{stamp}:R>)" if stamp else "coming soon",
+    when = LIVE_NOW if live else f"<t:{stamp}:F> (<t:{stamp}:R>)" if stamp else "coming soon"
+    return template.format(member=member, server=_no_pings(server), next_chat=when,
                            hashtag=hashtag or "our chat",
                            channel=f"<#{channel_id}>" if channel_id else "the chat channel")
 
@@ -165,72 +174,19 @@ def welcome_due(now: datetime, *, bursting: bool, last_welcome_at: datetime | No
     return due
 
 
-def burst_alert_text(joins: int, window: timedelta, held: int) -> str:
-    """The one moderator alert a join burst raises."""
-    held_note = f" ({held} with accounts too new to welcome publicly)" if held else ""
-    return (f"⚠️ Join burst: {joins} members joined within {int(window.total_seconds())} s{held_note}. "
-            "Welcomes are combined, one a minute, until it calms down; `/report newcomers` lists who joined.")
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """"1 newcomer", "8 newcomers": a count with its noun in words."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
-# -- joins and leaves missed while the bot was away ---------------------------------------------------------
-
-def first_seen(earliest_recorded_join: datetime | None, now: datetime) -> datetime:
-    """When the bot first saw a server: only members who joined after it can be joins the bot missed.
-
-    It is the earliest join the bot recorded there (a database from before member lists were compared, whose
-    bot was watching joins from then on) or, if it recorded none, the moment it first compares the server's
-    member list (a first install): everyone listed then was there before the bot. It is kept once decided, so
-    forgetting members later does not move it.
-    """
-    return min(earliest_recorded_join, now) if earliest_recorded_join is not None else now
-
-
-@dataclass(frozen=True)
-class RosterChanges:
-    """What a server's member list shows the bot missed, by user id."""
-
-    existing: list[int]  # there before the bot first saw the server: recorded quietly, no welcome
-    late: list[int]  # joined (or came back) while the bot was away, oldest join first: handled as joins
-    left: list[int]  # recorded as present, no longer listed
-
-
-def roster_changes(listed: dict[int, datetime | None], present: dict[int, bool], *,
-                   seen_since: datetime) -> RosterChanges:
-    """Compare Discord's member list (member → when they joined, if Discord says) with the recorded members
-    (member → still present). A member never recorded who joined after `seen_since` is a late join, as is one
-    recorded as departed; one with no join time cannot be placed after it, so counts as there before."""
-    existing, late = [], []
-    for user_id, joined_at in listed.items():
-        recorded = present.get(user_id)
-        if recorded:
-            continue
-        if recorded is None and (joined_at is None or joined_at <= seen_since):
-            existing.append(user_id)
-        else:
-            late.append(user_id)
-    late.sort(key=lambda user_id: (listed[user_id] or seen_since, user_id))
-    left = sorted(user_id for user_id, here in present.items() if here and user_id not in listed)
-    return RosterChanges(existing=sorted(existing), late=late, left=left)
-
-
-def away_burst_alert(arrivals: list[tuple[datetime, str]], join_times: list[datetime], now: datetime, *,
-                     joins: int, window: timedelta) -> str | None:
-    """The one alert for joins missed while away (their time and welcome) that came in a burst; None if none did.
-
-    Each is judged at its own join time against all recorded join times, as a live join would have been. Joins
-    older than the newcomer period do not count: they are history, not something to look at now.
-    """
-    recent = [(at, welcome) for at, welcome in arrivals if now - at <= timedelta(days=NEWCOMER_DAYS)]
-    times = sorted(join_times)
-    most, peak = max(((bisect_right(times, at) - bisect_right(times, at - window), at) for at, _ in recent),
-                     default=(0, now))
-    if most <= joins:
-        return None
-    held = sum(1 for at, welcome in recent if welcome == "held" and peak - window < at <= peak)
-    held_note = f" ({held} with accounts too new to welcome publicly)" if held else ""
-    return (f"⚠️ Join burst while I was offline: {most} members joined within {int(window.total_seconds())} s"
-            f"{held_note}. Any welcome still due goes out as one combined post, with no direct messages; "
-            "`/report newcomers` lists who joined.")
+def burst_alert_text(joins: int, held: int, *, since: datetime, window: timedelta, threshold: int) -> str:
+    """The one moderator alert a join burst raises, counting every join of the burst since its first (it is edited
+    as the burst goes on): `joins` in all, `held` of them too new to welcome publicly."""
+    stamp = int(since.timestamp())
+    held_note = f" ({plural(held, 'account')} too new to welcome publicly)" if held else ""
+    return (f"⚠️ Join burst: {plural(joins, 'member')} joined since <t:{stamp}:f> (<t:{stamp}:R>){held_note}; "
+            f"more than {threshold} within {int(window.total_seconds())} s is a burst. Welcomes are combined, one a "
+            "minute, until it calms down; `/report newcomers` lists who joined.")
 
 
 # -- first-time chatters ----------------------------------------------------------------------------------
@@ -296,6 +252,8 @@ class NewcomerFacts:
     review: str | None
     reviewed_by: str | None
     reviewed_at: datetime | None
+    first_chat_at: datetime | None = None  # when the first chat (named by `first_chat`) started
+    zone: str = "UTC"  # the server's time zone: files give its local dates and times
 
 
 @dataclass(frozen=True)
@@ -317,6 +275,12 @@ class NewcomerRow:
     review: str
     reviewed_by: str
     reviewed_at: str
+    # The instants behind joined_at, first_chat and reviewed_at, for Discord timestamps (each reader's own zone);
+    # the text fields above give them in the server's zone, for files.
+    joined: datetime | None = field(default=None, repr=False)
+    first_chat_start: datetime | None = field(default=None, repr=False)
+    first_chat_name: str = field(default="", repr=False)
+    reviewed: datetime | None = field(default=None, repr=False)
 
 
 def flags(facts: NewcomerFacts) -> list[str]:
@@ -372,16 +336,33 @@ def describe_delay(delay: timedelta) -> str:
 
 
 def report_row(facts: NewcomerFacts) -> NewcomerRow:
-    """One newcomer as a report line."""
+    """One newcomer as a report line: times and dates in the server's zone (so a join and a first chat on the same
+    evening fall on the same day), with the instants kept for Discord timestamps."""
     delay = greeting_delay(facts)
+    zone = ZoneInfo(facts.zone)
+    first_chat = facts.first_chat or ""
+    if first_chat and facts.first_chat_at is not None:
+        first_chat = f"{first_chat} on {facts.first_chat_at.astimezone(zone).date().isoformat()}"
     return NewcomerRow(
-        user_id=facts.user_id, name=facts.name, joined_at=facts.joined_at.isoformat(timespec="seconds"),
+        user_id=facts.user_id, name=facts.name, joined_at=_local(facts.joined_at, zone),
         account_age_days=(facts.joined_at - facts.account_created_at).days,
         first_message=facts.first_message_text or "", first_message_url=facts.first_message_url or "",
-        first_chat=facts.first_chat or "", greeted_by=facts.greeter_name or "",
+        first_chat=first_chat, greeted_by=facts.greeter_name or "",
         greeted_after=describe_delay(delay) if delay is not None else "", came_back=facts.chats_attended >= 2,
         stage=facts.stage, flags=flags(facts), review=REVIEW_LABELS[facts.review], reviewed_by=facts.reviewed_by or "",
-        reviewed_at=facts.reviewed_at.isoformat(timespec="seconds") if facts.reviewed_at else "")
+        reviewed_at=_local(facts.reviewed_at, zone) if facts.reviewed_at else "",
+        joined=facts.joined_at, first_chat_start=facts.first_chat_at, first_chat_name=facts.first_chat or "",
+        reviewed=facts.reviewed_at)
+
+
+def _local(at: datetime, zone: ZoneInfo) -> str:
+    """An instant as the server's local time, with its offset: "2026-03-10T22:58:00-04:00"."""
+    return at.astimezone(zone).isoformat(timespec="seconds")
+
+
+def stamp(at: datetime, style: str = "f") -> str:
+    """A Discord timestamp: each reader sees the instant in their own zone ("f": date and time; "R": how long ago)."""
+    return f"<t:{int(at.timestamp())}:{style}>"
 
 
 def report_order(newcomers: list[NewcomerFacts]) -> list[NewcomerFacts]:
@@ -402,15 +383,17 @@ CSV_COLUMNS = ("user_id", "name", "joined_at", "account_age_days", "first_messag
 
 
 def report_csv(rows: list[NewcomerRow]) -> str:
-    """The report as CSV, one newcomer per line, flags joined with '; '."""
+    """The report as CSV, one newcomer per line, flags joined with '; ', ids as ="123…" (a spreadsheet reading an
+    18-digit id as a number rounds its last digits away)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        values = asdict(row)
-        values["flags"] = "; ".join(row.flags)
+        values = {column: _inert(value) for column, value in asdict(row).items() if column in CSV_COLUMNS}
+        values["user_id"] = spreadsheet_id(row.user_id)
+        values["flags"] = _inert("; ".join(row.flags))
         values["came_back"] = "yes" if row.came_back else "no"
-        writer.writerow([_inert(values[column]) for column in CSV_COLUMNS])
+        writer.writerow([values[column] for column in CSV_COLUMNS])
     return out.getvalue()
 
 
@@ -420,8 +403,10 @@ def _inert(value: object) -> object:
 
 
 def report_json(rows: list[NewcomerRow]) -> str:
-    """The report as a JSON list."""
-    return json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2)
+    """The report as a JSON list, ids as strings (JavaScript and many JSON readers round integers past 2**53)."""
+    return json.dumps([{column: str(row.user_id) if column == "user_id" else value
+                        for column, value in asdict(row).items() if column in CSV_COLUMNS} for row in rows],
+                      ensure_ascii=False, indent=2)
 
 
 def report_markdown(rows: list[NewcomerRow], *, title: str) -> str:
@@ -434,19 +419,47 @@ def report_markdown(rows: list[NewcomerRow], *, title: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def describe_row(row: NewcomerRow) -> list[str]:
-    """A newcomer's facts as short lines (the Markdown report and the moderators' embeds share them)."""
+def describe_row(row: NewcomerRow, *, in_discord: bool = False) -> list[str]:
+    """A newcomer's facts as short lines (the Markdown report and the moderators' embeds share them).
+
+    In Discord (`in_discord`), times are Discord timestamps, which each reader sees in their own zone; in a file,
+    they are the server's local times.
+    """
     first = f"\"{row.first_message}\"" + (f" ({row.first_message_url})" if row.first_message_url else "") \
         if row.first_message else "none yet"
     greeted = f"{row.greeted_by}, {row.greeted_after} later" if row.greeted_by else "not yet"
-    reviewed = f"{row.review} by {row.reviewed_by} at {row.reviewed_at}" if row.reviewed_by else row.review
-    return [f"Joined: {row.joined_at}, account {row.account_age_days} days old",
+    joined, reviewed_at, first_chat = row.joined_at, row.reviewed_at, row.first_chat
+    if in_discord:
+        joined = f"{stamp(row.joined)} ({stamp(row.joined, 'R')})" if row.joined else joined
+        reviewed_at = f"{stamp(row.reviewed)} ({stamp(row.reviewed, 'R')})" if row.reviewed else reviewed_at
+        if row.first_chat_start is not None:
+            first_chat = f"{row.first_chat_name}, {stamp(row.first_chat_start)}"
+    reviewed = f"{row.review} by {row.reviewed_by} at {reviewed_at}" if row.reviewed_by else row.review
+    return [f"Joined: {joined}, account {plural(row.account_age_days, 'day')} old",
             f"First message: {first}",
-            f"First chat: {row.first_chat or 'none yet'}; came back to a second: {'yes' if row.came_back else 'no'}",
+            f"First chat: {first_chat or 'none yet'}; came back to a second: {'yes' if row.came_back else 'no'}",
             f"Greeted by a human: {greeted}",
             f"Stage: {row.stage}",
             f"Flags: {', '.join(row.flags) if row.flags else 'none'}",
             f"Review: {reviewed}"]
+
+
+_HEADER = re.compile(r"\*\*Newcomers, last [^*\n]+\*\*: [^·\n]*? unreviewed")
+
+
+def report_header(days: int, total: int, unreviewed: int) -> str:
+    """The report's first line: how many newcomers the period holds, and how many of them nobody reviewed yet."""
+    return f"**Newcomers, last {plural(days, 'day')}**: {plural(total, 'newcomer')}, {unreviewed} unreviewed"
+
+
+def with_header(content: str, header: str) -> str:
+    """A report post with its `report_header` line brought up to date (the rest as it was)."""
+    return _HEADER.sub(lambda _: header, content, count=1)
+
+
+def report_counts(rows: list[NewcomerRow]) -> tuple[int, int]:
+    """How many newcomers, and how many unreviewed, for `report_header`."""
+    return len(rows), sum(1 for row in rows if row.review == REVIEW_LABELS[None])
 
 
 def report_refused_text(channel_id: int, lacking: list[str]) -> str:

@@ -44,6 +44,8 @@ class Newcomers:
         self.greet = self._greetings.greet
         self.report = self._reports.report
         self.review = self._reports.review
+        self.counts = self._reports.counts
+        self.file_stem = self._reports.file_stem
         self.post_report = self._reports.post_report
         self.schedule_weekly = self._reports.schedule_weekly
         self.weekly = self._reports.weekly

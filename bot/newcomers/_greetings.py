@@ -105,7 +105,9 @@ class Greetings:
         storage, session_id = self.bot.storage, session.id
         config = await storage.config.get(session.guild_id)
         welcome = await storage.welcomes.config(session.guild_id)
-        helper = config.helper_role_id if welcome.ping_helpers else None
+        # The helpers are called once per chat: later batches name the newcomers, the helpers already know.
+        first_batch = await storage.greetings.last_at(session_id) is None
+        helper = config.helper_role_id if welcome.ping_helpers and first_batch else None
         try:
             message = await channel.send(domain.greeting_text(session.hashtag, shown, helper),
                                          nonce=nonce(f"greet:{session_id}:{waiting[0]}"),

@@ -12,12 +12,19 @@ from bot.domain import newcomers as domain
 from bot.domain.privacy import unnamed
 from bot.memo import Memo
 from bot.newcomers._caches import RecentPosts
-from bot.storage import Newcomer
+from bot.storage import ListedMember, Newcomer
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
 
 NEWCOMERS_KEPT = 10_000  # members whose newcomer row (or its absence) is kept in memory
+
+
+def listed(bot: Heartbeat, member: discord.Member) -> ListedMember:
+    """A member as `storage.members.remember_name` keeps them: their name now, their account and join times."""
+    created = bot.clock.from_real(member.created_at)
+    return ListedMember(user_id=member.id, display_name=member.display_name, account_created_at=created,
+                        joined_at=bot.clock.from_real(member.joined_at) if member.joined_at else bot.clock())
 
 
 def mentions_in(message: discord.Message) -> int:
@@ -86,9 +93,12 @@ class Observer:
         if member is None or not timedelta(0) <= at - member.last_joined_at <= domain.GREETING_WINDOW:
             return False
         session = await storage.sessions.in_channel(getattr(message.channel, "parent_id", None) or message.channel.id)
-        return await storage.newcomers.record_greeting(guild_id, target, message.author.id, at=at,
-                                                       message_id=message.id,
-                                                       session_id=session.id if session else None)
+        recorded = await storage.newcomers.record_greeting(guild_id, target, message.author.id, at=at,
+                                                           message_id=message.id,
+                                                           session_id=session.id if session else None)
+        if recorded and isinstance(message.author, discord.Member):  # the report names the greeter, files too
+            await storage.members.remember_name(guild_id, listed(self.bot, message.author))
+        return recorded
 
     async def _watch(self, message: discord.Message, newcomer: Newcomer, at: datetime,
                      hidden: frozenset[int]) -> None:

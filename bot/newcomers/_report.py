@@ -13,7 +13,7 @@ from bot import standing
 from bot.domain import newcomers as domain
 from bot.domain.newcomers import NewcomerFacts, NewcomerRow
 from bot.domain.privacy import FORGOTTEN_MODERATOR, OPTED_OUT
-from bot.domain.series import local_day
+from bot.newcomers._observe import listed
 from bot.newcomers._views import card_index, newcomer_embed, report_file, report_page
 from bot.permissions import CHANNEL_NEEDS, missing
 from bot.posting import alert_hosts, jump_url
@@ -51,8 +51,8 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
                if record.member.user_id not in hidden]
     chats = await storage.activity.chats_of_newcomers(guild_id, since=since, only=only)
     # "Stage now" is the progression engine's, as /profile shows it.
-    verdicts = await standing.stages(storage, guild_id, [record.member.user_id for record in records], now,
-                                     await standing.zone_of(storage, guild_id, "UTC"))
+    zone = await standing.zone_of(storage, guild_id, "UTC")  # the server's: its dates in the report's files
+    verdicts = await standing.stages(storage, guild_id, [record.member.user_id for record in records], now, zone)
 
     def name(user_id: int, stored: str | None) -> str:
         return name_of(user_id) or stored or f"member {user_id}"
@@ -63,13 +63,14 @@ async def newcomer_facts(storage: Storage, guild_id: int, *, now: datetime, days
                              else name(record.newcomer.greeted_by, record.greeter_name))
                     if record.newcomer.greeted_by else None,
                     reviewer=(FORGOTTEN_MODERATOR if record.review.reviewer_id == 0
-                              else name(record.review.reviewer_id, record.reviewer_name)) if record.review else None)
+                              else name(record.review.reviewer_id, record.reviewer_name)) if record.review else None,
+                    zone=zone.key)
              for record in records]
     return domain.report_order(facts)
 
 
 def _facts(guild_id: int, record: NewcomerRecord, chats: list[NewcomerChat], stage: str, *, name: str,
-           greeter: str | None, reviewer: str | None) -> NewcomerFacts:
+           greeter: str | None, reviewer: str | None, zone: str) -> NewcomerFacts:
     """One newcomer's stored rows as the facts the report is made from."""
     member, newcomer, review = record.member, record.newcomer, record.review
     first = chats[0] if chats else None
@@ -81,7 +82,8 @@ def _facts(guild_id: int, record: NewcomerRecord, chats: list[NewcomerChat], sta
         if newcomer.first_message_id and newcomer.first_channel_id else None,
         link_in_first=newcomer.link_in_first, mass_mentions=newcomer.mass_mentions,
         repeated_text=newcomer.repeated_text,
-        first_chat=f"#{first.hashtag} on {local_day(first.started_at, first.timezone).isoformat()}" if first else None,
+        first_chat=f"#{first.hashtag}" if first else None, first_chat_at=first.started_at if first else None,
+        zone=zone,
         chats_attended=len(chats), greeter_id=newcomer.greeted_by, greeter_name=greeter,
         greeted_at=newcomer.greeted_at,
         stage=stage,
@@ -117,16 +119,32 @@ class Reports:
         return await newcomer_report(self.bot.storage, guild_id, now=self.bot.clock(), days=days, status=status,
                                      name_of=self._name_of(guild_id), only=only)
 
-    async def review(self, interaction: discord.Interaction, guild_id: int, user_id: int, status: str) -> None:
-        """Record a moderator's review and show it on the newcomer's card."""
+    async def file_stem(self, guild_id: int, days: int) -> str:
+        """The report file's name, dated by the server's local day: "newcomers-2026-03-10-14d"."""
+        today = self.bot.clock().astimezone(await standing.zone_of(self.bot.storage, guild_id, "UTC")).date()
+        return f"newcomers-{today.isoformat()}-{days}d"
+
+    async def counts(self, guild_id: int, days: int) -> tuple[int, int]:
+        """How many newcomers joined in the last `days` days, and how many of them are unreviewed."""
+        return domain.report_counts(await self.report(guild_id, days))
+
+    async def review(self, interaction: discord.Interaction, guild_id: int, user_id: int, status: str,
+                     days: int = domain.NEWCOMER_DAYS) -> None:
+        """Record a moderator's review and show it on the newcomer's card and in the page's header counts."""
         now = self.bot.clock()
         await self.bot.storage.newcomers.review(guild_id, user_id, status, reviewer_id=interaction.user.id, at=now)
+        hidden = await self.bot.privacy.withheld(guild_id)
+        if isinstance(interaction.user, discord.Member) and interaction.user.id not in hidden:
+            # Kept for the report made without Discord (the CLI, files), which names the reviewer from storage.
+            await self.bot.storage.members.remember_name(guild_id, listed(self.bot, interaction.user))
         rows = await self.report(guild_id, None, only=user_id)
         message = interaction.message
         if message is not None and rows:
             card = card_index(message, guild_id, user_id)
             embeds = [newcomer_embed(rows[0]) if index == card else embed for index, embed in enumerate(message.embeds)]
-            await interaction.response.edit_message(embeds=embeds)
+            header = domain.report_header(days, *await self.counts(guild_id, days))
+            content = domain.with_header(message.content, header)
+            await interaction.response.edit_message(content=content, embeds=embeds)
         else:
             await interaction.response.send_message(f"Marked <@{user_id}> {domain.REVIEW_LABELS[status]}.",
                                                     ephemeral=True)
@@ -146,11 +164,12 @@ class Reports:
         waiting = [row for f, row in zip(facts, rows, strict=True) if domain.matches_status(f, "unreviewed")]
         if not waiting:
             return
-        content, embeds, view = report_page(guild_id, waiting, days, "unreviewed", 0)
-        content = f"{why}: {len(waiting)} newcomer(s) to review. The CSV lists everyone who joined in the last " \
-                  f"{days} days; `/report newcomers` pages through them.\n" + content
+        content, embeds, view = report_page(guild_id, waiting, days, "unreviewed", 0, domain.report_counts(rows))
+        content = f"{why}: {domain.plural(len(waiting), 'newcomer')} to review. The CSV lists everyone who joined " \
+                  f"in the last {days} days; `/report newcomers` pages through them.\n" + content
         try:
-            await channel.send(content, embeds=embeds, view=view, file=report_file(rows, f"newcomers-{days}d"))
+            await channel.send(content, embeds=embeds, view=view,
+                               file=report_file(rows, await self.file_stem(guild_id, days)))
         except discord.Forbidden as exc:
             # Missing Embed Links or Attach Files: the plain-text alert still gets through, so say what to grant.
             log.warning("The moderator channel of server %d refused the newcomer report: %s", guild_id, exc)

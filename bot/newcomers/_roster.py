@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.domain import newcomers as domain
+from bot.domain import newcomers_away as away
 from bot.newcomers._readback import ReadBack
 from bot.newcomers._welcomes import Welcomes
-from bot.posting import alert_hosts
 from bot.storage import ListedMember
 
 if TYPE_CHECKING:
@@ -61,7 +60,7 @@ class Roster:
             present = await storage.members.presence(guild.id)
             seen_since = await self._first_seen(guild.id, now)
             listed = {member.id: member for member in guild.members if not member.bot}
-            changes = domain.roster_changes(
+            changes = away.roster_changes(
                 {user_id: self._welcomes.joined_at(member) if member.joined_at else None
                  for user_id, member in listed.items()}, present, seen_since=seen_since)
             added = await storage.members.record_existing(guild.id, [
@@ -72,7 +71,7 @@ class Roster:
             log.info("Server %d: %d member(s) recorded as there before me, %d joined and %d left while I was away",
                      guild.id, added, len(changes.late), departed)
         if alert is not None:
-            await alert_hosts(storage, self.bot, guild.id, alert)
+            await self._welcomes.burst_alert(guild.id, alert)
 
     async def _first_seen(self, guild_id: int, now: datetime) -> datetime:
         """When the bot first saw the server (see `domain.first_seen`), decided and stored at the first comparison."""
@@ -80,7 +79,7 @@ class Roster:
         stored = await self.bot.storage.meta.get(key)
         if stored is not None:
             return datetime.fromisoformat(stored)
-        seen = domain.first_seen(await self.bot.storage.members.earliest_join(guild_id), now)
+        seen = away.first_seen(await self.bot.storage.members.earliest_join(guild_id), now)
         # Who posted before: read in the background, never holding READY up. Asked for first, so a failure here
         # leaves the server unseen and both are tried again at the next READY.
         await self._read_back.begin(guild_id)

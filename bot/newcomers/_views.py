@@ -21,16 +21,20 @@ REPORT_PAGE_SIZE = 4  # a message holds 5 rows of buttons: one per newcomer, one
 
 
 class Review(discord.ui.DynamicItem[discord.ui.Button[Any]],
-             template=r"review:(?P<guild>[0-9]+):(?P<user>[0-9]+):(?P<status>reviewed|follow_up|watch)"):
-    """Reviewed / Follow up / Watch on a newcomer; the id carries everything, so it works after a restart."""
+             template=r"review:(?P<guild>[0-9]+):(?P<user>[0-9]+):(?P<status>reviewed|follow_up|watch)"
+                      r"(?::(?P<days>[0-9]+))?"):
+    """Reviewed / Follow up / Watch on a newcomer; the id carries everything (the report's period too, for its
+    header's counts, when it is not the default 14 days), so it works after a restart."""
 
     STYLES = {"reviewed": discord.ButtonStyle.success, "follow_up": discord.ButtonStyle.primary,
               "watch": discord.ButtonStyle.danger}
 
-    def __init__(self, guild_id: int, user_id: int, status: str) -> None:
+    def __init__(self, guild_id: int, user_id: int, status: str, days: int = domain.NEWCOMER_DAYS) -> None:
+        # The default period is left out of the id, so buttons read the same as before the period was in it.
+        period = "" if days == domain.NEWCOMER_DAYS else f":{days}"
         super().__init__(discord.ui.Button(label=domain.REVIEW_LABELS[status], style=self.STYLES[status],
-                                           custom_id=f"{self.prefix(guild_id, user_id)}{status}"))
-        self.guild_id, self.user_id, self.status = guild_id, user_id, status
+                                           custom_id=f"{self.prefix(guild_id, user_id)}{status}{period}"))
+        self.guild_id, self.user_id, self.status, self.days = guild_id, user_id, status, days
 
     @staticmethod
     def prefix(guild_id: int, user_id: int) -> str:
@@ -40,7 +44,8 @@ class Review(discord.ui.DynamicItem[discord.ui.Button[Any]],
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],  # type: ignore[override]
                              match: Any) -> Review:
-        return cls(int(match["guild"]), int(match["user"]), match["status"])
+        return cls(int(match["guild"]), int(match["user"]), match["status"],
+                   int(match["days"]) if match["days"] else domain.NEWCOMER_DAYS)
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         await answering(interaction, lambda: self._pressed(interaction))
@@ -50,7 +55,9 @@ class Review(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await check_moderator(interaction)
         if interaction.guild_id != self.guild_id:  # a button copied from another server's report
             raise AccessDenied("This button belongs to another server's report.")
-        await bot.newcomers.review(interaction, self.guild_id, self.user_id, self.status)
+        if self.days not in REPORT_DAYS:  # a forged id
+            raise UserError("That button is not one I made: run `/report newcomers` again.")
+        await bot.newcomers.review(interaction, self.guild_id, self.user_id, self.status, self.days)
 
 
 class ReportPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -77,7 +84,8 @@ class ReportPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
         if self.days not in REPORT_DAYS or self.status not in REPORT_STATUSES:  # a forged or stale id
             raise UserError("That page button is not one I made: run `/report newcomers` again.")
         rows = await bot.newcomers.report(interaction.guild_id, self.days, self.status)
-        content, embeds, view = report_page(interaction.guild_id, rows, self.days, self.status, self.page)
+        counts = await bot.newcomers.counts(interaction.guild_id, self.days)
+        content, embeds, view = report_page(interaction.guild_id, rows, self.days, self.status, self.page, counts)
         await interaction.response.edit_message(content=content, embeds=embeds, view=view)
 
 
@@ -88,29 +96,33 @@ def newcomer_embed(row: NewcomerRow) -> discord.Embed:
     escape = discord.utils.escape_markdown
     shown = replace(row, name=escape(row.name), first_message=escape(row.first_message),
                     greeted_by=escape(row.greeted_by), reviewed_by=escape(row.reviewed_by),
-                    first_chat=escape(row.first_chat))
-    embed = discord.Embed(title=f"{shown.name} · {row.review}", description="\n".join(domain.describe_row(shown)))
+                    first_chat=escape(row.first_chat), first_chat_name=escape(row.first_chat_name))
+    embed = discord.Embed(title=f"{shown.name} · {row.review}",
+                          description="\n".join(domain.describe_row(shown, in_discord=True)))
     embed.set_footer(text=f"user {row.user_id}")
     return embed
 
 
-def report_page(guild_id: int, rows: list[NewcomerRow], days: int, status: str,
-                page: int) -> tuple[str, list[discord.Embed], discord.ui.View]:
+def report_page(guild_id: int, rows: list[NewcomerRow], days: int, status: str, page: int,
+                counts: tuple[int, int] | None = None) -> tuple[str, list[discord.Embed], discord.ui.View]:
     """One page of the report: up to four newcomers, each with review buttons, and Previous/Next.
 
-    The n-th card's buttons are the n-th row of buttons: `card_index` relies on it.
+    `counts` (newcomers in the period, unreviewed among them; from `rows` if not given) head the page, and a
+    review press brings them up to date. The n-th card's buttons are the n-th row of buttons: `card_index` relies
+    on it.
     """
     pages = max(1, -(-len(rows) // REPORT_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = rows[page * REPORT_PAGE_SIZE:(page + 1) * REPORT_PAGE_SIZE]
-    # NewcomerRow carries only the review's label; "Unreviewed" is the label of no review.
-    unreviewed = sum(1 for row in rows if row.review == domain.REVIEW_LABELS[None])
-    content = (f"**Newcomers, last {days} days** ({len(rows)}, {unreviewed} unreviewed) · page {page + 1} of {pages}"
-               if rows else f"No newcomers in the last {days} days{'' if status == 'all' else ' with that status'}.")
+    total, unreviewed = counts or domain.report_counts(rows)
+    which = "" if status == "all" else f" · showing {status.replace('_', ' ')}"
+    content = (f"{domain.report_header(days, total, unreviewed)}{which} · page {page + 1} of {pages}"
+               if rows else f"No newcomers in the last {domain.plural(days, 'day')}"
+                            f"{'' if status == 'all' else ' with that status'}.")
     view = discord.ui.View(timeout=None)
     for row_index, row in enumerate(shown):
         for review_status in domain.REVIEW_STATUSES:
-            button = Review(guild_id, row.user_id, review_status)
+            button = Review(guild_id, row.user_id, review_status, days)
             button.item.row = row_index
             view.add_item(button)
     if pages > 1:

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain import newcomers as domain
+from bot.domain import newcomers_away as away
 from bot.domain.series import upcoming_sessions
 from bot.locks import Locks
 from bot.plans import slot_of
-from bot.posting import alert_hosts, nonce
+from bot.posting import alert_hosts, alert_moderators, edit_alert, nonce
 from bot.storage import Member, WelcomeConfig
 
 if TYPE_CHECKING:
@@ -48,12 +49,12 @@ class Welcomes:
         # Only database work under the lock (no Discord calls), so joins are recorded as fast as they come.
         async with self._locks(guild_id):
             welcome = await self.record_arrival(member)
-            alert = None if welcome is None else await self._plan_welcome(guild_id, waiting=welcome == "waiting")
+            alert = welcome is not None and await self._plan_welcome(guild_id, waiting=welcome == "waiting")
         if welcome is None:  # a replayed join, or a regular back: nothing to welcome
             await self._notify()
             return
-        if alert is not None:
-            await self._alert(guild_id, alert)
+        if alert:
+            await self.burst_alert(guild_id)
         log.info("%s joined server %d: welcome %s", member, guild_id, welcome)
         await self._notify()
 
@@ -72,13 +73,13 @@ class Welcomes:
             return None
         log.info("%d member(s) joined server %d while I was away", len(arrivals), guild_id)
         _, config, _ = await self._burst(guild_id, now)  # a burst over is cleared; one still on was reported
-        alert = await self._plan_welcome(guild_id, waiting=any(welcome == "waiting" for _, welcome in arrivals))
+        bursting = await self._plan_welcome(guild_id, waiting=any(welcome == "waiting" for _, welcome in arrivals))
         if config.burst_since is not None:
             return None
         joins = await self.bot.storage.members.join_times(guild_id, since=min(at for at, _ in arrivals) - self._window)
-        away = domain.away_burst_alert(arrivals, joins, now, joins=self.bot.settings.defaults.welcome_burst_joins,
+        missed = away.away_burst_alert(arrivals, joins, now, joins=self.bot.settings.defaults.welcome_burst_joins,
                                        window=self._window)
-        return away or alert
+        return missed or (await self.burst_alert_text(guild_id) if bursting else None)
 
     def joined_at(self, member: discord.Member) -> datetime:
         """When Discord says the member joined, in bot time (now, if Discord does not say)."""
@@ -109,19 +110,17 @@ class Welcomes:
         await storage.welcomes.set_arrival(guild_id, member.id, welcome)
         return welcome
 
-    async def _plan_welcome(self, guild_id: int, *, waiting: bool) -> str | None:
-        """Set the welcome job if someone waits (unless one is set already); the burst alert to raise, if one starts."""
-        now, alert = self.bot.clock(), None
-        bursting, config, joins = await self._burst(guild_id, now)
+    async def _plan_welcome(self, guild_id: int, *, waiting: bool) -> bool:
+        """Set the welcome job if someone waits (unless one is set already); whether a join burst is on."""
+        now = self.bot.clock()
+        bursting, config, _ = await self._burst(guild_id, now)
         if bursting and config.burst_since is None:
             config = await self.bot.storage.welcomes.update_config(guild_id, burst_since=now)
-            held = await self.bot.storage.welcomes.count_held(guild_id, since=now - self._window)
-            alert = domain.burst_alert_text(joins, self._window, held)
         if waiting and f"welcome:{guild_id}" not in self.bot.jobs.pending():
             # An earlier join already set the post; moving it later would starve it in a steady trickle.
             due = domain.welcome_due(now, bursting=bursting, last_welcome_at=config.last_welcome_at)
             self.bot.jobs.at(f"welcome:{guild_id}", due, self.send_welcomes, guild_id)
-        return alert
+        return bursting
 
     @property
     def _window(self) -> timedelta:
@@ -147,6 +146,45 @@ class Welcomes:
     async def _alert(self, guild_id: int, text: str) -> None:
         """Tell the server's hosts something went wrong (see bot/posting.py)."""
         await alert_hosts(self.bot.storage, self.bot, guild_id, text)
+
+    async def burst_alert_text(self, guild_id: int) -> str | None:
+        """The alert of the burst on now, counting every join since its first; None if no burst is on."""
+        storage = self.bot.storage
+        config = await storage.welcomes.config(guild_id)
+        if config.burst_since is None:
+            return None
+        # The burst was noticed at its (joins + 1)-th join, all within the window before: its first join is there.
+        times = await storage.members.join_times(guild_id, since=config.burst_since - self._window)
+        if not times:
+            return None
+        since = min(times)
+        held = await storage.welcomes.count_held(guild_id, since=since)
+        return domain.burst_alert_text(len(times), held, since=since, window=self._window,
+                                       threshold=self.bot.settings.defaults.welcome_burst_joins)
+
+    async def burst_alert(self, guild_id: int, first: str | None = None) -> None:
+        """Raise the burst's alert (`first`, if given, else the count so far) at its first join, and edit it at each
+        later one, so it counts every join.
+
+        One at a time per server, so the last edit carries the latest count. The alert's post is kept in
+        storage.meta (`burst_alert:<server>`, with the burst's start) so a restart mid-burst still edits it.
+        """
+        async with self._locks(("burst alert", guild_id)):
+            text = await self.burst_alert_text(guild_id)
+            config = await self.bot.storage.welcomes.config(guild_id)
+            if text is None or config.burst_since is None:  # a burst over before the bot saw it: nothing to edit
+                if first is not None:
+                    await alert_moderators(self.bot.storage, self.bot, guild_id, first)
+                return
+            key, burst = f"burst_alert:{guild_id}", config.burst_since.isoformat()
+            posted = await self.bot.storage.meta.get(key)
+            started, _, where = (posted or "").partition(" ")
+            if started == burst and where:
+                channel_id, message_id = (int(part) for part in where.split(":"))
+                await edit_alert(self.bot.storage, self.bot, guild_id, channel_id, message_id, text)
+                return
+            message = await alert_moderators(self.bot.storage, self.bot, guild_id, first or text)
+            await self.bot.storage.meta.set(key, f"{burst} {message.channel.id}:{message.id}" if message else burst)
 
     async def left(self, guild_id: int, user_id: int) -> None:
         """A member left: recorded in the same order as joins, so a join-then-leave is never read backwards."""
@@ -224,12 +262,16 @@ class Welcomes:
                 log.info("Could not DM a welcome to %s: %s", member, exc)
 
     async def welcome_text(self, guild_id: int, template: str | None, member: str) -> str:
-        """A welcome filled in for this server and its next chat."""
+        """A welcome filled in for this server and its chat running now, else its next chat."""
         guild = self.bot.get_guild(guild_id)
+        running = [s for s in await self.bot.storage.sessions.with_status("running") if s.guild_id == guild_id]
+        if running:
+            return domain.render_welcome(template, member=member, server=guild.name if guild else "the server",
+                                         next_chat=running[0].starts_at, hashtag=running[0].hashtag,
+                                         channel_id=running[0].channel_id, live=True)
         start, hashtag, channel_id = await self.next_chat(guild_id)
-        return domain.render_welcome(template or domain.DEFAULT_WELCOME, member=member,
-                                     server=guild.name if guild else "the server", next_chat=start, hashtag=hashtag,
-                                     channel_id=channel_id)
+        return domain.render_welcome(template, member=member, server=guild.name if guild else "the server",
+                                     next_chat=start, hashtag=hashtag, channel_id=channel_id)
 
     async def next_chat(self, guild_id: int) -> tuple[datetime | None, str | None, int | None]:
         """The server's next planned chat: when, its hashtag and channel (Nones if nothing is planned)."""

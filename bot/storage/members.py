@@ -139,6 +139,21 @@ class MemberQueries(Queries):
                 added += conn.total_changes - before
         return added
 
+    async def remember_name(self, guild_id: int, member: ListedMember) -> None:
+        """Keep the name a member shows now, so reports made without Discord (the CLI, files) can name them.
+
+        A member not recorded yet (someone who greets or reviews without the bot having seen them join) is recorded
+        as there before, join_count 0, like `record_existing`; a recorded one only has their name refreshed.
+        """
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO members (guild_id, user_id, display_name, account_created_at, first_joined_at, "
+                "last_joined_at, left_at, join_count) VALUES (?, ?, ?, ?, ?, ?, NULL, 0) "
+                "ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name",
+                (guild_id, member.user_id, member.display_name,
+                 to_text(member.account_created_at, "account_created_at"), to_text(member.joined_at, "joined_at"),
+                 to_text(member.joined_at, "joined_at")))
+
     async def record_leaves(self, guild_id: int, user_ids: Sequence[int], left_at: datetime) -> int:
         """Record that these members left (noticed at `left_at`); return how many leaves were recorded.
 

@@ -24,6 +24,7 @@ from bot.domain.newcomers import (
     WELCOME_SETTLE,
     NewcomerFacts,
     arrival,
+    burst_alert_text,
     check_template,
     describe_delay,
     fingerprint,
@@ -36,6 +37,7 @@ from bot.domain.newcomers import (
     joined_in_burst,
     listing,
     matches_status,
+    plural,
     render_welcome,
     repeated_across_channels,
     report_csv,
@@ -619,7 +621,7 @@ def test_report_csv_round_trips() -> None:
     assert parsed[0] == list(CSV_COLUMNS)
     assert len(parsed) == 3
     busy = dict(zip(CSV_COLUMNS, parsed[1], strict=True))
-    assert busy["user_id"] == "7"
+    assert busy["user_id"] == '="7"'  # text to a spreadsheet: no digit rounded away
     assert busy["name"] == "Bob, \"the\" builder"
     assert busy["joined_at"] == "2026-03-01T09:30:00+00:00"
     assert busy["account_age_days"] == "2"
@@ -654,7 +656,7 @@ def test_report_json_round_trips() -> None:
     parsed = json.loads(text)
     assert len(parsed) == 2
     assert set(parsed[0]) == set(CSV_COLUMNS)
-    assert parsed[0]["user_id"] == 7
+    assert parsed[0]["user_id"] == "7"
     assert parsed[0]["came_back"] is True
     assert parsed[0]["flags"] == ["account under 7 days old", "link or invite in first message", "left and rejoined"]
     assert parsed[0]["first_message"] == "line one, with comma\nline two"
@@ -717,3 +719,15 @@ def test_the_report_refused_alert_names_what_to_grant_or_says_a_permission_when_
     assert "it lacks Embed Links, Attach Files there" in report_refused_text(5, ["Embed Links", "Attach Files"])
     assert report_refused_text(5, []).startswith(
         "⚠️ Heartbeat could not post the newcomer report in <#5>: it lacks a permission it needs there.")
+
+
+def test_plurals_are_words() -> None:
+    assert [plural(n, "newcomer") for n in (0, 1, 8)] == ["0 newcomers", "1 newcomer", "8 newcomers"]
+
+
+def test_a_burst_alert_counts_every_join_and_names_its_start_as_a_discord_timestamp() -> None:
+    since = datetime(2026, 3, 10, 22, 58, tzinfo=UTC)
+    text = burst_alert_text(7, 1, since=since, window=timedelta(seconds=60), threshold=5)
+    stamp = int(since.timestamp())
+    assert text.startswith(f"⚠️ Join burst: 7 members joined since <t:{stamp}:f> (<t:{stamp}:R>) "
+                           "(1 account too new to welcome publicly)")

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.newcomers import (
-    WELCOME_TOO_LATE,
-    RosterChanges,
-    arrival,
-    away_burst_alert,
-    first_seen,
-    roster_changes,
-)
+from bot.domain.newcomers import WELCOME_TOO_LATE, arrival
+from bot.domain.newcomers_away import RosterChanges, away_burst_alert, first_seen, roster_changes
 
 NOW = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)
 SEEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # when the bot first saw the server
@@ -102,7 +96,7 @@ def test_a_raid_while_away_raises_one_alert_with_its_size_and_new_accounts() -> 
     text = away_burst_alert(arrivals, raid, NOW, joins=5, window=WINDOW)
     assert text is not None
     assert text.startswith("⚠️ Join burst while I was offline: 8 members joined within 60 s "
-                           "(1 with accounts too new to welcome publicly).")
+                           "(1 account too new to welcome publicly).")
 
 
 def test_joins_spread_out_raise_no_alert() -> None:
