@@ -132,6 +132,8 @@ async def play_scene(standin: StandIn, sample: SampleServer, scene: SceneLog) ->
     # The reply says the hosts could not be pinged; the admin does what it says.
     scene.add(sample.admin.name, f"turns on “Allow anyone to @mention this role” for @{roles['hosts'].name}")
     await standin.edit_role(sample.guild, roles["hosts"], mentionable=True)
+    await standin.edit_role(sample.guild, roles["moderators"], mentionable=True)  # join-burst alerts ping them
+    await _slash(scene, standin, sample.admin, "general", "config role", kind="moderator", role=roles["moderators"])
     await _slash(scene, standin, sample.admin, "general", "config role", kind="helper", role=roles["helpers"])
     await _slash(scene, standin, sample.admin, "general", "config role", kind="notify", role=roles["notify"])
     await _slash(scene, standin, sample.admin, "general", "config timezone", zone="America/New_York")
