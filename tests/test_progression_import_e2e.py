@@ -4,6 +4,7 @@ summary; bad input gets one sentence."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,11 @@ async def test_an_import_of_20000_messages_shows_progress_obeys_429s_and_survive
     run = await start_bot(clock=clock)
     await set_channels(standin, sample)
     await slash(standin, sample.admin, "config channel", kind="chat", channel=sample.channels["chat"])
+
+    async def read_back() -> bool:  # choosing the chat channel reads back who posted there: let it finish first
+        cursors = await run.bot.storage.meta.get(f"readback:{sample.guild.id}")
+        return cursors is not None and all(c["state"] != "reading" for c in json.loads(cursors).values())
+    await run.bot.newcomers.wait_for(read_back, timeout=30)
     run.bot.history.progress_every = 0  # every page edits the reply (Discord's own pace is every few seconds)
     standin.fail_next("GET", r"channels/\d+/messages", 429, times=3, retry_after=0.2)
 
