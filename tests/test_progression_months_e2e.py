@@ -136,3 +136,22 @@ async def test_recognition_grants_a_role_and_congratulates_then_takes_the_role_b
     await standin.wait_until(lambda: role.id not in sample.guild.members[kai.id].roles)
     assert [m for m in standin.bot_messages(sample.channels["chat"]) if m.content.startswith("Congratulations")] \
         == [cheer]  # once, and never for a demotion
+
+
+async def test_a_restart_in_the_same_day_leaves_the_running_month_as_it_was(standin, sample, start_bot, clock):
+    run = await start_bot(clock=clock)
+    await play_march(standin, sample, run.bot, clock)
+    await run.bot.progression.close_due(sample.guild.id)  # refreshed now, with the answers
+    refreshed = [c.closed_at for c in await run.bot.storage.months.closes(sample.guild.id) if c.month == "2026-03"]
+    await run.stop()
+    move_to(clock, clock.now() + timedelta(hours=3))
+
+    bot = (await start_bot(clock=clock)).bot  # READY: nothing to close, and the rows are hours old, not a day
+    assert [c.closed_at for c in await bot.storage.months.closes(sample.guild.id) if c.month == "2026-03"] == refreshed
+    assert bot.jobs.due(f"progression:{sample.guild.id}") == refreshed[0] + timedelta(days=1)
+    move_to(clock, refreshed[0] + timedelta(days=1))
+
+    async def refreshed_again():
+        closes = [c for c in await bot.storage.months.closes(sample.guild.id) if c.month == "2026-03"]
+        return closes[0].closed_at > refreshed[0]
+    await bot.progression.wait_for(refreshed_again)

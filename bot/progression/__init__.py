@@ -54,27 +54,32 @@ class Progression:
         return await standing.zone_of(self._storage, guild_id, self._default_zone)
 
     async def catch_up(self, guild_ids: list[int]) -> None:
-        """Close the months that ended while the bot was away, refresh the running one, and set the next close."""
+        """Close the months that ended while the bot was away, refresh the running one if it is a day old, and set
+        the next close (a READY after a reconnect costs a big server nothing more)."""
         for guild_id in guild_ids:
-            await self.close_due(guild_id)
+            await self.close_due(guild_id, refresh=False)
 
-    async def close_due(self, guild_id: int) -> list[str]:
+    async def close_due(self, guild_id: int, *, refresh: bool = True) -> list[str]:
         """Close every month of the server that has ended and is not closed yet, oldest first; refresh the running
-        one; set the job for the next month's end. Returns the months closed."""
+        one (without `refresh`, only if a month closed or its rows are a day old); set the job for the next month's
+        end or refresh. Returns the months closed."""
         async with self._locks(guild_id):
             await self._flush()
             zone = await self.zone(guild_id)
             now = self._clock()
             current = domain.month_of(now, zone)
-            closed_months = [close.month for close in await self._storage.months.closes(guild_id)
-                             if not close.provisional]
+            closes = await self._storage.months.closes(guild_id)
+            closed_months = [close.month for close in closes if not close.provisional]
             first = domain.next_month(closed_months[-1]) if closed_months else await self._first_month(guild_id, zone)
             closed = domain.months_between(first, domain.previous_month(current))
             for month in closed:
                 await self._write(guild_id, month, zone, now, provisional=False)
-            await self._write(guild_id, current, zone, now, provisional=True)
+            running = next((c.closed_at for c in closes if c.month == current and c.provisional), None)
+            if refresh or closed or running is None or now - running >= REFRESH_EVERY:
+                await self._write(guild_id, current, zone, now, provisional=True)
+                running = now
             month_end = domain.month_bounds(current, zone)[1]
-            self._jobs.at(f"progression:{guild_id}", min(month_end, now + REFRESH_EVERY), self.close_due, guild_id)
+            self._jobs.at(f"progression:{guild_id}", min(month_end, running + REFRESH_EVERY), self.close_due, guild_id)
         if closed:
             log.info("Closed %s for server %d", ", ".join(closed), guild_id)
         await self._changes.notify()
