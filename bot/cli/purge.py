@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.cli._lock import AlreadyRunning, instance_lock
 from bot.cli._output import database_failure, existing_database, fail, refuse, write_stdout
-from bot.domain.privacy import PurgeCounts, purge_cutoff, retention_of
+from bot.domain.privacy import purge_cutoff, retention_of
 from bot.privacy import purged_key
 from bot.settings import Settings
 from bot.storage import MigrationError, NotHeartbeatError, SchemaTooNewError, SchemaTooOldError, Storage
@@ -38,10 +38,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     try:
         if args.dry_run:
-            lines = asyncio.run(_dry_run(database, args.guild, now))
+            lines = asyncio.run(_purge(database, args.guild, now, dry_run=True))
         else:
             with instance_lock(database):
-                lines = asyncio.run(_purge(database, args.guild, now))
+                lines = asyncio.run(_purge(database, args.guild, now, dry_run=False))
     except AlreadyRunning as error:
         return refuse(f"{error} It purges every night by itself; `--dry-run` shows what would go.")
     except (NotHeartbeatError, SchemaTooOldError, SchemaTooNewError) as error:
@@ -62,32 +62,20 @@ async def _servers(storage: Storage, guild_id: int | None) -> list[int] | None:
     return [guild_id] if guild_id in servers else None
 
 
-def _line(guild_id: int, counts: PurgeCounts, days: int, verb: str) -> str:
-    return f"server {guild_id}: {verb} {counts.describe(days)}"
-
-
-async def _dry_run(database: Path, guild_id: int | None, now: datetime) -> list[str] | None:
-    async with await Storage.open_read_only(database) as storage:
+async def _purge(database: Path, guild_id: int | None, now: datetime, *, dry_run: bool) -> list[str] | None:
+    """A line per server saying what was blanked (or, in a dry run, only read, what would be); None: no such server."""
+    opened = Storage.open_read_only(database) if dry_run else Storage.open(database)
+    async with await opened as storage:
         servers = await _servers(storage, guild_id)
         if servers is None:
             return None
         lines = []
         for server in servers:
             days = retention_of((await storage.config.get(server)).retention_days)
-            counts = await storage.privacy.purgeable(server, purge_cutoff(now, days))
-            lines.append(_line(server, counts, days, "would blank"))
-        return lines
-
-
-async def _purge(database: Path, guild_id: int | None, now: datetime) -> list[str] | None:
-    async with await Storage.open(database) as storage:
-        servers = await _servers(storage, guild_id)
-        if servers is None:
-            return None
-        lines = []
-        for server in servers:
-            days = retention_of((await storage.config.get(server)).retention_days)
-            counts = await storage.privacy.purge(server, purge_cutoff(now, days), at=now, days=days)
-            await storage.meta.set(purged_key(server), now.isoformat())
-            lines.append(_line(server, counts, days, "blanked"))
+            if dry_run:
+                counts = await storage.privacy.purgeable(server, purge_cutoff(now, days))
+            else:
+                counts = await storage.privacy.purge(server, purge_cutoff(now, days), at=now, days=days)
+                await storage.meta.set(purged_key(server), now.isoformat())
+            lines.append(f"server {server}: {'would blank' if dry_run else 'blanked'} {counts.describe(days)}")
         return lines

@@ -214,8 +214,8 @@ def _reasons(stage: str, f: Figures, t: Thresholds, met: str, leader_why: str, *
 def needs(stage: str, f: Figures, t: Thresholds) -> str:
     """What the figures still lack for a stage, in words ("" if nothing)."""
     if stage == "leader":
-        return "hosting a chat, or being a helper 3 months in a row, or being named by a moderator" \
-            .replace("3", str(t.leader_helper_months))
+        return (f"hosting a chat, or being a helper {t.leader_helper_months} months in a row, or being named by a "
+                "moderator")
     gaps: list[str] = []
     if rank(stage) >= rank("participant") and f.answers < t.participant_answers:
         gaps.append(f"{_plural(t.participant_answers - f.answers, 'more answer')}")
