@@ -176,9 +176,9 @@ async def test_the_latest_closed_row_of_each_member(storage: Storage) -> None:
 # -- imports from Discord -----------------------------------------------------------------------------------
 
 async def test_one_import_runs_per_server_and_keeps_where_each_channel_got_to(storage: Storage) -> None:
-    started = await storage.imports.begin(GUILD, [7, 8], since=T0, by=ADMIN, at=T0, reply_to=None)
+    started = await storage.imports.begin(GUILD, [7, 8], since=T0, by=ADMIN, at=T0)
     assert started is not None and (started.status, started.channels, started.since) == ("running", (7, 8), T0)
-    assert await storage.imports.begin(GUILD, [9], since=None, by=ADMIN, at=T0, reply_to=None) is None
+    assert await storage.imports.begin(GUILD, [9], since=None, by=ADMIN, at=T0) is None
     await storage.imports.advance(GUILD, 7, 700, messages=100, chats=2, at=T0)
     await storage.imports.advance(GUILD, 7, 750, messages=50, chats=0, at=T0)
     await storage.imports.advance(GUILD, 8, 800, messages=100, chats=1, at=T0)
@@ -188,6 +188,6 @@ async def test_one_import_runs_per_server_and_keeps_where_each_channel_got_to(st
     ended = await storage.imports.get(GUILD)
     assert ended is not None and (ended.status, ended.error) == ("failed", "the bot is no longer in the server")
     assert await storage.imports.running() == []
-    again = await storage.imports.begin(GUILD, [9], since=None, by=ADMIN, at=T0, reply_to=None)
+    again = await storage.imports.begin(GUILD, [9], since=None, by=ADMIN, at=T0)
     assert again is not None and (again.channels, again.cursors, again.messages) == ((9,), {}, 0)
     assert await storage.imports.get(OTHER_GUILD) is None

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
@@ -43,13 +43,12 @@ class Progress:
     started: float  # monotonic seconds
     messages: int = 0
     chats: int = 0
-    reached: dict[int, datetime] | None = None  # channel → the time of the newest message read there
+    reached: dict[int, datetime] = field(default_factory=dict)  # channel → the time of the newest message read there
 
     def share(self) -> float:
         """How far through: the average, over the channels, of the time covered (a finished channel counts whole)."""
         span = max((self.now - self.since).total_seconds(), 1.0)
-        reached = self.reached or {}
-        parts = [min(max((reached[c] - self.since).total_seconds() / span, 0.0), 1.0) if c in reached else 0.0
+        parts = [min(max((self.reached[c] - self.since).total_seconds() / span, 0.0), 1.0) if c in self.reached else 0.0
                  for c in self.channels]
         return sum(parts) / len(parts) if parts else 1.0
 
@@ -102,8 +101,7 @@ class DiscordImports:
     async def start(self, guild_id: int, channels: list[int], *, since: datetime | None, by: int,
                     show: Show) -> bool:
         """Begin an import in the background; False if one is already running in the server."""
-        state = await self._storage.imports.begin(guild_id, channels, since=since, by=by, at=self._clock(),
-                                                  reply_to=None)
+        state = await self._storage.imports.begin(guild_id, channels, since=since, by=by, at=self._clock())
         if state is None:
             return False
         self._launch(state, show)
@@ -140,7 +138,7 @@ class DiscordImports:
         names = ", ".join(f"<#{c}>" for c in state.channels)
         # Without a start, the span runs from the oldest message read (until one is read: from the oldest channel).
         since = state.since or min(self._clock.from_real(discord.utils.snowflake_time(c)) for c in state.channels)
-        progress = Progress(state.channels, since, self._clock(), time.monotonic(), state.messages, state.chats, {})
+        progress = Progress(state.channels, since, self._clock(), time.monotonic(), state.messages, state.chats)
         open_start = state.since is None
         try:
             if guild is None:
@@ -170,7 +168,7 @@ class DiscordImports:
                             shown = time.monotonic()
                             await show(progress.text(names))
                 await self._write(importer, feed, page, progress, last=True)
-                progress.reached = {**(progress.reached or {}), channel.id: progress.now}
+                progress.reached[channel.id] = progress.now
             summary = await importer.finish(self._clock())
             await self._storage.imports.end(state.guild_id, at=self._clock())
             await self._tell(state.guild_id, show, _summary(summary, progress, names))
@@ -199,7 +197,7 @@ class DiscordImports:
         progress.messages += len(page)
         progress.chats += importer.summary.chats - before
         if page:
-            progress.reached = {**(progress.reached or {}), feed.channel_id: self._clock.from_real(page[-1].created_at)}
+            progress.reached[feed.channel_id] = self._clock.from_real(page[-1].created_at)
 
     async def _tell(self, guild_id: int, show: Show | None, text: str) -> None:
         """The end of an import: in the command's reply, or (after a restart) in the moderator channel."""

@@ -157,7 +157,6 @@ class ImportState:
     chats: int
     started_by: int | None
     started_at: datetime
-    reply_to: str | None
     error: str | None
 
 
@@ -167,10 +166,10 @@ def _state(row: aiosqlite.Row) -> ImportState:
         guild_id=row["guild_id"], status=row["status"], channels=tuple(json.loads(row["channels"])),
         since=from_text(row["since"]), cursors={int(k): int(v) for k, v in json.loads(row["cursors"]).items()},
         messages=row["messages"], chats=row["chats"], started_by=row["started_by"],
-        started_at=required(from_text(row["started_at"])), reply_to=row["reply_to"], error=row["error"])
+        started_at=required(from_text(row["started_at"])), error=row["error"])
 
 
-_STATE = ("SELECT guild_id, status, channels, since, cursors, messages, chats, started_by, started_at, reply_to, "
+_STATE = ("SELECT guild_id, status, channels, since, cursors, messages, chats, started_by, started_at, "
           "error FROM history_import")
 
 
@@ -178,7 +177,7 @@ class ImportStateQueries(Queries):
     """Imports from Discord, one per server at a time, resumable: storage.imports."""
 
     async def begin(self, guild_id: int, channels: Sequence[int], *, since: datetime | None, by: int,
-                    at: datetime, reply_to: str | None) -> ImportState | None:
+                    at: datetime) -> ImportState | None:
         """Start an import; None if one is already running in the server (the running one is not touched)."""
         async with self._db.transaction() as conn:
             running = await self._db.fetchone(f"{_STATE} WHERE guild_id = ?", (guild_id,))
@@ -186,10 +185,10 @@ class ImportStateQueries(Queries):
                 return None
             await conn.execute(
                 "INSERT OR REPLACE INTO history_import (guild_id, source, status, channels, since, cursors, messages, "
-                "chats, started_by, started_at, updated_at, reply_to, error) "
-                "VALUES (?, 'discord', 'running', ?, ?, '{}', 0, 0, ?, ?, ?, ?, NULL)",
+                "chats, started_by, started_at, updated_at, error) "
+                "VALUES (?, 'discord', 'running', ?, ?, '{}', 0, 0, ?, ?, ?, NULL)",
                 (guild_id, json.dumps(list(channels)), None if since is None else to_text(since, "since"), by,
-                 to_text(at, "at"), to_text(at, "at"), reply_to))
+                 to_text(at, "at"), to_text(at, "at")))
         return await self.get(guild_id)
 
     async def get(self, guild_id: int) -> ImportState | None:

@@ -29,7 +29,6 @@ CREATE TABLE history_import (
     started_by  INTEGER,
     started_at  TEXT    NOT NULL,
     updated_at  TEXT    NOT NULL,
-    reply_to    TEXT,                                 -- where progress is shown (an interaction's webhook), if any
     error       TEXT
 );
 
