@@ -8,7 +8,7 @@ import io
 import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import FrameType
@@ -115,6 +115,32 @@ async def retry_until_settled(bot, clock: Clock, key: str):
         attempts = post.attempts
         # To the retry's own time, no further: a longer step would bring the chat's next posts due meanwhile.
         move_to(clock, bot.jobs.due(f"post:{key}"))
+
+
+async def play_weekly_chat(standin: StandIn, sample: SampleServer, bot, clock: Clock, starts: datetime, *,
+                           after: int, say: Callable[[Message], Awaitable[list[Message]]],
+                           posted: Callable[[Message], None] = lambda _: None) -> int:
+    """One week of the sample series with one question: its question added, the clock moved through the opening,
+    Q1, the wrap and the recap. `say(q1)` is what members say (awaited until recorded); `posted` sees each of the
+    bot's four posts as it comes. Returns the recap's id (the next week's `after`)."""
+    chat = sample.channels["chat"]
+
+    async def bot_posts(starting: str, since: int) -> Message:
+        message = await standin.wait_for_message(lambda m: m.channel_id == chat.id and m.content.startswith(starting),
+                                                 after=since)
+        posted(message)
+        return message
+
+    await slash(standin, sample.host, "chat questions add", text=f"What did this week teach you ({starts:%Y-%m-%d})?")
+    move_to(clock, starts)
+    opening = await bot_posts("**Welcome", after)
+    move_to(clock, starts + 2 * MINUTE)
+    question = await bot_posts("**Q1:**", opening.id)
+    await recorded(bot, await say(question))
+    move_to(clock, starts + 30 * MINUTE)
+    await bot_posts("**That's a wrap", question.id)
+    move_to(clock, starts + 30 * MINUTE + timedelta(seconds=30))
+    return (await bot_posts("**#GetRealChat recap**", question.id)).id
 
 
 def chat_posts(standin: StandIn, sample: SampleServer) -> list[Message]:

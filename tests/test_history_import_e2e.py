@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.settings import Settings
 from bot.standin.model import Message, User
-from tests.helpers import MINUTE, create_series, move_to, recorded, set_channels, slash
+from tests.helpers import create_series, move_to, play_weekly_chat, set_channels
 
 NEW_YORK = ZoneInfo("America/New_York")
 CHATS = [date(2026, 2, 3) + timedelta(weeks=n) for n in range(13)]  # Tuesdays, 3 February to 28 April
@@ -115,57 +115,47 @@ class Export:
         path.write_text(json.dumps(document, indent=2, ensure_ascii=True), encoding="utf-8")
 
 
+async def members_say(standin, chat, clock, people: dict[str, User], actions: list[tuple], day: date,
+                      export: Export) -> list[Message]:
+    """What members do in one week's chat, as the script says, each written to the export too."""
+    answers: dict[str, Message] = {}
+    helps: dict[tuple[str, str], Message] = {}
+    said: list[Message] = []
+    for action in actions:
+        who = people[action[1]]
+        if action[0] == "answer":
+            answers[action[1]] = message = await standin.say(who, chat, f"A1: {who.name}'s answer on {day}")
+            export.add(message, clock.now())
+        elif action[0] == "help":
+            whom = action[2]
+            helps[(action[1], whom)] = message = await standin.say(
+                who, chat, f"Same here, {whom}. It took me months too.", reply_to=answers[whom])
+            export.add(message, clock.now(), reply_to=answers[whom])
+        elif action[0] == "thank":
+            reply_to = helps[(action[2], action[1])]
+            message = await standin.say(who, chat, f"thanks {action[2]}, that helps 🙏", reply_to=reply_to)
+            export.add(message, clock.now(), reply_to=reply_to)
+        elif action[0] == "ping":
+            helper = people[action[2]]
+            message = await standin.say(who, chat, f"ty <@{helper.id}>!")
+            export.add(message, clock.now(), mentions=(helper,))
+        else:
+            helped = helps[(action[2], action[1])]
+            await standin.react(who, helped, action[3])
+            export.react(helped, who, action[3])
+            continue
+        said.append(message)
+    return said
+
+
 async def play(standin, sample, bot, clock, people: dict[str, User], export: Export) -> None:
     chat = sample.channels["chat"]
     plan = script()
     last = 0
     for day in CHATS:
-        await slash(standin, sample.host, "chat questions add", text=f"What did this week teach you ({day})?")
-        move_to(clock, starts(day))
-        opening = await standin.wait_for_message(lambda m: m.channel_id == chat.id
-                                                 and m.content.startswith("**Welcome"), after=last)
-        export.add(opening, starts(day))
-        move_to(clock, starts(day) + 2 * MINUTE)
-        question = await standin.wait_for_message(lambda m: m.channel_id == chat.id
-                                                  and m.content.startswith("**Q1:**"), after=opening.id)
-        export.add(question, clock.now())
-        answers: dict[str, Message] = {}
-        helps: dict[tuple[str, str], Message] = {}
-        said: list[Message] = []
-        for action in plan[day]:
-            who = people[action[1]]
-            if action[0] == "answer":
-                answers[action[1]] = message = await standin.say(who, chat, f"A1: {who.name}'s answer on {day}")
-                export.add(message, clock.now())
-            elif action[0] == "help":
-                whom = action[2]
-                helps[(action[1], whom)] = message = await standin.say(
-                    who, chat, f"Same here, {whom}. It took me months too.", reply_to=answers[whom])
-                export.add(message, clock.now(), reply_to=answers[whom])
-            elif action[0] == "thank":
-                reply_to = helps[(action[2], action[1])]
-                message = await standin.say(who, chat, f"thanks {action[2]}, that helps 🙏", reply_to=reply_to)
-                export.add(message, clock.now(), reply_to=reply_to)
-            elif action[0] == "ping":
-                helper = people[action[2]]
-                message = await standin.say(who, chat, f"ty <@{helper.id}>!")
-                export.add(message, clock.now(), mentions=(helper,))
-            else:
-                helped = helps[(action[2], action[1])]
-                await standin.react(who, helped, action[3])
-                export.react(helped, who, action[3])
-                continue
-            said.append(message)
-        await recorded(bot, said)
-        move_to(clock, starts(day) + 30 * MINUTE)
-        wrap = await standin.wait_for_message(lambda m: m.channel_id == chat.id
-                                              and m.content.startswith("**That's a wrap"), after=question.id)
-        export.add(wrap, clock.now())
-        move_to(clock, starts(day) + 30 * MINUTE + timedelta(seconds=30))
-        recap = await standin.wait_for_message(lambda m: m.channel_id == chat.id
-                                               and m.content.startswith("**#GetRealChat recap**"), after=question.id)
-        export.add(recap, clock.now())
-        last = recap.id
+        last = await play_weekly_chat(
+            standin, sample, bot, clock, starts(day), after=last, posted=lambda post: export.add(post, clock.now()),
+            say=lambda _, day=day: members_say(standin, chat, clock, people, plan[day], day, export))
 
 
 async def command(*args: str, database: Path) -> tuple[int, str, str]:

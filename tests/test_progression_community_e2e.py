@@ -33,7 +33,7 @@ import pytest
 
 from bot.clock import Clock
 from bot.standin.model import Message, User
-from tests.helpers import MINUTE, create_series, move_to, recorded, set_channels, slash
+from tests.helpers import create_series, move_to, play_weekly_chat, set_channels, slash
 
 NEW_YORK = ZoneInfo("America/New_York")
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -105,6 +105,29 @@ async def joined(standin, sample, bot, user: User) -> None:
     await bot.newcomers.wait_for(lambda: bot.storage.newcomers.get(sample.guild.id, user.id))
 
 
+async def members_say(standin, chat, people: dict[str, User], actions: list[tuple], day: date) -> list[Message]:
+    """What members do in one week's chat, as the script says; returns their messages."""
+    answers: dict[str, Message] = {}
+    helps: dict[tuple[str, str], Message] = {}
+    said: list[Message] = []
+    for action in actions:
+        who = people[action[1]]
+        if action[0] == "answer":
+            answers[action[1]] = message = await standin.say(who, chat, f"A1: {who.name}'s answer on {day}")
+        elif action[0] == "help":
+            whom = action[2]
+            helps[(action[1], whom)] = message = await standin.say(
+                who, chat, f"Same here, {whom}. It took me months too.", reply_to=answers[whom])
+        elif action[0] == "thank":
+            message = await standin.say(who, chat, f"thanks {action[2]}, that helps!",
+                                        reply_to=helps[(action[2], action[1])])
+        else:
+            await standin.react(who, helps[(action[2], action[1])], action[3])
+            continue
+        said.append(message)
+    return said
+
+
 async def play(standin, sample, bot, clock, people: dict[str, User]) -> None:
     """Every chat of the script, each through its scheduled posts; newcomers join and a leader is named on the way."""
     chat = sample.channels["chat"]
@@ -122,39 +145,8 @@ async def play(standin, sample, bot, clock, people: dict[str, User]) -> None:
         if day == date(2026, 4, 7):
             move_to(clock, starts(date(2026, 4, 6)))
             await joined(standin, sample, bot, people["Pia"])
-        await slash(standin, sample.host, "chat questions add", text=f"What did this week teach you ({day})?")
-        move_to(clock, starts(day))
-        opening = await standin.wait_for_message(lambda m: m.channel_id == chat.id
-                                                 and m.content.startswith("**Welcome"), after=last)
-        move_to(clock, starts(day) + 2 * MINUTE)
-        question = await standin.wait_for_message(lambda m: m.channel_id == chat.id
-                                                  and m.content.startswith("**Q1:**"), after=opening.id)
-        answers: dict[str, Message] = {}
-        helps: dict[tuple[str, str], Message] = {}
-        said: list[Message] = []
-        for action in plan[day]:
-            who = people[action[1]]
-            if action[0] == "answer":
-                answers[action[1]] = message = await standin.say(who, chat, f"A1: {who.name}'s answer on {day}")
-            elif action[0] == "help":
-                whom = action[2]
-                helps[(action[1], whom)] = message = await standin.say(
-                    who, chat, f"Same here, {whom}. It took me months too.", reply_to=answers[whom])
-            elif action[0] == "thank":
-                message = await standin.say(who, chat, f"thanks {action[2]}, that helps!",
-                                            reply_to=helps[(action[2], action[1])])
-            else:
-                await standin.react(who, helps[(action[2], action[1])], action[3])
-                continue
-            said.append(message)
-        await recorded(bot, said)
-        move_to(clock, starts(day) + 30 * MINUTE)
-        await standin.wait_for_message(lambda m: m.channel_id == chat.id
-                                       and m.content.startswith("**That's a wrap"), after=question.id)
-        move_to(clock, starts(day) + 30 * MINUTE + timedelta(seconds=30))
-        recap = await standin.wait_for_message(lambda m: m.channel_id == chat.id
-                                               and m.content.startswith("**#GetRealChat recap**"), after=question.id)
-        last = recap.id
+        last = await play_weekly_chat(standin, sample, bot, clock, starts(day), after=last,
+                                      say=lambda _, day=day: members_say(standin, chat, people, plan[day], day))
 
 
 async def test_a_scripted_community_gets_the_planted_stages_movers_journeys_and_cohorts(
