@@ -95,15 +95,15 @@ class Progression:
         config = await self._storage.progression.config(guild_id)
         t = config.thresholds
         rows = await judge_month(self._storage, guild_id, month, zone, now, t)
-        previous = domain.previous_month(month)
-        before = {row.user_id: row for row in await self._storage.months.rows(guild_id, previous, previous)}
-        # Told once per move: against this month's provisional rows if written, else the month before.
-        earlier = {user_id: row.stage for user_id, row in before.items()}
-        earlier.update((row.user_id, row.stage) for row in await self._storage.months.rows(guild_id, month, month))
+        # Recognition is off until a server sets a role or congratulations: then nobody's move needs telling.
+        moved = self._moved if config.role_id is not None or config.congratulate else None
+        # Told once per move: against this month's provisional rows if written, else the month before's stage.
+        earlier = {row.user_id: row.stage for row in await self._storage.months.rows(guild_id, month, month)} \
+            if moved is not None else {}
         written = await self._storage.months.write(
             MonthClose(guild_id, month, provisional, zone.key, t, now), rows)
-        if written and self._moved is not None:
+        if written and moved is not None:
             for row in rows:
-                was = earlier.get(row.user_id, "lurker")
+                was = earlier.get(row.user_id, row.previous or "lurker")
                 if was != row.stage:
-                    await self._moved(guild_id, row.user_id, was, row.stage)
+                    await moved(guild_id, row.user_id, was, row.stage)
