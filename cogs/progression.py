@@ -15,8 +15,8 @@ from bot.domain.errors import UserError
 from bot.domain.history import channel_ids, import_start
 from bot.domain.progression_settings import changed_thresholds, stage_table_text, thanks_text, thresholds_text
 from bot.domain.series import parse_date
-from bot.history import counted_channels
 from bot.permissions import missing
+from bot.places import chat_channels, counted_channels
 from bot.storage import ProgressionConfig
 
 # Opted-in channels are read on every message; a server helps in a few places, not dozens.
@@ -90,18 +90,12 @@ class Progression(commands.GroupCog, group_name="progression",
 
     # -- channels ------------------------------------------------------------------------------------
 
-    async def _chat_channels(self, guild_id: int) -> set[int]:
-        """The channels where chats run (every series', and the configured chat channel): they count already."""
-        config = await self.bot.storage.config.get(guild_id)
-        found = {series.channel_id for series in await self.bot.storage.series.all(guild_id)}
-        return found | ({config.chat_channel_id} if config.chat_channel_id else set())
-
     @channels.command(name="add", description="Count helping and thanks in a channel besides the chat channels")
     @app_commands.describe(channel="A channel where members help each other, e.g. #help")
     @admin_only
     async def channels_add(self, interaction: discord.Interaction, channel: CountedChannel) -> None:
         assert interaction.guild_id is not None
-        if channel.id in await self._chat_channels(interaction.guild_id):
+        if channel.id in await chat_channels(self.bot.storage, interaction.guild_id):
             raise UserError(f"{channel.mention} is a chat channel: helping and thanks there count already.")
         opted = await self.bot.storage.progression.channels(interaction.guild_id)
         if channel.id in opted:
@@ -128,7 +122,7 @@ class Progression(commands.GroupCog, group_name="progression",
     @admin_only
     async def channels_list(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        chats = sorted(await self._chat_channels(interaction.guild.id))
+        chats = sorted(await chat_channels(self.bot.storage, interaction.guild.id))
         opted = await self.bot.storage.progression.channels(interaction.guild.id)
         lines = [f"**Chat channels** (always): {', '.join(f'<#{c}>' for c in chats) or 'none yet'}"]
         if opted:

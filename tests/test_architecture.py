@@ -17,8 +17,8 @@ SOURCES = sorted(p for folder in ("bot", "cogs") for p in (ROOT / folder).rglob(
 # for it; "bot.client" is also allowed everywhere for type hints only (under TYPE_CHECKING), because buttons
 # and checks receive the bot as `interaction.client`.
 SHARED = ("bot.clock", "bot.jobs", "bot.changes", "bot.locks", "bot.settings", "bot.permissions", "bot.errors",
-          "bot.access", "bot.posting", "bot.plans", "bot.choices", "bot.memo", "bot.standing", "bot.charts",
-          "bot.reporting", "bot.privacy")
+          "bot.access", "bot.posting", "bot.plans", "bot.choices", "bot.memo", "bot.standing", "bot.places",
+          "bot.charts", "bot.reporting", "bot.privacy")
 MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "bot": (),  # the package's own __init__: a docstring
     "bot.domain": (),

@@ -22,6 +22,7 @@ from bot.chats._ingest import Ingest
 from bot.clock import Clock
 from bot.domain.acts import Said, acts_of, is_mass_mention
 from bot.memo import Memo
+from bot.places import chat_channels
 from bot.storage import Act, Reaction, Storage
 
 RECENT = timedelta(hours=1)  # a mention helps someone whose latest message here answered or asked within this
@@ -73,10 +74,7 @@ class Acts:
         return await self._places.get(guild_id, lambda: self._read_places(guild_id))
 
     async def _read_places(self, guild_id: int) -> Places:
-        config = await self._storage.config.get(guild_id)
-        chat = {series.channel_id for series in await self._storage.series.all(guild_id)}
-        if config.chat_channel_id is not None:
-            chat.add(config.chat_channel_id)
+        chat = await chat_channels(self._storage, guild_id)
         thresholds = (await self._storage.progression.config(guild_id)).thresholds
         return Places(frozenset(chat), frozenset(await self._storage.progression.channels(guild_id)),
                       thresholds.thanks_words, thresholds.thanks_emoji)

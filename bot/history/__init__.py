@@ -15,7 +15,7 @@ Public:
 from bot.history._dce import BadExport, ExportHeader, read_export
 from bot.history._discord import DiscordImports
 from bot.history._finding import ChatFinder, FoundChat, Outside, Slot
-from bot.history._importer import ChannelImport, Importer, Summary, close_months, counted_channels
+from bot.history._importer import ChannelImport, Importer, Summary, close_months
 
 __all__ = ["BadExport", "ChannelImport", "ChatFinder", "DiscordImports", "ExportHeader", "FoundChat", "Importer",
-           "Outside", "Slot", "Summary", "close_months", "counted_channels", "read_export"]
+           "Outside", "Slot", "Summary", "close_months", "read_export"]

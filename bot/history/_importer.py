@@ -20,6 +20,7 @@ from bot.domain.history import PastMessage
 from bot.domain.privacy import unnamed
 from bot.domain.schedule import WeeklySlot
 from bot.history._finding import ChatFinder, Found, FoundChat, Outside, Slot
+from bot.places import counted_channels
 from bot.progression import judge_month
 from bot.storage import Act, ImportedChat, MonthClose, Poster, Reaction, Storage, StoredMessage
 
@@ -124,15 +125,6 @@ class Importer:
             self.summary.months = await close_months(self._storage, self.guild_id, self.zone, now,
                                                      domain.month_of(self._first, self.zone))
         return self.summary
-
-
-async def counted_channels(storage: Storage, guild_id: int) -> list[int]:
-    """Where helping and thanking count: the chat channel, every series' channel, and the opted-in channels."""
-    config = await storage.config.get(guild_id)
-    channels = [config.chat_channel_id] if config.chat_channel_id is not None else []
-    channels += [one.channel_id for one in await storage.series.all(guild_id)]
-    channels += await storage.progression.channels(guild_id)
-    return list(dict.fromkeys(channels))
 
 
 def _account_created(user_id: int) -> datetime:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.locks import Locks
+from bot.places import counted_channels
 
 if TYPE_CHECKING:
     from bot.client import Heartbeat
@@ -64,12 +65,7 @@ class ReadBack:
     async def begin(self, guild_id: int) -> None:
         """The bot sees this server for the first time: read back its chat channels (configured, each series',
         and those opted in for progression)."""
-        storage = self.bot.storage
-        config = await storage.config.get(guild_id)
-        channels = [config.chat_channel_id] if config.chat_channel_id else []
-        channels += [series.channel_id for series in await storage.series.all(guild_id)]
-        channels += await storage.progression.channels(guild_id)
-        await self.add(guild_id, channels)
+        await self.add(guild_id, await counted_channels(self.bot.storage, guild_id))
 
     async def add(self, guild_id: int, channel_ids: Iterable[int]) -> None:
         """Read these channels back, those not read yet (or skipped as unreadable then): up to now, in the
